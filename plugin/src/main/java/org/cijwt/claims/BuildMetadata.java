@@ -1,0 +1,172 @@
+package org.cijwt.claims;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
+
+/**
+ * What a build is: the facts a worker knows at container pre-flight. Only {@code team} and
+ * {@code buildid} are required (a one-off build has no pipeline or job); absent values are null
+ * and their claims are omitted.
+ */
+public record BuildMetadata(
+        String team,
+        String teamId,
+        String pipeline,
+        String pipelineId,
+        Map<String, Object> instanceVars,
+        String job,
+        String jobId,
+        String buildId,
+        String buildName,
+        String task,
+        String stepType,
+        String worker) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public BuildMetadata {
+        Objects.requireNonNull(team, "team");
+        Objects.requireNonNull(buildId, "buildid");
+        // Sorted so that the sub claim and instance_vars serialise the same way every time.
+        instanceVars = instanceVars == null
+                ? Map.of()
+                : Collections.unmodifiableMap(new TreeMap<>(instanceVars));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Reads metadata from a JSON file whose keys are the claim names; unknown keys are an error. */
+    public static BuildMetadata fromJsonFile(Path file) throws CiJwtException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new CiJwtException(ErrorCode.METADATA_INVALID, "metadata file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.METADATA_INVALID,
+                    "metadata file " + file + " cannot be read: " + e.getMessage());
+        }
+        return fromJson(text, "metadata file " + file);
+    }
+
+    /** Reads metadata from JSON text; {@code origin} names the input in error messages. */
+    public static BuildMetadata fromJson(String json, String origin) throws CiJwtException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonParseException e) {
+            throw new CiJwtException(ErrorCode.METADATA_INVALID,
+                    origin + " is not valid JSON (line " + e.getLocation().getLineNr() + ")");
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.METADATA_INVALID, origin + " is not valid JSON");
+        }
+        if (!(root instanceof ObjectNode object)) {
+            throw new CiJwtException(ErrorCode.METADATA_INVALID, origin + " must be a JSON object");
+        }
+        Builder b = builder();
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = field.getKey();
+            JsonNode value = field.getValue();
+            if (value.isNull()) {
+                continue;
+            }
+            if (key.equals(ClaimNames.INSTANCE_VARS)) {
+                if (!value.isObject()) {
+                    throw new CiJwtException(ErrorCode.METADATA_INVALID,
+                            origin + ": instance_vars must be a JSON object");
+                }
+                b.instanceVars(JSON.convertValue(value, LinkedHashMap.class));
+                continue;
+            }
+            String text = scalar(origin, key, value);
+            switch (key) {
+                case ClaimNames.TEAM -> b.team(text);
+                case ClaimNames.TEAM_ID -> b.teamId(text);
+                case ClaimNames.PIPELINE -> b.pipeline(text);
+                case ClaimNames.PIPELINE_ID -> b.pipelineId(text);
+                case ClaimNames.JOB -> b.job(text);
+                case ClaimNames.JOB_ID -> b.jobId(text);
+                case ClaimNames.BUILD_ID -> b.buildId(text);
+                case ClaimNames.BUILD_NAME -> b.buildName(text);
+                case ClaimNames.TASK -> b.task(text);
+                case ClaimNames.STEP_TYPE -> b.stepType(text);
+                case ClaimNames.WORKER -> b.worker(text);
+                default -> throw new CiJwtException(ErrorCode.METADATA_INVALID,
+                        origin + ": unknown key '" + key + "' (known keys: " + String.join(", ", ClaimNames.BUILD) + ")");
+            }
+        }
+        return b.build(origin);
+    }
+
+    private static String scalar(String origin, String key, JsonNode value) throws CiJwtException {
+        // Ids arrive as numbers from some callers; claims always carry them as strings.
+        if (value.isTextual() || value.isIntegralNumber()) {
+            return value.asText();
+        }
+        throw new CiJwtException(ErrorCode.METADATA_INVALID,
+                origin + ": '" + key + "' must be a string, not " + value.getNodeType().toString().toLowerCase());
+    }
+
+    /** Builder for library callers; {@link #build(String)} validates the required fields. */
+    public static final class Builder {
+        private String team;
+        private String teamId;
+        private String pipeline;
+        private String pipelineId;
+        private Map<String, Object> instanceVars = Map.of();
+        private String job;
+        private String jobId;
+        private String buildId;
+        private String buildName;
+        private String task;
+        private String stepType;
+        private String worker;
+
+        public Builder team(String v) { this.team = v; return this; }
+        public Builder teamId(String v) { this.teamId = v; return this; }
+        public Builder pipeline(String v) { this.pipeline = v; return this; }
+        public Builder pipelineId(String v) { this.pipelineId = v; return this; }
+        public Builder instanceVars(Map<String, Object> v) { this.instanceVars = v; return this; }
+        public Builder job(String v) { this.job = v; return this; }
+        public Builder jobId(String v) { this.jobId = v; return this; }
+        public Builder buildId(String v) { this.buildId = v; return this; }
+        public Builder buildName(String v) { this.buildName = v; return this; }
+        public Builder task(String v) { this.task = v; return this; }
+        public Builder stepType(String v) { this.stepType = v; return this; }
+        public Builder worker(String v) { this.worker = v; return this; }
+
+        public BuildMetadata build() throws CiJwtException {
+            return build("build metadata");
+        }
+
+        BuildMetadata build(String origin) throws CiJwtException {
+            require(origin, ClaimNames.TEAM, team);
+            require(origin, ClaimNames.BUILD_ID, buildId);
+            return new BuildMetadata(team, teamId, pipeline, pipelineId, instanceVars, job, jobId,
+                    buildId, buildName, task, stepType, worker);
+        }
+
+        private static void require(String origin, String key, String value) throws CiJwtException {
+            if (value == null || value.isEmpty()) {
+                throw new CiJwtException(ErrorCode.METADATA_INVALID, origin + ": '" + key + "' is required");
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.cijwt.io;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
+
+/** File writes that never leave a half-written file, and the permission rules for private keys. */
+public final class SecureFiles {
+    public static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+    public static final Set<PosixFilePermission> PUBLIC_READ = PosixFilePermissions.fromString("rw-r--r--");
+    public static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
+
+    private SecureFiles() {
+    }
+
+    /**
+     * Writes to a temporary file in the same directory with the final permissions already set,
+     * forces it to disk and renames it over the target, so readers see the old or the new file,
+     * never a part of one.
+     */
+    public static void writeAtomically(Path target, byte[] content, Set<PosixFilePermission> perms) throws CiJwtException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PRIVATE));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(java.nio.ByteBuffer.wrap(content));
+                ch.force(true);
+            }
+            Files.setPosixFilePermissions(tmp, perms);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.IO_FAILED, "cannot write " + target + ": " + reason(e));
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException cleanup) {
+                    // The temp file name starts with a dot and ends in .tmp; leaving it is harmless.
+                    System.getLogger(SecureFiles.class.getName()).log(System.Logger.Level.DEBUG,
+                            "cannot remove temporary file " + tmp, cleanup);
+                }
+            }
+        }
+    }
+
+    public static void writeAtomically(Path target, String content, Set<PosixFilePermission> perms) throws CiJwtException {
+        writeAtomically(target, content.getBytes(StandardCharsets.UTF_8), perms);
+    }
+
+    /** Reads a file that holds private key material, refusing it when group or others may read it. */
+    public static String readPrivate(Path file, String what) throws CiJwtException {
+        requirePrivatePermissions(file, what);
+        return read(file, what);
+    }
+
+    public static String read(Path file, String what) throws CiJwtException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, what + " " + file + " does not exist");
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, what + " " + file + " cannot be read: " + reason(e));
+        }
+    }
+
+    public static void requirePrivatePermissions(Path file, String what) throws CiJwtException {
+        Set<PosixFilePermission> perms;
+        try {
+            // Follows symlinks on purpose: a Kubernetes Secret volume links ..data/<file>.
+            perms = Files.getPosixFilePermissions(file);
+        } catch (NoSuchFileException e) {
+            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, what + " " + file + " does not exist");
+        } catch (UnsupportedOperationException e) {
+            return;
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, what + " " + file + " cannot be read: " + reason(e));
+        }
+        if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)
+                || perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new CiJwtException(ErrorCode.KEY_FILE_PERMISSIONS, what + " " + file + " is accessible by group or others ("
+                    + PosixFilePermissions.toString(perms) + "); run: chmod 600 " + file
+                    + " (in Kubernetes set defaultMode: 0400 on the Secret volume)");
+        }
+    }
+
+    /** Creates a directory only its owner can enter, as the embedded key store needs. */
+    public static void createPrivateDirectory(Path dir) throws CiJwtException {
+        try {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(dir.toAbsolutePath().getParent());
+                try {
+                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                } catch (FileAlreadyExistsException raced) {
+                    // Another process created it first; its permissions are checked by the caller.
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.IO_FAILED, "cannot create directory " + dir + ": " + reason(e));
+        }
+    }
+
+    public static String reason(IOException e) {
+        String name = e.getClass().getSimpleName();
+        return switch (name) {
+            case "AccessDeniedException" -> "permission denied";
+            case "NoSuchFileException" -> "no such file or directory";
+            case "NotDirectoryException" -> "not a directory";
+            case "FileSystemException" -> e.getMessage() == null ? "file system error" : e.getMessage();
+            default -> e.getMessage() == null ? name : e.getMessage();
+        };
+    }
+}

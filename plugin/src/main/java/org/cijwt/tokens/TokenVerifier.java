@@ -1,0 +1,172 @@
+package org.cijwt.tokens;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.KeyRing.PublishedKey;
+import org.cijwt.keys.SigningAlgorithm;
+
+/**
+ * Verifies tokens against a key ring only: the algorithm must be on the allow-list and match the
+ * key's type, the key is chosen by {@code kid} from the ring (never from a {@code jwk},
+ * {@code jku}, {@code x5u} or {@code x5c} header), then issuer, expiry, not-before and audience
+ * are checked with a clock-skew leeway.
+ */
+public final class TokenVerifier {
+    public static final Duration DEFAULT_LEEWAY = Duration.ofSeconds(60);
+    /** Far above any token we mint; bounds the work a hostile caller can ask for. */
+    public static final int MAX_TOKEN_LENGTH = 16 * 1024;
+
+    private final Supplier<KeyRing> keys;
+    private final String issuer;
+    private final List<String> audiences;
+    private final Duration leeway;
+    private final Clock clock;
+
+    /**
+     * @param issuer the only accepted {@code iss}, compared byte for byte
+     * @param audiences accepted audiences; empty accepts any (the caller then checks)
+     */
+    public TokenVerifier(Supplier<KeyRing> keys, String issuer, List<String> audiences, Duration leeway, Clock clock) {
+        this.keys = keys;
+        this.issuer = issuer;
+        this.audiences = List.copyOf(audiences);
+        this.leeway = leeway;
+        this.clock = clock;
+    }
+
+    public Verification verify(String token) {
+        return verify(token, null);
+    }
+
+    /** Verifies; a non-null {@code audience} replaces the configured audiences for this call. */
+    public Verification verify(String token, String audience) {
+        if (token == null || token.isEmpty()) {
+            return reject(Rejection.MALFORMED, "no token given");
+        }
+        if (token.length() > MAX_TOKEN_LENGTH) {
+            return reject(Rejection.MALFORMED, "token is longer than " + MAX_TOKEN_LENGTH + " characters");
+        }
+        String trimmed = token.strip();
+        int dot1 = trimmed.indexOf('.');
+        int dot2 = dot1 < 0 ? -1 : trimmed.indexOf('.', dot1 + 1);
+        if (dot1 <= 0 || dot2 < 0 || trimmed.indexOf('.', dot2 + 1) >= 0) {
+            return reject(Rejection.MALFORMED, "a JWS in compact form has three dot-separated parts");
+        }
+        // Look at alg before anything else, so "none" and HMAC are refused by name.
+        String alg;
+        try {
+            Map<String, Object> header = JSONObjectUtils.parse(new Base64URL(trimmed.substring(0, dot1)).decodeToString());
+            alg = JSONObjectUtils.getString(header, "alg");
+        } catch (ParseException | RuntimeException e) {
+            return reject(Rejection.MALFORMED, "the header is not base64url-encoded JSON");
+        }
+        if (alg == null) {
+            return reject(Rejection.MALFORMED, "the header has no alg");
+        }
+        Optional<SigningAlgorithm> allowed = SigningAlgorithm.ofHeader(JWSAlgorithm.parse(alg));
+        if (allowed.isEmpty()) {
+            return reject(Rejection.ALGORITHM_NOT_ALLOWED, "algorithm " + alg + " is not allowed (allowed: EdDSA, ES256, RS256)");
+        }
+        SignedJWT jwt;
+        JWTClaimsSet claims;
+        try {
+            jwt = SignedJWT.parse(trimmed);
+            claims = jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            return reject(Rejection.MALFORMED, "the token cannot be parsed as a signed JWT with a JSON claims set");
+        }
+        JWSHeader header = jwt.getHeader();
+        KeyRing ring = keys.get();
+        PublishedKey key;
+        String kid = header.getKeyID();
+        if (kid != null) {
+            Optional<PublishedKey> k = ring.publishedKey(kid);
+            if (k.isEmpty()) {
+                return reject(Rejection.UNKNOWN_KID, "no published key has kid " + kid);
+            }
+            key = k.get();
+            if (key.entry().algorithm() != allowed.get()) {
+                return reject(Rejection.ALGORITHM_NOT_ALLOWED, "key " + kid + " is an " + key.entry().algorithm()
+                        + " key, but the token says " + alg);
+            }
+            if (!verifies(key, jwt)) {
+                return reject(Rejection.BAD_SIGNATURE, "the signature does not verify with key " + kid);
+            }
+        } else {
+            // Without a kid, try only the keys of the token's algorithm, never a key it carries.
+            List<PublishedKey> candidates = ring.publishedKeys().stream()
+                    .filter(k -> k.entry().algorithm() == allowed.get()).toList();
+            if (candidates.isEmpty()) {
+                return reject(Rejection.UNKNOWN_KID, "the token has no kid and no published key is " + alg);
+            }
+            key = candidates.stream().filter(k -> verifies(k, jwt)).findFirst().orElse(null);
+            if (key == null) {
+                return reject(Rejection.BAD_SIGNATURE, "the token has no kid and no published " + alg + " key verifies it");
+            }
+        }
+        return checkClaims(claims, key, audience);
+    }
+
+    private static boolean verifies(PublishedKey key, SignedJWT jwt) {
+        try {
+            return jwt.verify(key.verifier());
+        } catch (JOSEException | IllegalStateException e) {
+            return false;
+        }
+    }
+
+    private Verification checkClaims(JWTClaimsSet claims, PublishedKey key, String audience) {
+        if (!issuer.equals(claims.getIssuer())) {
+            return reject(Rejection.WRONG_ISSUER, "issuer " + quote(claims.getIssuer()) + " is not " + quote(issuer));
+        }
+        Instant now = clock.instant();
+        if (claims.getExpirationTime() == null) {
+            return reject(Rejection.MALFORMED, "the token has no exp");
+        }
+        Instant exp = claims.getExpirationTime().toInstant();
+        if (!now.isBefore(exp.plus(leeway))) {
+            return reject(Rejection.EXPIRED, "expired at " + exp + " (" + ago(Duration.between(exp, now)) + " ago)");
+        }
+        if (claims.getNotBeforeTime() != null) {
+            Instant nbf = claims.getNotBeforeTime().toInstant();
+            if (now.plus(leeway).isBefore(nbf)) {
+                return reject(Rejection.NOT_YET_VALID, "not valid before " + nbf);
+            }
+        }
+        List<String> expected = audience != null ? List.of(audience) : audiences;
+        if (!expected.isEmpty()) {
+            List<String> aud = claims.getAudience();
+            if (aud.stream().noneMatch(expected::contains)) {
+                return reject(Rejection.WRONG_AUDIENCE, "audience " + aud + " does not include " + String.join(" or ", expected));
+            }
+        }
+        return new Verification.Accepted(claims, key.entry().kid(), key.entry().algorithm());
+    }
+
+    private static String quote(String s) {
+        return s == null ? "(none)" : "'" + s + "'";
+    }
+
+    private static String ago(Duration d) {
+        long s = d.getSeconds();
+        return s >= 3600 ? s / 3600 + "h" + (s % 3600) / 60 + "m" : s >= 60 ? s / 60 + "m" + s % 60 + "s" : s + "s";
+    }
+
+    private static Verification reject(Rejection reason, String detail) {
+        return new Verification.Rejected(reason, detail);
+    }
+}
