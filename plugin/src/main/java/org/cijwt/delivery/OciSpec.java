@@ -1,0 +1,342 @@
+package org.cijwt.delivery;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * An OCI runtime spec ({@code config.json}) as an immutable JSON tree, to which a {@link DeliveryPlan}
+ * can be applied and from which it can be reverted exactly.
+ *
+ * <p>Every field the plan does not touch is kept as it was, including fields this class does not know.
+ * What was added is recorded in the annotation {@value #ANNOTATION}, so {@link #revert()} removes
+ * exactly that and nothing the task configured itself.
+ */
+public final class OciSpec {
+
+    /** File name of the runtime spec inside a bundle. */
+    public static final String CONFIG_FILE = "config.json";
+
+    /** Annotation recording what {@link #apply(DeliveryPlan)} added. */
+    public static final String ANNOTATION = "org.cijwt.preflight";
+
+    private static final int RECORD_VERSION = 1;
+    private static final String CREATED_ENV = "process.env";
+    private static final String CREATED_MOUNTS = "mounts";
+    private static final String CREATED_ANNOTATIONS = "annotations";
+
+    private static final Set<PosixFilePermission> NEW_FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-------");
+
+    // Exact numbers survive a round trip; duplicate keys are refused because runtimes disagree on which wins.
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+
+    private final ObjectNode root;
+
+    private OciSpec(ObjectNode root) {
+        this.root = root;
+    }
+
+    /** The result of applying a plan: the new spec and the warnings for the task's own variables that won. */
+    public record Applied(OciSpec spec, List<DeliveryWarning> warnings) {
+
+        public Applied {
+            Objects.requireNonNull(spec, "spec");
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    /** Reads a runtime spec file. */
+    public static OciSpec read(Path configJson) throws DeliveryException {
+        String text;
+        try {
+            text = Files.readString(configJson, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new DeliveryException(configJson + " does not exist");
+        } catch (IOException e) {
+            throw new DeliveryException("cannot read " + configJson + ": " + e.getMessage(), e);
+        }
+        return parse(text, configJson.toString());
+    }
+
+    /** Parses a runtime spec from JSON text. */
+    public static OciSpec parse(String json) throws DeliveryException {
+        return parse(json, CONFIG_FILE);
+    }
+
+    private static OciSpec parse(String json, String name) throws DeliveryException {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            // Jackson's own message can quote the offending text, which may be a token: report the place only.
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new DeliveryException(name + " is not valid JSON" + where);
+        }
+        if (node == null || !node.isObject()) {
+            throw new DeliveryException(name + " is not a JSON object");
+        }
+        return new OciSpec((ObjectNode) node);
+    }
+
+    /** A copy of the JSON tree. */
+    public ObjectNode json() {
+        return root.deepCopy();
+    }
+
+    /** The spec as indented JSON text. */
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be serialised", e);
+        }
+    }
+
+    /** Whether a plan has been applied to this spec (its annotation is present). */
+    public boolean isApplied() {
+        JsonNode annotations = root.get("annotations");
+        return annotations != null && annotations.has(ANNOTATION);
+    }
+
+    /**
+     * Returns a spec with the plan's variables and read-only token mount added.
+     *
+     * <p>A variable the task already sets keeps the task's value, and a warning names it. A spec that
+     * already carries an earlier plan has that plan reverted first, so pre-flight can run again.
+     *
+     * @throws DeliveryException when the spec already mounts something at or under
+     *     {@link DeliveryPlan#CONTAINER_TOKEN_DIR}, or its shape is not an OCI runtime spec
+     */
+    public Applied apply(DeliveryPlan plan) throws DeliveryException {
+        Objects.requireNonNull(plan, "plan");
+        ObjectNode next = (isApplied() ? revert().root : root).deepCopy();
+        List<String> created = new ArrayList<>();
+
+        ArrayNode mounts = arrayField(next, "mounts", CREATED_MOUNTS, created);
+        refuseConflictingMounts(mounts, plan);
+
+        List<DeliveryWarning> warnings = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        if (!plan.environment().isEmpty()) {
+            JsonNode process = next.get("process");
+            if (process == null || !process.isObject()) {
+                throw new DeliveryException(CONFIG_FILE + " has no process object to add environment variables to");
+            }
+            ArrayNode env = arrayField((ObjectNode) process, "env", CREATED_ENV, created);
+            Set<String> existing = variableNames(env);
+            for (Map.Entry<String, String> variable : plan.environment().entrySet()) {
+                if (existing.contains(variable.getKey())) {
+                    warnings.add(DeliveryWarning.taskVariableWins(variable.getKey()));
+                } else {
+                    env.add(variable.getKey() + "=" + variable.getValue());
+                    added.add(variable.getKey());
+                }
+            }
+        }
+
+        ObjectNode mount = mounts.addObject();
+        mount.put("destination", DeliveryPlan.CONTAINER_TOKEN_DIR);
+        mount.put("type", "bind");
+        mount.put("source", plan.tokenDirectory().toString());
+        ArrayNode options = mount.putArray("options");
+        DeliveryPlan.MOUNT_OPTIONS.forEach(options::add);
+
+        JsonNode annotationsNode = next.get("annotations");
+        if (annotationsNode == null) {
+            created.add(CREATED_ANNOTATIONS);
+            annotationsNode = next.putObject("annotations");
+        } else if (!annotationsNode.isObject()) {
+            throw new DeliveryException(CONFIG_FILE + " has annotations that are not a JSON object");
+        }
+        ObjectNode record = JSON.createObjectNode();
+        record.put("version", RECORD_VERSION);
+        record.put("source", plan.tokenDirectory().toString());
+        record.put("destination", DeliveryPlan.CONTAINER_TOKEN_DIR);
+        added.forEach(record.putArray("env")::add);
+        created.forEach(record.putArray("created")::add);
+        // OCI annotations are string to string, so the record is JSON inside a string.
+        ((ObjectNode) annotationsNode).put(ANNOTATION, record.toString());
+        return new Applied(new OciSpec(next), warnings);
+    }
+
+    /**
+     * Returns a spec without what an earlier {@link #apply(DeliveryPlan)} added: its variables, its
+     * mount, the annotation, and any of {@code process.env}, {@code mounts}, {@code annotations} it created.
+     * A spec without the annotation is returned unchanged.
+     */
+    public OciSpec revert() throws DeliveryException {
+        if (!isApplied()) {
+            return this;
+        }
+        ObjectNode next = root.deepCopy();
+        ObjectNode annotations = (ObjectNode) next.get("annotations");
+        JsonNode record = readRecord(annotations.get(ANNOTATION));
+        Set<String> created = new HashSet<>();
+        record.path("created").forEach(c -> created.add(c.asText()));
+        Set<String> addedVariables = new HashSet<>();
+        record.path("env").forEach(v -> addedVariables.add(v.asText()));
+        String source = record.path("source").asText();
+        String destination = record.path("destination").asText();
+
+        JsonNode process = next.get("process");
+        if (process != null && process.isObject() && process.get("env") instanceof ArrayNode env) {
+            removeIf(env, entry -> entry.isTextual() && addedVariables.contains(nameOf(entry.asText())));
+            if (env.isEmpty() && created.contains(CREATED_ENV)) {
+                ((ObjectNode) process).remove("env");
+            }
+        }
+        if (next.get("mounts") instanceof ArrayNode mounts) {
+            removeIf(mounts, m -> destination.equals(m.path("destination").asText(null))
+                    && source.equals(m.path("source").asText(null)));
+            if (mounts.isEmpty() && created.contains(CREATED_MOUNTS)) {
+                next.remove("mounts");
+            }
+        }
+        annotations.remove(ANNOTATION);
+        if (annotations.isEmpty() && created.contains(CREATED_ANNOTATIONS)) {
+            next.remove("annotations");
+        }
+        return new OciSpec(next);
+    }
+
+    /** Writes the spec to {@code configJson} atomically, keeping the file's permissions if it exists. */
+    public void write(Path configJson) throws DeliveryException {
+        try {
+            Set<PosixFilePermission> permissions = Files.exists(configJson)
+                    ? Files.getPosixFilePermissions(configJson)
+                    : NEW_FILE_PERMISSIONS;
+            AtomicFiles.write(configJson, (toJson() + "\n").getBytes(StandardCharsets.UTF_8), permissions);
+        } catch (IOException e) {
+            throw new DeliveryException("cannot write " + configJson + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Applies the plan to {@code bundle/config.json} in place, atomically, and returns the warnings. */
+    public static List<DeliveryWarning> applyToBundle(Path bundle, DeliveryPlan plan) throws DeliveryException {
+        Path config = bundle.resolve(CONFIG_FILE);
+        Applied applied = read(config).apply(plan);
+        applied.spec().write(config);
+        return applied.warnings();
+    }
+
+    /**
+     * Reverts an earlier plan in {@code bundle/config.json} in place, atomically.
+     *
+     * @return whether there was anything to revert
+     */
+    public static boolean revertBundle(Path bundle) throws DeliveryException {
+        Path config = bundle.resolve(CONFIG_FILE);
+        OciSpec spec = read(config);
+        if (!spec.isApplied()) {
+            return false;
+        }
+        spec.revert().write(config);
+        return true;
+    }
+
+    /** Refuses mounts at or under the reserved path; earlier mounts above it are fine, ours comes last. */
+    private static void refuseConflictingMounts(ArrayNode mounts, DeliveryPlan plan) throws DeliveryException {
+        String reserved = DeliveryPlan.CONTAINER_TOKEN_DIR;
+        for (int i = 0; i < mounts.size(); i++) {
+            JsonNode mount = mounts.get(i);
+            JsonNode destinationNode = mount.get("destination");
+            if (!mount.isObject() || destinationNode == null || !destinationNode.isTextual()) {
+                throw new DeliveryException(CONFIG_FILE + " mount #" + (i + 1) + " has no destination");
+            }
+            String destination = normalize(destinationNode.asText());
+            boolean same = destination.equals(reserved);
+            if (same || destination.startsWith(reserved + "/")) {
+                JsonNode source = mount.get("source");
+                String what = source != null && source.isTextual()
+                        ? source.asText()
+                        : "a " + mount.path("type").asText("mount");
+                throw new DeliveryException(CONFIG_FILE + " mounts " + what + " at " + destinationNode.asText()
+                        + ", which is " + (same ? "" : "inside ") + "the reserved token path " + reserved
+                        + " where ci-jwt mounts " + plan.tokenDirectory());
+            }
+        }
+    }
+
+    /** Resolves {@code .}, {@code ..} and repeated slashes the way the runtime does inside the root. */
+    static String normalize(String destination) {
+        String absolute = destination.startsWith("/") ? destination : "/" + destination;
+        return Path.of(absolute).normalize().toString();
+    }
+
+    private static ArrayNode arrayField(ObjectNode parent, String field, String label, List<String> created)
+            throws DeliveryException {
+        JsonNode node = parent.get(field);
+        if (node == null || node.isNull()) {
+            created.add(label);
+            return parent.putArray(field);
+        }
+        if (!node.isArray()) {
+            throw new DeliveryException(CONFIG_FILE + " field " + label + " is not a JSON array");
+        }
+        return (ArrayNode) node;
+    }
+
+    private static Set<String> variableNames(ArrayNode env) {
+        Set<String> names = new HashSet<>();
+        env.forEach(entry -> names.add(nameOf(entry.asText())));
+        return names;
+    }
+
+    private static String nameOf(String entry) {
+        int eq = entry.indexOf('=');
+        return eq < 0 ? entry : entry.substring(0, eq);
+    }
+
+    private static JsonNode readRecord(JsonNode annotation) throws DeliveryException {
+        String problem = CONFIG_FILE + " annotation " + ANNOTATION + " was not written by this version of ci-jwt";
+        if (annotation == null || !annotation.isTextual()) {
+            throw new DeliveryException(problem);
+        }
+        JsonNode record;
+        try {
+            record = JSON.readTree(annotation.asText());
+        } catch (JsonProcessingException e) {
+            throw new DeliveryException(problem);
+        }
+        if (record == null || record.path("version").asInt() != RECORD_VERSION
+                || !record.path("source").isTextual() || !record.path("destination").isTextual()) {
+            throw new DeliveryException(problem);
+        }
+        return record;
+    }
+
+    private static void removeIf(ArrayNode array, Predicate<JsonNode> condition) {
+        for (int i = array.size() - 1; i >= 0; i--) {
+            if (condition.test(array.get(i))) {
+                array.remove(i);
+            }
+        }
+    }
+}

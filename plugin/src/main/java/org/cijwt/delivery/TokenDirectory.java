@@ -1,0 +1,145 @@
+package org.cijwt.delivery;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A per-container host directory of token files: files 0444, the directory 0555 between writes,
+ * each file replaced by an atomic rename so a container reading it never sees half a token.
+ *
+ * <p>The directory, not the files, is bind-mounted into the container, because a bind mount of a
+ * single file keeps pointing at the old inode after a rename and would never see a refresh.
+ */
+public final class TokenDirectory {
+
+    /** Mode of the directory while nobody is writing. */
+    public static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("r-xr-xr-x");
+
+    /** Mode of every token file. */
+    public static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("r--r--r--");
+
+    // Only the owner may write, and only during a write.
+    private static final Set<PosixFilePermission> WRITING_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
+
+    private final Path path;
+
+    private TokenDirectory(Path path) {
+        this.path = path;
+    }
+
+    /**
+     * Opens {@code dir} as a token directory, creating it (and its parents) if missing.
+     *
+     * @throws IOException when {@code dir} exists but is not a real directory (a symbolic link is refused)
+     */
+    public static TokenDirectory create(Path dir) throws IOException {
+        Path absolute = dir.toAbsolutePath().normalize();
+        if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isDirectory(absolute, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("token directory " + absolute + " exists and is not a directory");
+            }
+        } else {
+            Path parent = absolute.getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.createDirectory(absolute);
+        }
+        // Set explicitly: the mode given at creation is filtered by the umask.
+        Files.setPosixFilePermissions(absolute, DIRECTORY_MODE);
+        return new TokenDirectory(absolute);
+    }
+
+    /** The absolute host path of the directory. */
+    public Path path() {
+        return path;
+    }
+
+    /** The host path of the token file called {@code name}. */
+    public Path file(String name) {
+        requireValidName(name);
+        return path.resolve(name);
+    }
+
+    /**
+     * Writes (or atomically replaces) the token file {@code name} with {@code token}, mode 0444.
+     *
+     * @throws IllegalArgumentException when the name is invalid or the token empty
+     * @throws IOException when the file cannot be written; the message never contains the token
+     */
+    public synchronized Path write(String name, String token) throws IOException {
+        requireValidName(name);
+        Objects.requireNonNull(token, "token");
+        if (token.isEmpty()) {
+            throw new IllegalArgumentException("token " + name + " is empty");
+        }
+        Path target = path.resolve(name);
+        Files.setPosixFilePermissions(path, WRITING_MODE);
+        try {
+            AtomicFiles.write(target, token.getBytes(StandardCharsets.UTF_8), FILE_MODE);
+        } finally {
+            Files.setPosixFilePermissions(path, DIRECTORY_MODE);
+        }
+        return target;
+    }
+
+    /** Removes the directory and everything in it; a missing directory is fine. */
+    public synchronized void delete() throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(path, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                // A 0555 directory cannot be emptied by a non-root owner until it is writable again.
+                Files.setPosixFilePermissions(dir, WRITING_MODE);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+                if (failure != null) {
+                    throw failure;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /**
+     * Checks a token name: 1 to 63 characters of {@code a-z 0-9 _ . -}, starting with a letter or digit.
+     *
+     * @throws IllegalArgumentException naming the bad name
+     */
+    public static void requireValidName(String name) {
+        if (name == null || !NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("invalid token name \"" + name + "\": use 1 to 63 characters of"
+                    + " a-z, 0-9, '_', '.', '-', starting with a letter or digit");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TokenDirectory[" + path + "]";
+    }
+}

@@ -1,0 +1,106 @@
+package org.cijwt.claims;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.cijwt.fixtures.TestKeys;
+import org.junit.jupiter.api.Test;
+
+class ClaimsAssemblerTest {
+    private static final Instant NOW = Instant.parse("2026-11-22T10:00:00.750Z");
+
+    private static BuildMetadata sample() throws Exception {
+        return BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
+    }
+
+    private static ClaimsPolicy policy() throws Exception {
+        return ClaimsPolicy.builder().issuer("https://ci.example.com").audience("vault").build();
+    }
+
+    @Test
+    void assembleWhenSampleBuildThenRegisteredAndBuildClaimsAreSet() throws Exception {
+        JWTClaimsSet c = ClaimsAssembler.assemble(sample(), policy(), NOW, "jti-1").claims();
+        assertThat(c.getIssuer()).isEqualTo("https://ci.example.com");
+        assertThat(c.getSubject()).isEqualTo("main/deploy");
+        assertThat(c.getAudience()).containsExactly("vault");
+        assertThat(c.getJWTID()).isEqualTo("jti-1");
+        assertThat(c.getIssueTime().toInstant()).isEqualTo(Instant.parse("2026-11-22T10:00:00Z"));
+        assertThat(c.getExpirationTime().toInstant()).isEqualTo(Instant.parse("2026-11-22T11:00:00Z"));
+        assertThat(c.getClaims()).containsEntry("team", "main").containsEntry("teamid", "1")
+                .containsEntry("pipeline", "deploy").containsEntry("pipelineid", "7")
+                .containsEntry("job", "apply").containsEntry("jobid", "42").containsEntry("task", "plan")
+                .containsEntry("buildid", "1234").containsEntry("build_name", "17")
+                .containsEntry("step_type", "task").containsEntry("worker", "worker-1")
+                .containsEntry("instance_vars", Map.of("branch", "dev"));
+    }
+
+    @Test
+    void assembleWhenDefaultSkewThenNbfIsBackdatedThirtySeconds() throws Exception {
+        JWTClaimsSet c = ClaimsAssembler.assemble(sample(), policy(), NOW, "j").claims();
+        assertThat(c.getNotBeforeTime().toInstant()).isEqualTo(Instant.parse("2026-11-22T09:59:30Z"));
+    }
+
+    @Test
+    void assembleWhenIdsThenTheyAreJsonStrings() throws Exception {
+        JWTClaimsSet c = ClaimsAssembler.assemble(sample(), policy(), NOW, "j").claims();
+        assertThat(c.toString()).contains("\"teamid\":\"1\"").contains("\"buildid\":\"1234\"").contains("\"jobid\":\"42\"");
+    }
+
+    @Test
+    void assembleWhenNoInstanceVarsOrOptionalFieldsThenTheirClaimsAreOmitted() throws Exception {
+        BuildMetadata oneOff = BuildMetadata.fromJson(TestKeys.metadata("one-off"), "one-off");
+        ClaimsPolicy p = policy().toBuilder().subject(SubjectFormat.parse("team")).build();
+        JWTClaimsSet c = ClaimsAssembler.assemble(oneOff, p, NOW, "j").claims();
+        assertThat(c.getClaims()).doesNotContainKeys("instance_vars", "pipeline", "pipelineid", "job", "jobid", "worker");
+    }
+
+    @Test
+    void assembleWhenExtraClaimsThenTheyAreAdded() throws Exception {
+        ClaimsPolicy p = policy().toBuilder().extraClaim("environment", "prod").build();
+        assertThat(ClaimsAssembler.assemble(sample(), p, NOW, "j").claims().getClaim("environment")).isEqualTo("prod");
+    }
+
+    @Test
+    void buildWhenExtraClaimOverridesARegisteredOrBuildClaimThenRefused() {
+        assertThatThrownBy(() -> policy().toBuilder().extraClaim("sub", "admin").build())
+                .hasMessageContaining("extra claim 'sub' would override");
+        assertThatThrownBy(() -> policy().toBuilder().extraClaim("team", "other").build())
+                .hasMessageContaining("extra claim 'team' would override");
+    }
+
+    @Test
+    void buildWhenTtlOutsideOneMinuteToOneDayThenRefusedNamingTheTtl() {
+        assertThatThrownBy(() -> policy().toBuilder().ttl(Duration.ofSeconds(59)).build()).hasMessageContaining("ttl 59s is outside [1m, 24h]");
+        assertThatThrownBy(() -> policy().toBuilder().ttl(Duration.ofHours(25)).build()).hasMessageContaining("ttl 25h is outside");
+    }
+
+    @Test
+    void buildWhenNoAudienceThenRefused() {
+        assertThatThrownBy(() -> ClaimsPolicy.builder().build()).hasMessageContaining("at least one audience");
+    }
+
+    @Test
+    void buildWhenSeveralAudiencesThenAllAreInTheToken() throws Exception {
+        ClaimsPolicy p = policy().toBuilder().audience("sts.amazonaws.com").build();
+        assertThat(ClaimsAssembler.assemble(sample(), p, NOW, "j").claims().getAudience()).containsExactly("vault", "sts.amazonaws.com");
+    }
+
+    @Test
+    void assembleWhenSubOver127BytesThenAWarningNamesTheLength() throws Exception {
+        BuildMetadata md = BuildMetadata.builder().team("t".repeat(60)).pipeline("p".repeat(70)).buildId("1").build();
+        ClaimsAssembler.Assembled a = ClaimsAssembler.assemble(md, policy(), NOW, "j");
+        assertThat(a.warnings()).singleElement().asString().contains("sub is 131 bytes");
+        assertThat(ClaimsAssembler.assemble(sample(), policy(), NOW, "j").warnings()).isEmpty();
+    }
+
+    @Test
+    void validateIssuerWhenTrailingSlashQueryOrRelativeThenRefused() {
+        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("https://ci.example.com/")).hasMessageContaining("ends with '/'");
+        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("https://ci.example.com?x=1")).hasMessageContaining("query or fragment");
+        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("ci.example.com")).hasMessageContaining("absolute http(s) URL");
+    }
+}
