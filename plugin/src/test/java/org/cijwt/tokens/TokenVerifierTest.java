@@ -1,0 +1,185 @@
+package org.cijwt.tokens;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.cijwt.claims.BuildMetadata;
+import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.fixtures.MutableClock;
+import org.cijwt.fixtures.TestKeys;
+import org.cijwt.keys.EphemeralKeySource;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.keys.VerificationKeySource;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class TokenVerifierTest {
+    private static final String ISSUER = "https://ci.example.com";
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static KeyRing signing;
+    private static KeyRing published;
+    private static BuildMetadata md;
+
+    private final MutableClock clock = new MutableClock(T0);
+
+    @BeforeAll
+    static void keys() throws Exception {
+        signing = new EphemeralKeySource(Set.of(SigningAlgorithm.values())).load();
+        // Verify with what a relying party has: the published JWKS, nothing else.
+        published = VerificationKeySource.fromJwks(signing.publicJwksJson(), "jwks");
+        md = BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
+    }
+
+    private ClaimsPolicy policy(SigningAlgorithm alg) throws Exception {
+        return ClaimsPolicy.builder().issuer(ISSUER).audience("vault").algorithm(alg).ttl(Duration.ofMinutes(10)).build();
+    }
+
+    private String mint(SigningAlgorithm alg) throws Exception {
+        return new TokenMinter(() -> signing, clock).mint(md, policy(alg)).compact();
+    }
+
+    private TokenVerifier verifier() {
+        return new TokenVerifier(() -> published, ISSUER, List.of("vault"), TokenVerifier.DEFAULT_LEEWAY, clock);
+    }
+
+    private Rejection reason(String token) {
+        Verification v = verifier().verify(token);
+        assertThat(v).isInstanceOf(Verification.Rejected.class);
+        Verification.Rejected r = (Verification.Rejected) v;
+        assertThat(r.detail()).doesNotContain(token);
+        return r.reason();
+    }
+
+    @ParameterizedTest
+    @EnumSource(SigningAlgorithm.class)
+    void verifyWhenFreshTokenOfEachAlgorithmThenAcceptedWithItsClaims(SigningAlgorithm alg) throws Exception {
+        Verification v = verifier().verify(mint(alg));
+        assertThat(v).isInstanceOf(Verification.Accepted.class);
+        Verification.Accepted a = (Verification.Accepted) v;
+        assertThat(a.algorithm()).isEqualTo(alg);
+        assertThat(a.claims().getStringClaim("pipeline")).isEqualTo("deploy");
+        assertThat(a.kid()).isEqualTo(signing.requireSigner(alg).kid());
+    }
+
+    @Test
+    void verifyWhenExpiredBeyondLeewayThenExpired() throws Exception {
+        String t = mint(SigningAlgorithm.ES256);
+        clock.advance(Duration.ofMinutes(10).plusSeconds(59));
+        assertThat(verifier().verify(t).active()).as("inside the leeway").isTrue();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(reason(t)).isEqualTo(Rejection.EXPIRED);
+    }
+
+    @Test
+    void verifyWhenNotYetValidBeyondLeewayThenNotYetValid() throws Exception {
+        String t = mint(SigningAlgorithm.EdDSA);
+        clock.set(T0.minusSeconds(30 + 61));
+        assertThat(reason(t)).isEqualTo(Rejection.NOT_YET_VALID);
+    }
+
+    @Test
+    void verifyWhenAudienceOrIssuerDifferThenWrongAudienceOrIssuer() throws Exception {
+        String t = mint(SigningAlgorithm.ES256);
+        assertThat(((Verification.Rejected) verifier().verify(t, "aws")).reason()).isEqualTo(Rejection.WRONG_AUDIENCE);
+        TokenVerifier other = new TokenVerifier(() -> published, ISSUER + "/other", List.of("vault"), Duration.ZERO, clock);
+        assertThat(((Verification.Rejected) other.verify(t)).reason()).isEqualTo(Rejection.WRONG_ISSUER);
+    }
+
+    @Test
+    void verifyWhenPayloadTamperedThenBadSignature() throws Exception {
+        String[] p = mint(SigningAlgorithm.RS256).split("\\.");
+        String forged = Base64URL.encode(new String(new Base64URL(p[1]).decode(), StandardCharsets.UTF_8)
+                .replace("\"deploy\"", "\"prod\"")).toString();
+        assertThat(reason(p[0] + "." + forged + "." + p[2])).isEqualTo(Rejection.BAD_SIGNATURE);
+    }
+
+    @Test
+    void verifyWhenAlgNoneThenAlgorithmNotAllowed() throws Exception {
+        String[] p = mint(SigningAlgorithm.ES256).split("\\.");
+        String none = Base64URL.encode("{\"alg\":\"none\",\"typ\":\"JWT\"}").toString();
+        assertThat(reason(none + "." + p[1] + ".")).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
+    }
+
+    @Test
+    void verifyWhenHmacSignedWithThePublicKeyThenAlgorithmNotAllowed() throws Exception {
+        // The classic confusion attack: the RSA public key's bytes used as an HMAC secret.
+        String kid = signing.requireSigner(SigningAlgorithm.RS256).kid();
+        byte[] secret = published.publishedKey(kid).orElseThrow().publicJwk().toJSONString().getBytes(StandardCharsets.UTF_8);
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(kid).build(), claims());
+        jwt.sign(new MACSigner(secret));
+        assertThat(reason(jwt.serialize())).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
+    }
+
+    @Test
+    void verifyWhenHeaderCarriesTheAttackersOwnJwkThenItIsIgnored() throws Exception {
+        ECKey attacker = new ECKeyGenerator(Curve.P_256).keyID("attacker").generate();
+        SignedJWT withKid = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).jwk(attacker.toPublicJWK()).keyID("attacker").build(), claims());
+        withKid.sign(new com.nimbusds.jose.crypto.ECDSASigner(attacker));
+        assertThat(reason(withKid.serialize())).isEqualTo(Rejection.UNKNOWN_KID);
+        SignedJWT noKid = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).jwk(attacker.toPublicJWK())
+                .jwkURL(java.net.URI.create("https://attacker.example/jwks")).build(), claims());
+        noKid.sign(new com.nimbusds.jose.crypto.ECDSASigner(attacker));
+        assertThat(reason(noKid.serialize())).isEqualTo(Rejection.BAD_SIGNATURE);
+    }
+
+    @Test
+    void verifyWhenHeaderAlgDoesNotMatchTheKeyThenAlgorithmNotAllowed() throws Exception {
+        String[] p = mint(SigningAlgorithm.ES256).split("\\.");
+        String kid = signing.requireSigner(SigningAlgorithm.ES256).kid();
+        String header = Base64URL.encode("{\"alg\":\"RS256\",\"kid\":\"" + kid + "\"}").toString();
+        assertThat(reason(header + "." + p[1] + "." + p[2])).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
+    }
+
+    @Test
+    void verifyWhenUnknownKidThenUnknownKid() throws Exception {
+        ECKey other = new ECKeyGenerator(Curve.P_256).keyID("rotated-away").generate();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).keyID("rotated-away").build(), claims());
+        jwt.sign(new com.nimbusds.jose.crypto.ECDSASigner(other));
+        assertThat(reason(jwt.serialize())).isEqualTo(Rejection.UNKNOWN_KID);
+    }
+
+    @Test
+    void verifyWhenGarbageThenMalformed() {
+        assertThat(reason("not-a-token")).isEqualTo(Rejection.MALFORMED);
+        assertThat(reason("a.b.c")).isEqualTo(Rejection.MALFORMED);
+        assertThat(reason("x".repeat(TokenVerifier.MAX_TOKEN_LENGTH + 1))).isEqualTo(Rejection.MALFORMED);
+        assertThat(((Verification.Rejected) verifier().verify("")).reason()).isEqualTo(Rejection.MALFORMED);
+    }
+
+    @Test
+    void mintedTokenToStringThenTheTokenIsRedacted() throws Exception {
+        MintedToken t = new TokenMinter(() -> signing, clock).mint(md, policy(SigningAlgorithm.EdDSA));
+        assertThat(t.toString()).doesNotContain(t.compact()).contains("<redacted>");
+    }
+
+    @Test
+    void mintWhenCalledTwiceThenJtiIs128RandomBitsAndUnique() throws Exception {
+        TokenMinter m = new TokenMinter(() -> signing, clock);
+        String a = m.mint(md, policy(SigningAlgorithm.EdDSA)).jti();
+        String b = m.mint(md, policy(SigningAlgorithm.EdDSA)).jti();
+        assertThat(new Base64URL(a).decode()).hasSize(16);
+        assertThat(a).isNotEqualTo(b).matches("[A-Za-z0-9_-]{22}");
+    }
+
+    private static JWTClaimsSet claims() {
+        return new JWTClaimsSet.Builder().issuer(ISSUER).audience("vault").subject("main/deploy")
+                .expirationTime(java.util.Date.from(T0.plusSeconds(600))).build();
+    }
+}
