@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code ci-jwt} command line: exit 0 ok, 1 rejected input, 2 usage error. */
 @Command(name = "ci-jwt", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Signed, short-lived identity tokens for CI builds.",
-        subcommands = {KeygenCommand.class, MintCommand.class, VerifyCommand.class, JwksCommand.class, DemoCommand.class})
+        subcommands = {KeygenCommand.class, MintCommand.class, VerifyCommand.class, JwksCommand.class, PreflightCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int REJECTED = 1;

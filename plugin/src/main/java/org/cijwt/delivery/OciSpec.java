@@ -22,8 +22,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.cijwt.io.SecureFiles;
 
 /**
  * An OCI runtime spec ({@code config.json}) as an immutable JSON tree, to which a {@link DeliveryPlan}
@@ -228,22 +230,42 @@ public final class OciSpec {
 
     /** Writes the spec to {@code configJson} atomically, keeping the file's permissions if it exists. */
     public void write(Path configJson) throws DeliveryException {
+        Set<PosixFilePermission> permissions;
         try {
-            Set<PosixFilePermission> permissions = Files.exists(configJson)
-                    ? Files.getPosixFilePermissions(configJson)
-                    : NEW_FILE_PERMISSIONS;
-            AtomicFiles.write(configJson, (toJson() + "\n").getBytes(StandardCharsets.UTF_8), permissions);
+            permissions = Files.exists(configJson) ? Files.getPosixFilePermissions(configJson) : NEW_FILE_PERMISSIONS;
         } catch (IOException e) {
-            throw new DeliveryException("cannot write " + configJson + ": " + e.getMessage(), e);
+            throw new DeliveryException("cannot read the permissions of " + configJson + ": " + SecureFiles.reason(e), e);
+        }
+        write(configJson, permissions);
+    }
+
+    /** Writes the spec to {@code configJson} atomically with the given permissions. */
+    public void write(Path configJson, Set<PosixFilePermission> permissions) throws DeliveryException {
+        try {
+            SecureFiles.replace(configJson, (toJson() + "\n").getBytes(StandardCharsets.UTF_8), permissions);
+        } catch (IOException e) {
+            throw new DeliveryException("cannot write " + configJson + ": " + SecureFiles.reason(e), e);
         }
     }
 
-    /** Applies the plan to {@code bundle/config.json} in place, atomically, and returns the warnings. */
+    /**
+     * Applies the plan to {@code bundle/config.json} in place, atomically, and returns the warnings.
+     *
+     * <p>The file is left 0600 (owner only): once the plan adds {@code CONCOURSE_CI_JWT} it holds a token.
+     */
     public static List<DeliveryWarning> applyToBundle(Path bundle, DeliveryPlan plan) throws DeliveryException {
         Path config = bundle.resolve(CONFIG_FILE);
         Applied applied = read(config).apply(plan);
-        applied.spec().write(config);
+        applied.spec().write(config, SecureFiles.PRIVATE);
         return applied.warnings();
+    }
+
+    /** The host token directory an applied plan mounts, as its annotation records it; empty when none is applied. */
+    public Optional<Path> appliedTokenDirectory() throws DeliveryException {
+        if (!isApplied()) {
+            return Optional.empty();
+        }
+        return Optional.of(Path.of(readRecord(root.get("annotations").get(ANNOTATION)).path("source").asText()));
     }
 
     /**

@@ -11,8 +11,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.cijwt.io.SecureFiles;
 
 /**
  * A per-container host directory of token files: files 0444, the directory 0555 between writes,
@@ -89,7 +91,7 @@ public final class TokenDirectory {
         Path target = path.resolve(name);
         Files.setPosixFilePermissions(path, WRITING_MODE);
         try {
-            AtomicFiles.write(target, token.getBytes(StandardCharsets.UTF_8), FILE_MODE);
+            SecureFiles.replace(target, token.getBytes(StandardCharsets.UTF_8), FILE_MODE);
         } finally {
             Files.setPosixFilePermissions(path, DIRECTORY_MODE);
         }
@@ -124,6 +126,34 @@ public final class TokenDirectory {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /**
+     * Removes a token directory left by an earlier process (the clean-up after a container), if present.
+     *
+     * <p>Because the path may come from a container's {@code config.json}, only a real directory holding
+     * nothing but files is removed; anything else is refused rather than deleted recursively.
+     *
+     * @return whether there was a directory to remove
+     * @throws IOException naming the path when it is not a token directory or cannot be removed
+     */
+    public static boolean removeExisting(Path dir) throws IOException {
+        Path absolute = dir.toAbsolutePath().normalize();
+        if (!Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        if (!Files.isDirectory(absolute, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(absolute + " is not a token directory (not a directory); it was left in place");
+        }
+        try (var entries = Files.list(absolute)) {
+            Optional<Path> foreign = entries.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).findFirst();
+            if (foreign.isPresent()) {
+                throw new IOException(absolute + " is not a token directory (it contains the directory "
+                        + foreign.get().getFileName() + "); it was left in place");
+            }
+        }
+        new TokenDirectory(absolute).delete();
+        return true;
     }
 
     /**

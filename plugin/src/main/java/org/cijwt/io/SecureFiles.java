@@ -1,9 +1,9 @@
 package org.cijwt.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -29,38 +29,68 @@ public final class SecureFiles {
     /**
      * Writes to a temporary file in the same directory with the final permissions already set,
      * forces it to disk and renames it over the target, so readers see the old or the new file,
-     * never a part of one.
+     * never a part of one. Missing parent directories are created.
      */
     public static void writeAtomically(Path target, byte[] content, Set<PosixFilePermission> perms) throws CiJwtException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PRIVATE));
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            replace(target, content, perms);
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.IO_FAILED, "cannot write " + target + ": " + reason(e));
+        }
+    }
+
+    /**
+     * The one atomic write everything else uses: a temp file beside {@code target} (created 0600, so
+     * content that may be secret is never readable by others), written and forced to disk, given
+     * {@code perms}, renamed over {@code target}, and then the directory is forced so the rename
+     * itself survives a crash.
+     *
+     * <p>The temp file lives in the same directory because rename is only atomic within one file
+     * system. The exception's message names the file, never the content.
+     */
+    public static void replace(Path target, byte[] content, Set<PosixFilePermission> perms) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
+                PosixFilePermissions.asFileAttribute(PRIVATE));
+        boolean moved = false;
+        try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(content));
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    ch.write(buffer);
+                }
                 ch.force(true);
             }
             Files.setPosixFilePermissions(tmp, perms);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.IO_FAILED, "cannot write " + target + ": " + reason(e));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            moved = true;
+            syncDirectory(dir);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException cleanup) {
-                    // The temp file name starts with a dot and ends in .tmp; leaving it is harmless.
-                    System.getLogger(SecureFiles.class.getName()).log(System.Logger.Level.DEBUG,
-                            "cannot remove temporary file " + tmp, cleanup);
-                }
+            if (!moved) {
+                deleteTemp(tmp);
             }
+        }
+    }
+
+    /** Makes a rename durable; Linux allows fsync on a directory opened for reading, some systems do not. */
+    static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // The rename has happened; only its durability across a power cut is less certain here.
+            System.getLogger(SecureFiles.class.getName()).log(System.Logger.Level.DEBUG,
+                    "cannot sync directory " + dir + ": " + reason(e));
+        }
+    }
+
+    private static void deleteTemp(Path tmp) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException cleanup) {
+            // The temp file name starts with a dot and ends in .tmp; leaving it is harmless.
+            System.getLogger(SecureFiles.class.getName()).log(System.Logger.Level.DEBUG,
+                    "cannot remove temporary file " + tmp, cleanup);
         }
     }
 

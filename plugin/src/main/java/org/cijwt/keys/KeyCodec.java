@@ -54,12 +54,12 @@ public final class KeyCodec {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final X9ECParameters P256 = ECNamedCurveTable.getByName("P-256");
     private static final ASN1ObjectIdentifier P256_OID = SECObjectIdentifiers.secp256r1;
-    private static final int RSA_GENERATED_BITS = 3072;
+    private static final int RSA_GENERATED_BITS = 2048;
 
     private KeyCodec() {
     }
 
-    /** A fresh private JWK for the algorithm (RSA keys are 3072 bits, NIST's size for use past 2030). */
+    /** A fresh private JWK for the algorithm; RSA keys are 2048 bits, the size every relying party accepts and NIST allows through 2030. */
     public static JWK generate(SigningAlgorithm alg) {
         return switch (alg) {
             case EdDSA -> {

@@ -219,7 +219,7 @@ class OciSpecTest {
     }
 
     @Test
-    void applyToBundleThenFileIsReplacedAtomicallyKeepingItsMode() throws Exception {
+    void applyToBundleThenFileIsReplacedAtomicallyAndReadableByItsOwnerOnly() throws Exception {
         Path config = Files.writeString(temp.resolve("config.json"), TASK_SPEC);
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r-----"));
 
@@ -227,7 +227,8 @@ class OciSpecTest {
 
         assertThat(warnings).isEmpty();
         assertThat(OciSpec.read(config).isApplied()).isTrue();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-r-----");
+        // It now holds the token in process.env.
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
         try (Stream<Path> files = Files.list(temp)) {
             assertThat(files).containsExactly(config);
         }
