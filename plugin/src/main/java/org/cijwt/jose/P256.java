@@ -2,14 +2,18 @@ package org.cijwt.jose;
 
 import java.math.BigInteger;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
-import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.ECNamedDomainParameters;
 
 /** The P-256 domain and the byte helpers ES256 needs. */
 final class P256 {
+    /**
+     * Bouncy Castle's custom P-256 curve: dedicated field arithmetic, several times faster than the
+     * generic BigInteger curve that {@code ECNamedCurveTable} returns.
+     */
     static final ECNamedDomainParameters DOMAIN =
-            new ECNamedDomainParameters(SECObjectIdentifiers.secp256r1, ECNamedCurveTable.getByName("P-256"));
+            new ECNamedDomainParameters(SECObjectIdentifiers.secp256r1, CustomNamedCurves.getByName("P-256"));
 
     private P256() {
     }

@@ -33,7 +33,7 @@ import org.bouncycastle.crypto.util.PrivateKeyFactory;
 import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
 import org.bouncycastle.crypto.util.PublicKeyFactory;
 import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
-import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
@@ -52,7 +52,7 @@ import org.cijwt.errors.ErrorCode;
  */
 public final class KeyCodec {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final X9ECParameters P256 = ECNamedCurveTable.getByName("P-256");
+    private static final X9ECParameters P256 = CustomNamedCurves.getByName("P-256");
     private static final ASN1ObjectIdentifier P256_OID = SECObjectIdentifiers.secp256r1;
     private static final int RSA_GENERATED_BITS = 2048;
 
