@@ -63,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
                 + ", build " + md.buildId() + " (" + token.algorithm() + ", expires " + token.expiresAt() + ")");
         SignedJWT parsed = SignedJWT.parse(token.compact());
         out.println("   header: " + Json.pretty(parsed.getHeader().toJSONObject()).replace("\n", "\n   "));
-        out.println("   claims: " + Json.pretty(parsed.getJWTClaimsSet().toJSONObject()).replace("\n", "\n   "));
+        out.println("   claims: " + Json.pretty(inClaimOrder(parsed.getJWTClaimsSet().toJSONObject())).replace("\n", "\n   "));
 
         out.println();
         out.println("== 3. verified with the public JWKS only, for each algorithm");
@@ -95,6 +95,18 @@ final class DemoCommand implements Callable<Integer> {
             step.run(ctx);
         }
         return Main.OK;
+    }
+
+    /** Registered claims first, then build claims, as a reader expects them. */
+    static java.util.Map<String, Object> inClaimOrder(java.util.Map<String, Object> claims) {
+        java.util.Map<String, Object> ordered = new java.util.LinkedHashMap<>();
+        for (String name : org.cijwt.claims.ClaimNames.ALL) {
+            if (claims.containsKey(name)) {
+                ordered.put(name, claims.get(name));
+            }
+        }
+        claims.forEach(ordered::putIfAbsent);
+        return ordered;
     }
 
     static BuildMetadata sampleMetadata() throws CiJwtException {
