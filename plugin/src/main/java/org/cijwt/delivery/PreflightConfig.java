@@ -63,9 +63,12 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
     private static final List<String> TOKEN_KEYS =
             List.of("name", "audiences", "ttl", "algorithm", "subject", "aws", "claims");
 
-    private static final ObjectMapper YAML = YAMLMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-            .build();
+    /** Loaded on first parse only: a pre-flight without a config file never pays for the YAML parser. */
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = YAMLMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+                .build();
+    }
 
     /** One token: its file name in the token directory, how it is minted, and whether AWS SDKs should find it. */
     public record TokenConfig(String name, ClaimsPolicy policy, boolean aws) {
@@ -117,7 +120,7 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
     public static PreflightConfig parse(String text, String origin) throws CiJwtException {
         JsonNode root;
         try {
-            root = YAML.readTree(text);
+            root = Yaml.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();

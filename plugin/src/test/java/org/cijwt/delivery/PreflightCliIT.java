@@ -1,0 +1,216 @@
+package org.cijwt.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.cijwt.cli.Main;
+import org.cijwt.fixtures.Runc;
+import org.cijwt.fixtures.RuncResult;
+import org.cijwt.fixtures.TestKeys;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.KeySources;
+import org.cijwt.keys.VerificationKeySource;
+import org.cijwt.tokens.TokenVerifier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code ci-jwt preflight} end to end, in-process, against real runc containers where they are needed. */
+class PreflightCliIT {
+
+    private static final String ISSUER = "https://ci.example.com";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    private Path key;
+    private Path metadata;
+    private Path config;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        key = TestKeys.copyPrivate(TestKeys.P256, temp);
+        metadata = TestKeys.metadataFile("main", temp);
+        config = Files.writeString(temp.resolve("preflight.yml"), "issuer: " + ISSUER + "\ntokens:\n"
+                + "  - {name: jwt, audiences: [vault], ttl: 10m}\n"
+                + "  - {name: aws, audiences: [sts.amazonaws.com], aws: true}\n");
+    }
+
+    private Path plainBundle() throws Exception {
+        Path bundle = Files.createDirectories(temp.resolve("bundle"));
+        Files.writeString(bundle.resolve("config.json"), PreflightTest.TASK_SPEC);
+        return bundle;
+    }
+
+    @Test
+    void preflightThenContainerReadsVerifiableTokensAndCleanupRemovesEverything() throws Exception {
+        Runc.assumeRunc();
+        Path bundle = Runc.bundle(temp.resolve("bundle"), List.of("sh", "-c",
+                "echo \"file=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"; echo \"aws=$AWS_WEB_IDENTITY_TOKEN_FILE\""), Map.of());
+
+        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+                "--config", config.toString(), "--keys", key.toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).isEmpty();
+        Path tokenDir = bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY);
+        assertThat(r.out()).contains("jwt " + tokenDir.resolve("jwt") + " ES256", "aws " + tokenDir.resolve("aws"));
+        RuncResult result = Runc.run(bundle);
+        Matcher file = Pattern.compile("^file=(\\S+)$", Pattern.MULTILINE).matcher(result.stdout());
+        assertThat(file.find()).as(result.describe()).isTrue();
+        assertThat(r.out()).doesNotContain(file.group(1));
+        assertThat(result.stdout()).contains("aws=/var/run/secrets/concourse-ci/aws\n");
+        KeyRing ring = KeySources.resolve(key.toString(), KeySources.Options.defaults()).load();
+        KeyRing published = VerificationKeySource.fromJwks(ring.publicJwksJson(), "JWKS");
+        assertThat(new TokenVerifier(() -> published, ISSUER, List.of("vault"), TokenVerifier.DEFAULT_LEEWAY,
+                Clock.systemUTC()).verify(file.group(1)).active()).isTrue();
+
+        Run cleanup = run("preflight", "--cleanup", "--bundle", bundle.toString());
+
+        assertThat(cleanup.exit()).as(cleanup.err()).isZero();
+        assertThat(cleanup.out()).contains("config.json reverted", tokenDir + " removed");
+        assertThat(tokenDir).doesNotExist();
+        var reverted = JSON.readTree(bundle.resolve("config.json").toFile());
+        assertThat(reverted.get("process").get("env")).hasSize(1);
+        assertThat(reverted.get("mounts").toString()).doesNotContain(Preflight.DEFAULT_TOKEN_DIRECTORY);
+        assertThat(reverted.has("annotations")).isFalse();
+    }
+
+    @Test
+    void preflightWhenTaskOverridesAVariableThenWarnsOnStderrAndExitsZero() throws Exception {
+        Path bundle = plainBundle();
+        Files.writeString(bundle.resolve("config.json"), PreflightTest.TASK_SPEC
+                .replace("\"PATH=/bin\"", "\"PATH=/bin\", \"AWS_WEB_IDENTITY_TOKEN_FILE=/mine\""));
+
+        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+                "--config", config.toString(), "--keys", key.toString(), "--token-dir", temp.resolve("t").toString());
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.err()).startsWith("ci-jwt: warning: the task already sets AWS_WEB_IDENTITY_TOKEN_FILE");
+        assertThat(temp.resolve("t/jwt")).exists();
+    }
+
+    @Test
+    void preflightWithoutConfigThenOneDefaultTokenWithTheIssuerOption() throws Exception {
+        Path bundle = plainBundle();
+
+        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+                "--keys", "ephemeral", "--issuer", "https://other.example");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().lines()).singleElement().asString().startsWith("jwt ");
+        String spec = Files.readString(bundle.resolve("config.json"));
+        String token = JSON.readTree(spec).get("process").get("env").get(1).asText().substring("CONCOURSE_CI_JWT=".length());
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+        assertThat(payload).contains("\"iss\":\"https://other.example\"", "\"aud\":\"ci-jwt\"");
+    }
+
+    @Test
+    void preflightWhenConfigHasAnUnknownKeyThenOneLineNamingItAndExitOne() throws Exception {
+        Path bad = Files.writeString(temp.resolve("bad.yml"), "tokens:\n  - {name: jwt, audience: vault}\n");
+
+        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", plainBundle().toString(),
+                "--config", bad.toString(), "--keys", key.toString());
+
+        assertThat(r.exit()).isEqualTo(Main.REJECTED);
+        assertThat(r.err().lines()).singleElement().asString()
+                .startsWith("ci-jwt: CJ401 pre-flight config " + bad + ": tokens[0]: unknown key 'audience'");
+    }
+
+    @Test
+    void preflightWhenBundleMountsTheReservedPathThenExitOneAndNothingChanges() throws Exception {
+        Path bundle = plainBundle();
+        String conflicting = PreflightTest.TASK_SPEC.replace("\"source\": \"proc\"}", "\"source\": \"proc\"},"
+                + " {\"destination\": \"/var/run/secrets/concourse-ci\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}");
+        Files.writeString(bundle.resolve("config.json"), conflicting);
+
+        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString());
+
+        assertThat(r.exit()).isEqualTo(Main.REJECTED);
+        assertThat(r.err()).startsWith("ci-jwt: CJ501 config.json mounts tmpfs at /var/run/secrets/concourse-ci, which is the"
+                + " reserved token path");
+        assertThat(bundle.resolve("config.json")).hasContent(conflicting);
+        assertThat(bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY)).doesNotExist();
+    }
+
+    @Test
+    void usageErrorsExitTwo() throws Exception {
+        String bundle = plainBundle().toString();
+
+        assertThat(run("preflight", "--bundle", bundle).err()).contains("--metadata FILE is required");
+        assertThat(run("preflight", "--bundle", bundle).exit()).isEqualTo(Main.USAGE);
+        assertThat(run("preflight", "--cleanup", "--bundle", bundle, "--metadata", metadata.toString()).exit())
+                .isEqualTo(Main.USAGE);
+        assertThat(run("preflight", "--bundle", bundle, "--metadata", metadata.toString(), "--pid", "1").exit())
+                .isEqualTo(Main.USAGE);
+        assertThat(run("preflight", "--metadata", metadata.toString()).exit()).isEqualTo(Main.USAGE);
+    }
+
+    @Test
+    void watchKeepsRunningUntilTheWatchedProcessExitsThenExitsZero() throws Exception {
+        Path bundle = plainBundle();
+        Process task = new ProcessBuilder("sleep", "2").start();
+        try {
+            CompletableFuture<Run> watching = CompletableFuture.supplyAsync(() -> run("preflight",
+                    "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString(),
+                    "--watch", "--pid", Long.toString(task.pid())));
+
+            Thread.sleep(500);
+            assertThat(watching).as("still watching while the process runs").isNotDone();
+            Run r = watching.get(20, TimeUnit.SECONDS);
+
+            assertThat(task.isAlive()).isFalse();
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("watching\n", "process " + task.pid() + " has exited; stopped refreshing");
+            assertThat(bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY).resolve("jwt")).exists();
+        } finally {
+            task.destroyForcibly();
+        }
+    }
+
+    @Test
+    void watchWithAPidFileWaitsForTheFileAndStopsWhenThatProcessIsGone() throws Exception {
+        Path bundle = plainBundle();
+        Path pidFile = temp.resolve("container.pid");
+        CompletableFuture<Run> watching = CompletableFuture.supplyAsync(() -> run("preflight",
+                "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString(),
+                "--watch", "--pid-file", pidFile.toString()));
+        Thread.sleep(Duration.ofSeconds(1).toMillis());
+        assertThat(watching).as("waits for the pid file").isNotDone();
+
+        Process task = new ProcessBuilder("true").start();
+        task.waitFor();
+        Files.writeString(pidFile, task.pid() + "\n");
+        Run r = watching.get(20, TimeUnit.SECONDS);
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("process " + task.pid() + " has exited");
+    }
+}

@@ -1,0 +1,229 @@
+package org.cijwt.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.cijwt.claims.BuildMetadata;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.fixtures.MutableClock;
+import org.cijwt.fixtures.RelyingParties;
+import org.cijwt.fixtures.Runc;
+import org.cijwt.fixtures.RuncContainer;
+import org.cijwt.fixtures.RuncResult;
+import org.cijwt.fixtures.TestKeys;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.KeySources;
+import org.cijwt.keys.VerificationKeySource;
+import org.cijwt.tokens.TokenVerifier;
+import org.cijwt.tokens.Verification;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pre-flight into real runc containers on the busybox rootfs: the task reads what pre-flight delivered. */
+class PreflightRuncIT {
+
+    private static final String ISSUER = "https://ci.example.com";
+    private static final Pattern VAR = Pattern.compile("^var=(\\S+)$", Pattern.MULTILINE);
+    private static final Pattern FILE = Pattern.compile("^file=(\\S+)$", Pattern.MULTILINE);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Prints the token from the variable and from the file, then tries to overwrite the file. */
+    private static final String PRINT_AND_TAMPER = String.join("; ",
+            "echo \"var=$CONCOURSE_CI_JWT\"",
+            "echo \"file=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"",
+            "echo \"path=$CONCOURSE_CI_JWT_FILE\"",
+            "if echo tampered > \"$CONCOURSE_CI_JWT_FILE\"; then echo write=allowed; else echo write=refused; fi");
+
+    @TempDir
+    Path temp;
+
+    private KeyRing ring;
+    private BuildMetadata metadata;
+    private Path bundle;
+    private Path tokenDir;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Runc.assumeRunc();
+        ring = KeySources.resolve(TestKeys.copyPrivate(TestKeys.P256, temp).toString(), KeySources.Options.defaults()).load();
+        metadata = BuildMetadata.fromJsonFile(TestKeys.metadataFile("main", temp));
+        bundle = temp.resolve("bundle");
+        tokenDir = temp.resolve("tokens");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (bundle != null && Files.exists(bundle.resolve("config.json"))) {
+            Preflight.cleanup(bundle, tokenDir);
+        }
+    }
+
+    private static PreflightConfig config(String yaml) throws CiJwtException {
+        return PreflightConfig.parse(yaml, "test config");
+    }
+
+    private static PreflightConfig vaultOnly() throws CiJwtException {
+        return config("issuer: " + ISSUER + "\ntokens:\n  - {name: jwt, audiences: [vault], ttl: 10m}\n");
+    }
+
+    private Verification verify(String token, String audience, Clock clock) throws CiJwtException {
+        KeyRing published = VerificationKeySource.fromJwks(ring.publicJwksJson(), "published JWKS");
+        return new TokenVerifier(() -> published, ISSUER, List.of(audience), TokenVerifier.DEFAULT_LEEWAY, clock).verify(token);
+    }
+
+    private static String group(Pattern pattern, RuncResult result) {
+        Matcher m = pattern.matcher(result.stdout());
+        assertThat(m.find()).as(result.describe()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void taskPrintsItsTokenFromTheVariableAndTheFileAndBothVerifyWithThePublicJwks() throws Exception {
+        Runc.bundle(bundle, List.of("sh", "-c", PRINT_AND_TAMPER), Map.of());
+        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC())
+                .deliver(metadata, vaultOnly(), tokenDir, bundle);
+
+        RuncResult result = Runc.run(bundle);
+
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        String fromVariable = group(VAR, result);
+        String fromFile = group(FILE, result);
+        assertThat(fromVariable).isEqualTo(fromFile).isEqualTo(delivery.defaultToken().compact());
+        for (String token : List.of(fromVariable, fromFile)) {
+            Verification v = verify(token, "vault", Clock.systemUTC());
+            assertThat(v.active()).as(v.toString()).isTrue();
+            assertThat(((Verification.Accepted) v).claims().getStringClaim("pipeline")).isEqualTo(metadata.pipeline());
+        }
+        assertThat(result.stdout()).contains("path=/var/run/secrets/concourse-ci/jwt\n");
+        assertThat(result.stdout()).as(result.describe()).contains("write=refused\n");
+        assertThat(result.stderr()).contains("Read-only file system");
+        assertThat(tokenDir.resolve("jwt")).hasContent(fromFile);
+    }
+
+    @Test
+    void tokenReadInsideTheContainerIsAcceptedByAnIndependentPythonVerifier() throws Exception {
+        RelyingParties.assumePythonTools();
+        Runc.bundle(bundle, List.of("sh", "-c", PRINT_AND_TAMPER), Map.of());
+        new Preflight(() -> ring, Clock.systemUTC()).deliver(metadata, vaultOnly(), tokenDir, bundle);
+        Path jwks = Files.writeString(temp.resolve("jwks.json"), ring.publicJwksJson());
+
+        RuncResult result = Runc.run(bundle);
+
+        String fromFile = group(FILE, result);
+        String claims = RelyingParties.verifyWithCryptography(jwks, ISSUER, "vault", fromFile).assertAccepted();
+        assertThat(claims).contains("\"team\"", metadata.team());
+    }
+
+    @Test
+    void refreshedTokenBecomesVisibleInsideTheRunningContainer() throws Exception {
+        // Bounded: 150 reads at 0.2 s is 30 s at most, then the container ends by itself.
+        Runc.bundle(bundle, List.of("sh", "-c", "i=0; while [ $i -lt 150 ]; do echo \"file=$(cat \"$CONCOURSE_CI_JWT_FILE\")\";"
+                + " sleep 0.2; i=$((i+1)); done"), Map.of());
+        MutableClock clock = new MutableClock(Instant.now());
+        PreflightConfig config = config("issuer: " + ISSUER + "\ntokens:\n  - {name: jwt, audiences: [vault], ttl: 1m}\n");
+        Preflight preflight = new Preflight(() -> ring, clock);
+        Preflight.Delivery delivery = preflight.deliver(metadata, config, tokenDir, bundle);
+        ManualScheduler scheduler = new ManualScheduler(clock);
+
+        try (RuncContainer container = Runc.start(bundle);
+             TokenRefresher refresher = preflight.refresher(delivery, metadata, config, scheduler, TokenRefresher.Listener.LOGGING)) {
+            refresher.start(delivery.tokens());
+            String first = delivery.defaultToken().compact();
+            assertThat(container.awaitStdout("file=" + first + "\n", Duration.ofSeconds(10)))
+                    .as("first token inside; stderr: %s", container.stderr()).isTrue();
+
+            scheduler.advance(Duration.ofSeconds(48));
+
+            String second = refresher.current().get("jwt").compact();
+            assertThat(second).isNotEqualTo(first);
+            assertThat(container.awaitStdout("file=" + second + "\n", Duration.ofSeconds(10)))
+                    .as("refreshed token inside").isTrue();
+            assertThat(container.isRunning()).isTrue();
+            assertThat(container.stdout()).doesNotContain("file=\n");
+            assertThat(verify(second, "vault", clock).active()).isTrue();
+        }
+    }
+
+    @Test
+    void conflictingMountIsRefusedWithAMessageNamingBothMounts() throws Exception {
+        Runc.bundle(bundle, List.of("sh", "-c", "true"), Map.of());
+        Path config = bundle.resolve("config.json");
+        ObjectNode spec = (ObjectNode) JSON.readTree(config.toFile());
+        ObjectNode mount = ((ArrayNode) spec.get("mounts")).addObject();
+        mount.put("destination", "/var/run/secrets/concourse-ci/jwt");
+        mount.put("type", "bind");
+        mount.put("source", "/etc/hostname");
+        Files.writeString(config, JSON.writeValueAsString(spec));
+        String before = Files.readString(config);
+
+        assertThatThrownBy(() -> new Preflight(() -> ring, Clock.systemUTC()).deliver(metadata, vaultOnly(), tokenDir, bundle))
+                .isInstanceOf(DeliveryException.class)
+                .hasMessage("config.json mounts /etc/hostname at /var/run/secrets/concourse-ci/jwt, which is inside the"
+                        + " reserved token path /var/run/secrets/concourse-ci where ci-jwt mounts " + tokenDir.toAbsolutePath());
+        assertThat(config).hasContent(before);
+        assertThat(tokenDir).doesNotExist();
+    }
+
+    @Test
+    void taskVariableThatSetsOneOfOurNamesWinsInsideAndTheWarningNamesIt() throws Exception {
+        Runc.bundle(bundle, List.of("sh", "-c", PRINT_AND_TAMPER), Map.of("CONCOURSE_CI_JWT", "task-own-value"));
+
+        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC())
+                .deliver(metadata, vaultOnly(), tokenDir, bundle);
+        RuncResult result = Runc.run(bundle);
+
+        assertThat(delivery.warnings()).singleElement().satisfies(w -> {
+            assertThat(w.variable()).isEqualTo("CONCOURSE_CI_JWT");
+            assertThat(w.message()).contains("CONCOURSE_CI_JWT").contains("its own value is kept");
+        });
+        assertThat(group(VAR, result)).isEqualTo("task-own-value");
+        assertThat(group(FILE, result)).isEqualTo(delivery.defaultToken().compact());
+    }
+
+    @Test
+    void awsTokenSetsAwsWebIdentityTokenFileToAReadableFileForTheStsAudience() throws Exception {
+        Runc.bundle(bundle, List.of("sh", "-c",
+                "echo \"aws_path=$AWS_WEB_IDENTITY_TOKEN_FILE\"; echo \"aws=$(cat \"$AWS_WEB_IDENTITY_TOKEN_FILE\")\";"
+                        + " ls " + DeliveryPlan.CONTAINER_TOKEN_DIR), Map.of());
+        PreflightConfig config = config("issuer: " + ISSUER + "\ntokens:\n"
+                + "  - {name: jwt, audiences: [vault]}\n"
+                + "  - {name: aws, audiences: [sts.amazonaws.com], ttl: 15m, aws: true}\n");
+
+        new Preflight(() -> ring, Clock.systemUTC()).deliver(metadata, config, tokenDir, bundle);
+        RuncResult result = Runc.run(bundle);
+
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        assertThat(result.stdout()).contains("aws_path=/var/run/secrets/concourse-ci/aws\n", "aws\njwt\n");
+        Matcher aws = Pattern.compile("^aws=(\\S+)$", Pattern.MULTILINE).matcher(result.stdout());
+        assertThat(aws.find()).as(result.describe()).isTrue();
+        assertThat(verify(aws.group(1), "sts.amazonaws.com", Clock.systemUTC()).active()).isTrue();
+        assertThat(verify(aws.group(1), "vault", Clock.systemUTC()).active()).isFalse();
+    }
+
+    @Test
+    void afterCleanupTheContainerHasNeitherTheMountNorTheVariables() throws Exception {
+        Runc.bundle(bundle, List.of("sh", "-c", "echo \"var=${CONCOURSE_CI_JWT:-unset}\"; ls -A "
+                + DeliveryPlan.CONTAINER_TOKEN_DIR), Map.of());
+        new Preflight(() -> ring, Clock.systemUTC()).deliver(metadata, vaultOnly(), tokenDir, bundle);
+
+        Preflight.cleanup(bundle, null);
+        RuncResult result = Runc.run(bundle);
+
+        assertThat(result.stdout()).as(result.describe()).isEqualTo("var=unset\n");
+        assertThat(tokenDir).doesNotExist();
+    }
+}

@@ -1,0 +1,243 @@
+package org.cijwt.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.cijwt.claims.BuildMetadata;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.fixtures.MutableClock;
+import org.cijwt.fixtures.TestKeys;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.KeySources;
+import org.cijwt.keys.VerificationKeySource;
+import org.cijwt.tokens.MintedToken;
+import org.cijwt.tokens.TokenVerifier;
+import org.cijwt.tokens.Verification;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PreflightTest {
+
+    static final String CONFIG = """
+            issuer: https://ci.example.com
+            tokens:
+              - name: jwt
+                audiences: [vault]
+                ttl: 10m
+              - name: aws
+                audiences: [sts.amazonaws.com]
+                aws: true
+            """;
+
+    static final String TASK_SPEC = """
+            {"ociVersion": "1.0.2",
+             "process": {"args": ["sh"], "env": ["PATH=/bin"], "cwd": "/"},
+             "root": {"path": "rootfs"},
+             "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}]}
+            """;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-02T10:00:00Z"));
+    private KeyRing ring;
+    private BuildMetadata metadata;
+    private PreflightConfig config;
+    private Path bundle;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ring = KeySources.resolve(TestKeys.copyPrivate(TestKeys.P256, temp).toString(), KeySources.Options.defaults()).load();
+        metadata = BuildMetadata.fromJsonFile(TestKeys.metadataFile("main", temp));
+        config = PreflightConfig.parse(CONFIG, "test");
+        bundle = Files.createDirectories(temp.resolve("bundle"));
+        Files.writeString(bundle.resolve("config.json"), TASK_SPEC);
+    }
+
+    private Preflight preflight() {
+        return new Preflight(() -> ring, clock);
+    }
+
+    private Verification verify(String token, String audience) throws CiJwtException {
+        KeyRing published = VerificationKeySource.fromJwks(ring.publicJwksJson(), "test JWKS");
+        return new TokenVerifier(() -> published, config.issuer(), List.of(audience), TokenVerifier.DEFAULT_LEEWAY, clock)
+                .verify(token);
+    }
+
+    private static List<String> env(JsonNode spec) {
+        List<String> env = new ArrayList<>();
+        spec.get("process").get("env").forEach(e -> env.add(e.asText()));
+        return env;
+    }
+
+    @Test
+    void deliverThenFilesAre0444InA0555DirectoryAndEachVerifiesForItsAudience() throws Exception {
+        Path dir = temp.resolve("tokens");
+
+        Preflight.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("r-xr-xr-x");
+        for (String name : List.of("jwt", "aws")) {
+            Path file = dir.resolve(name);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("r--r--r--");
+            assertThat(file).hasContent(delivery.tokens().get(name).compact());
+        }
+        assertThat(verify(Files.readString(dir.resolve("jwt")), "vault").active()).isTrue();
+        assertThat(verify(Files.readString(dir.resolve("aws")), "sts.amazonaws.com").active()).isTrue();
+        assertThat(verify(Files.readString(dir.resolve("aws")), "vault").active()).isFalse();
+        assertThat(delivery.warnings()).isEmpty();
+    }
+
+    @Test
+    void deliverThenConfigJsonHasTheVariablesAndTheReadOnlyMountAndIsOwnerOnly() throws Exception {
+        Path dir = temp.resolve("tokens");
+
+        Preflight.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
+
+        Path configJson = bundle.resolve("config.json");
+        JsonNode spec = JSON.readTree(configJson.toFile());
+        assertThat(env(spec)).containsExactly("PATH=/bin",
+                "CONCOURSE_CI_JWT=" + delivery.defaultToken().compact(),
+                "CONCOURSE_CI_JWT_FILE=/var/run/secrets/concourse-ci/jwt",
+                "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/secrets/concourse-ci/aws");
+        JsonNode mount = spec.get("mounts").get(1);
+        assertThat(mount.get("destination").asText()).isEqualTo("/var/run/secrets/concourse-ci");
+        assertThat(mount.get("source").asText()).isEqualTo(dir.toAbsolutePath().toString());
+        assertThat(mount.get("options").toString()).contains("\"ro\"", "\"nosuid\"", "\"nodev\"", "\"noexec\"");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(configJson))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void deliverWhenTaskSetsTheTokenVariableThenTaskValueWinsAndTheWarningNamesIt() throws Exception {
+        Files.writeString(bundle.resolve("config.json"), TASK_SPEC.replace("\"PATH=/bin\"", "\"PATH=/bin\", \"CONCOURSE_CI_JWT=mine\""));
+
+        Preflight.Delivery delivery = preflight().deliver(metadata, config, temp.resolve("tokens"), bundle);
+
+        assertThat(delivery.warnings()).extracting(DeliveryWarning::variable).containsExactly("CONCOURSE_CI_JWT");
+        assertThat(delivery.warnings().get(0).message()).contains("CONCOURSE_CI_JWT").doesNotContain(delivery.defaultToken().compact());
+        assertThat(env(JSON.readTree(bundle.resolve("config.json").toFile())))
+                .contains("CONCOURSE_CI_JWT=mine", "CONCOURSE_CI_JWT_FILE=/var/run/secrets/concourse-ci/jwt")
+                .noneMatch(e -> e.startsWith("CONCOURSE_CI_JWT=ey"));
+    }
+
+    @Test
+    void deliverWhenSpecAlreadyMountsTheReservedPathThenRefusedNamingBothMountsAndNothingIsWritten() throws Exception {
+        String conflicting = TASK_SPEC.replace("\"source\": \"proc\"}", "\"source\": \"proc\"},"
+                + " {\"destination\": \"/var/run/secrets/concourse-ci/\", \"type\": \"bind\", \"source\": \"/host/secrets\"}");
+        Files.writeString(bundle.resolve("config.json"), conflicting);
+        Path dir = temp.resolve("tokens");
+
+        assertThatThrownBy(() -> preflight().deliver(metadata, config, dir, bundle))
+                .isInstanceOf(DeliveryException.class)
+                .hasMessageContaining("mounts /host/secrets at /var/run/secrets/concourse-ci/")
+                .hasMessageContaining("reserved token path /var/run/secrets/concourse-ci")
+                .hasMessageContaining("where ci-jwt mounts " + dir.toAbsolutePath());
+        assertThat(dir).doesNotExist();
+        assertThat(bundle.resolve("config.json")).hasContent(conflicting);
+    }
+
+    @Test
+    void deliverTwiceThenTheSecondReplacesTheFirst() throws Exception {
+        Path dir = temp.resolve("tokens");
+        preflight().deliver(metadata, config, dir, bundle);
+        clock.advance(java.time.Duration.ofMinutes(1));
+
+        Preflight.Delivery second = preflight().deliver(metadata, config, dir, bundle);
+
+        JsonNode spec = JSON.readTree(bundle.resolve("config.json").toFile());
+        assertThat(spec.get("mounts")).hasSize(2);
+        assertThat(env(spec)).filteredOn(e -> e.startsWith("CONCOURSE_CI_JWT=")).containsExactly(
+                "CONCOURSE_CI_JWT=" + second.defaultToken().compact());
+        assertThat(dir.resolve("jwt")).hasContent(second.defaultToken().compact());
+    }
+
+    @Test
+    void prepareThenFilesAndPlanButNoSpecIsTouched() throws Exception {
+        Preflight.Delivery delivery = preflight().prepare(metadata, config, temp.resolve("tokens"));
+
+        assertThat(delivery.plan().environment()).containsKeys("CONCOURSE_CI_JWT", "CONCOURSE_CI_JWT_FILE",
+                "AWS_WEB_IDENTITY_TOKEN_FILE");
+        assertThat(temp.resolve("tokens/jwt")).exists();
+        assertThat(bundle.resolve("config.json")).hasContent(TASK_SPEC);
+    }
+
+    @Test
+    void cleanupThenSpecIsAsBeforeAndTheDirectoryIsGone() throws Exception {
+        Path dir = temp.resolve("tokens");
+        preflight().deliver(metadata, config, dir, bundle);
+
+        Preflight.Cleanup done = Preflight.cleanup(bundle, null);
+
+        assertThat(done.specReverted()).isTrue();
+        assertThat(done.removedDirectory()).contains(dir.toAbsolutePath());
+        assertThat(dir).doesNotExist();
+        assertThat(JSON.readTree(bundle.resolve("config.json").toFile())).isEqualTo(JSON.readTree(TASK_SPEC));
+        assertThat(Preflight.cleanup(bundle, null)).isEqualTo(new Preflight.Cleanup(false, java.util.Optional.empty()));
+    }
+
+    @Test
+    void cleanupWhenConfigJsonIsGoneThenStillRemovesTheDefaultDirectory() throws Exception {
+        preflight().deliver(metadata, config, Preflight.defaultTokenDirectory(bundle), bundle);
+        Files.delete(bundle.resolve("config.json"));
+
+        Preflight.Cleanup done = Preflight.cleanup(bundle, null);
+
+        assertThat(done.specReverted()).isFalse();
+        assertThat(Preflight.defaultTokenDirectory(bundle)).doesNotExist();
+    }
+
+    @Test
+    void cleanupWhenRecordedDirectoryHoldsADirectoryThenRefusesAndLeavesIt() throws Exception {
+        Path notTokens = Files.createDirectories(temp.resolve("elsewhere/sub"));
+
+        assertThatThrownBy(() -> Preflight.cleanup(bundle, notTokens.getParent()))
+                .isInstanceOf(DeliveryException.class)
+                .hasMessageContaining("is not a token directory (it contains the directory sub)");
+        assertThat(notTokens).exists();
+    }
+
+    @Test
+    void deliveryToStringAndWarningsNeverContainTheToken() throws Exception {
+        Files.writeString(bundle.resolve("config.json"), TASK_SPEC.replace("\"PATH=/bin\"", "\"PATH=/bin\", \"CONCOURSE_CI_JWT_FILE=/x\""));
+
+        Preflight.Delivery delivery = preflight().deliver(metadata, config, temp.resolve("tokens"), bundle);
+
+        for (MintedToken token : delivery.tokens().values()) {
+            assertThat(delivery.toString()).doesNotContain(token.compact());
+            assertThat(delivery.plan().toString()).doesNotContain(token.compact());
+            assertThat(delivery.warnings().toString()).doesNotContain(token.compact());
+        }
+        assertThat(delivery.toString()).contains("redacted");
+    }
+
+    @Test
+    void deliverWhenSigningKeyIsMissingThenNothingIsWritten() throws Exception {
+        PreflightConfig eddsa = PreflightConfig.parse("tokens:\n  - {audiences: [a], algorithm: EdDSA}\n", "c");
+        Path dir = temp.resolve("tokens");
+
+        assertThatThrownBy(() -> preflight().deliver(metadata, eddsa, dir, bundle)).isInstanceOf(CiJwtException.class);
+        assertThat(dir).doesNotExist();
+        assertThat(bundle.resolve("config.json")).hasContent(TASK_SPEC);
+    }
+
+    @Test
+    void tokensAreDatedByTheInjectedClock() throws Exception {
+        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"),
+                java.time.ZoneOffset.UTC)).prepare(metadata, config, temp.resolve("tokens"));
+
+        assertThat(delivery.defaultToken().issuedAt()).isEqualTo("2026-01-01T00:00:00Z");
+        assertThat(delivery.defaultToken().expiresAt()).isEqualTo("2026-01-01T00:10:00Z");
+    }
+}
