@@ -1,0 +1,167 @@
+package org.cijwt.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RequestBody;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import org.cijwt.tokens.Rejection;
+import org.cijwt.tokens.TokenVerifier;
+import org.cijwt.tokens.Verification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /api/v1/tokens/introspect} (RFC 7662): reads {@code token} and an optional expected
+ * {@code audience} from a form or JSON body, verifies the token against the key ring and answers
+ * whether it is active. Slow signature checks run on a worker pool, never on the event loop.
+ */
+final class IntrospectionHandler implements Handler<RoutingContext> {
+    private static final Logger LOG = LoggerFactory.getLogger(IntrospectionHandler.class);
+    static final String FORM = "application/x-www-form-urlencoded";
+
+    private final TokenVerifier verifier;
+    private final WorkerExecutor workers;
+    private final WebMetrics metrics;
+    private final boolean reasons;
+    private final boolean inlineEdDsa;
+
+    IntrospectionHandler(TokenVerifier verifier, WorkerExecutor workers, WebMetrics metrics, boolean reasons, boolean inlineEdDsa) {
+        this.verifier = verifier;
+        this.workers = workers;
+        this.metrics = metrics;
+        this.reasons = reasons;
+        this.inlineEdDsa = inlineEdDsa;
+    }
+
+    static String mediaType(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        String token;
+        String audience;
+        if (Endpoints.JSON.equals(mediaType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)))) {
+            JsonObject body;
+            try {
+                body = jsonBody(ctx.body());
+            } catch (DecodeException | ClassCastException e) {
+                invalidRequest(ctx, "the body is not a JSON object");
+                return;
+            }
+            if (!(body.getValue("token") instanceof String t)) {
+                invalidRequest(ctx, "the body has no string member 'token'");
+                return;
+            }
+            Object aud = body.getValue("audience");
+            if (aud != null && !(aud instanceof String)) {
+                invalidRequest(ctx, "'audience' must be a string");
+                return;
+            }
+            token = t;
+            audience = (String) aud;
+        } else {
+            token = ctx.request().getFormAttribute("token");
+            audience = ctx.request().getFormAttribute("audience");
+            if (token == null) {
+                invalidRequest(ctx, "the form has no parameter 'token'");
+                return;
+            }
+        }
+        String expected = audience == null || audience.isEmpty() ? null : audience;
+        Future<Verification> result = inlineEdDsa && isEdDsa(token)
+                ? Future.succeededFuture(verify(token, expected))
+                : workers.executeBlocking(() -> verify(token, expected), false);
+        result.onComplete(ar -> {
+            if (ar.succeeded()) {
+                answer(ctx, ar.result());
+            } else {
+                ctx.fail(ar.cause());
+            }
+        });
+    }
+
+    private static JsonObject jsonBody(RequestBody body) {
+        Buffer buf = body.buffer();
+        if (buf == null || buf.length() == 0) {
+            throw new DecodeException("empty body");
+        }
+        return new JsonObject(buf);
+    }
+
+    private Verification verify(String token, String audience) {
+        try {
+            return verifier.verify(token, audience);
+        } catch (RuntimeException e) {
+            // The verifier turns bad input into rejections; anything escaping it is still the
+            // caller's token, so answer "malformed" rather than a 500, and log without the token.
+            LOG.warn("verifier failed on a token ({}); answered as malformed", e.getClass().getSimpleName());
+            return new Verification.Rejected(Rejection.MALFORMED, "the token could not be processed");
+        }
+    }
+
+    private void answer(RoutingContext ctx, Verification v) {
+        JsonObject body = new JsonObject();
+        if (v instanceof Verification.Accepted a) {
+            body.put("active", true);
+            for (Map.Entry<String, Object> claim : a.claims().toJSONObject().entrySet()) {
+                if (!claim.getKey().equals("active")) {
+                    body.put(claim.getKey(), claim.getValue());
+                }
+            }
+            body.put("kid", a.kid());
+            body.put("alg", a.algorithm().jwaName());
+            metrics.introspection(WebMetrics.ACTIVE);
+        } else {
+            Verification.Rejected r = (Verification.Rejected) v;
+            body.put("active", false);
+            if (reasons) {
+                body.put("reason", r.reason().wireName());
+            }
+            metrics.introspection(r.reason().wireName());
+        }
+        ctx.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, Endpoints.JSON)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .end(body.toBuffer());
+    }
+
+    private static void invalidRequest(RoutingContext ctx, String description) {
+        ctx.response()
+                .setStatusCode(400)
+                .putHeader(HttpHeaders.CONTENT_TYPE, Endpoints.JSON)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .end(new JsonObject().put("error", "invalid_request").put("error_description", description).toBuffer());
+    }
+
+    /**
+     * Reads only the header's alg, to decide where to verify; a header we cannot read is left to
+     * the verifier, which rejects it quickly either way.
+     */
+    static boolean isEdDsa(String token) {
+        int dot = token.indexOf('.');
+        if (dot <= 0 || dot > 1024) {
+            return true;
+        }
+        try {
+            byte[] header = Base64.getUrlDecoder().decode(token.substring(0, dot).strip());
+            Object alg = new JsonObject(new String(header, StandardCharsets.UTF_8)).getValue("alg");
+            return "EdDSA".equals(alg) || alg == null;
+        } catch (IllegalArgumentException | DecodeException | ClassCastException e) {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.cijwt.web;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Supplier;
+import org.cijwt.claims.ClaimNames;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.SigningAlgorithm;
+
+/**
+ * The JWKS and discovery bytes of the current key ring, made once per ring: requests only
+ * compare a reference and write a ready buffer.
+ */
+final class PublishedDocuments {
+
+    /** What is served for one key ring. */
+    record Snapshot(KeyRing ring, Buffer jwks, String etag, Buffer discovery) {
+    }
+
+    private final Supplier<KeyRing> keys;
+    private final String issuer;
+    private volatile Snapshot current;
+
+    PublishedDocuments(Supplier<KeyRing> keys, String issuer) {
+        this.keys = keys;
+        this.issuer = issuer;
+    }
+
+    Snapshot current() {
+        KeyRing ring = keys.get();
+        Snapshot s = current;
+        if (s == null || s.ring() != ring) {
+            // Two event loops may both rebuild after a reload; both results are equal, so no lock.
+            s = new Snapshot(ring, Buffer.buffer(ring.publicJwksJson()), ring.jwksEtag(), discovery(ring));
+            current = s;
+        }
+        return s;
+    }
+
+    private Buffer discovery(KeyRing ring) {
+        JsonArray algs = new JsonArray();
+        for (SigningAlgorithm a : ring.signingAlgorithms()) {
+            algs.add(a.jwaName());
+        }
+        if (algs.isEmpty()) {
+            // A verification-only ring signs nothing itself; advertise what it accepts.
+            ring.publishedKeys().stream().map(k -> k.entry().algorithm().jwaName()).distinct().forEach(algs::add);
+        }
+        JsonObject doc = new JsonObject()
+                .put("issuer", issuer)
+                .put("jwks_uri", issuer + Endpoints.JWKS)
+                .put("introspection_endpoint", issuer + Endpoints.INTROSPECT)
+                .put("id_token_signing_alg_values_supported", algs)
+                .put("response_types_supported", new JsonArray().add("id_token"))
+                .put("subject_types_supported", new JsonArray().add("public"))
+                .put("scopes_supported", new JsonArray().add("openid"))
+                .put("claims_supported", new JsonArray(ClaimNames.ALL));
+        return doc.toBuffer();
+    }
+}

@@ -1,0 +1,11 @@
+package org.cijwt.web;
+
+import org.cijwt.cli.CommandProvider;
+
+/** Adds {@code serve} to the {@code ci-jwt} command line. */
+public final class ServeCommandProvider implements CommandProvider {
+    @Override
+    public Object command() {
+        return new ServeCommand();
+    }
+}

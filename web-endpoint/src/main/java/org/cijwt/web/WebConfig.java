@@ -1,0 +1,193 @@
+package org.cijwt.web;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
+import org.cijwt.keys.RotationPolicy;
+import org.cijwt.tokens.TokenVerifier;
+
+/**
+ * The validated settings of the web endpoint; built by {@link WebConfigLoader} from file,
+ * environment and flags, or in code with {@link #builder()}. Every rule is checked in
+ * {@link Builder#build()}, which names the setting that breaks one.
+ */
+public record WebConfig(
+        String host,
+        int port,
+        String issuer,
+        String keys,
+        String keyId,
+        List<Path> verificationKeys,
+        Duration rotationPeriod,
+        Duration rotationGrace,
+        List<String> audiences,
+        Duration jwksMaxAge,
+        Duration leeway,
+        boolean introspectionReasons,
+        Path tlsCert,
+        Path tlsKey,
+        Duration reloadInterval,
+        Duration shutdownGrace,
+        int eventLoops,
+        int verifyWorkers,
+        boolean inlineEdDsa) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+    public static final Duration DEFAULT_JWKS_MAX_AGE = Duration.ofSeconds(300);
+    public static final Duration MAX_LEEWAY = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(2);
+    public static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    public static final int MAX_THREADS = 256;
+
+    public WebConfig {
+        verificationKeys = List.copyOf(verificationKeys);
+        audiences = List.copyOf(audiences);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.issuer = issuer;
+        b.keys = keys;
+        b.keyId = keyId;
+        b.verificationKeys = new ArrayList<>(verificationKeys);
+        b.rotationPeriod = rotationPeriod;
+        b.rotationGrace = rotationGrace;
+        b.audiences = new ArrayList<>(audiences);
+        b.jwksMaxAge = jwksMaxAge;
+        b.leeway = leeway;
+        b.introspectionReasons = introspectionReasons;
+        b.tlsCert = tlsCert;
+        b.tlsKey = tlsKey;
+        b.reloadInterval = reloadInterval;
+        b.shutdownGrace = shutdownGrace;
+        b.eventLoops = eventLoops;
+        b.verifyWorkers = verifyWorkers;
+        b.inlineEdDsa = inlineEdDsa;
+        return b;
+    }
+
+    public boolean tls() {
+        return tlsCert != null;
+    }
+
+    /** The rotation policy of an embedded key store. */
+    public RotationPolicy rotation() throws CiJwtException {
+        return RotationPolicy.of(rotationPeriod, rotationGrace, RotationPolicy.DEFAULT_MAX_TOKEN_TTL);
+    }
+
+    /** Builder with the documented defaults. */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private String issuer = ClaimsPolicy.DEFAULT_ISSUER;
+        private String keys;
+        private String keyId;
+        private List<Path> verificationKeys = new ArrayList<>();
+        private Duration rotationPeriod = RotationPolicy.DEFAULT_PERIOD;
+        private Duration rotationGrace = RotationPolicy.DEFAULT_GRACE;
+        private List<String> audiences = new ArrayList<>();
+        private Duration jwksMaxAge = DEFAULT_JWKS_MAX_AGE;
+        private Duration leeway = TokenVerifier.DEFAULT_LEEWAY;
+        private boolean introspectionReasons = true;
+        private Path tlsCert;
+        private Path tlsKey;
+        private Duration reloadInterval = DEFAULT_RELOAD_INTERVAL;
+        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private int eventLoops = Runtime.getRuntime().availableProcessors();
+        private int verifyWorkers = Runtime.getRuntime().availableProcessors();
+        private boolean inlineEdDsa = false;
+
+        public Builder listen(String host, int port) { this.host = host; this.port = port; return this; }
+        public Builder issuer(String v) { this.issuer = v; return this; }
+        public Builder keys(String v) { this.keys = v; return this; }
+        public Builder keyId(String v) { this.keyId = v; return this; }
+        public Builder verificationKeys(List<Path> v) { this.verificationKeys = new ArrayList<>(v); return this; }
+        public Builder rotationPeriod(Duration v) { this.rotationPeriod = v; return this; }
+        public Builder rotationGrace(Duration v) { this.rotationGrace = v; return this; }
+        public Builder audiences(List<String> v) { this.audiences = new ArrayList<>(v); return this; }
+        public Builder jwksMaxAge(Duration v) { this.jwksMaxAge = v; return this; }
+        public Builder leeway(Duration v) { this.leeway = v; return this; }
+        public Builder introspectionReasons(boolean v) { this.introspectionReasons = v; return this; }
+        public Builder tls(Path cert, Path key) { this.tlsCert = cert; this.tlsKey = key; return this; }
+        public Builder reloadInterval(Duration v) { this.reloadInterval = v; return this; }
+        public Builder shutdownGrace(Duration v) { this.shutdownGrace = v; return this; }
+        public Builder eventLoops(int v) { this.eventLoops = v; return this; }
+        public Builder verifyWorkers(int v) { this.verifyWorkers = v; return this; }
+        public Builder inlineEdDsa(boolean v) { this.inlineEdDsa = v; return this; }
+
+        public WebConfig build() throws CiJwtException {
+            if (host == null || host.isBlank()) {
+                throw invalid(Setting.LISTEN, "the host is empty");
+            }
+            if (port < 0 || port > 65535) {
+                throw invalid(Setting.LISTEN, "port " + port + " is outside 0..65535");
+            }
+            try {
+                ClaimsPolicy.validateIssuer(issuer);
+            } catch (CiJwtException e) {
+                throw invalid(Setting.ISSUER, e.getMessage());
+            }
+            for (String aud : audiences) {
+                if (aud == null || aud.isBlank()) {
+                    throw invalid(Setting.AUDIENCES, "an audience may not be empty");
+                }
+            }
+            nonNegative(Setting.JWKS_MAX_AGE, jwksMaxAge);
+            nonNegative(Setting.LEEWAY, leeway);
+            if (leeway.compareTo(MAX_LEEWAY) > 0) {
+                throw invalid(Setting.LEEWAY, "leeway " + text(leeway) + " is more than " + text(MAX_LEEWAY));
+            }
+            nonNegative(Setting.ROTATION_PERIOD, rotationPeriod);
+            nonNegative(Setting.ROTATION_GRACE, rotationGrace);
+            if ((tlsCert == null) != (tlsKey == null)) {
+                throw invalid(tlsCert == null ? Setting.TLS_CERT : Setting.TLS_KEY, "tls_cert and tls_key must be set together");
+            }
+            nonNegative(Setting.RELOAD_INTERVAL, reloadInterval);
+            if (!reloadInterval.isZero() && reloadInterval.compareTo(MIN_RELOAD_INTERVAL) < 0) {
+                throw invalid(Setting.RELOAD_INTERVAL, text(reloadInterval) + " is below " + text(MIN_RELOAD_INTERVAL) + " (0 turns reloading off)");
+            }
+            nonNegative(Setting.SHUTDOWN_GRACE, shutdownGrace);
+            threads(Setting.EVENT_LOOPS, eventLoops);
+            threads(Setting.VERIFY_WORKERS, verifyWorkers);
+            return new WebConfig(host, port, issuer, blankToNull(keys), blankToNull(keyId), verificationKeys, rotationPeriod,
+                    rotationGrace, audiences, jwksMaxAge, leeway, introspectionReasons, tlsCert, tlsKey, reloadInterval,
+                    shutdownGrace, eventLoops, verifyWorkers, inlineEdDsa);
+        }
+
+        private static String blankToNull(String s) {
+            return s == null || s.isBlank() ? null : s;
+        }
+
+        private static void nonNegative(Setting s, Duration d) throws CiJwtException {
+            if (d == null || d.isNegative()) {
+                throw invalid(s, "a duration of 0 or more is required");
+            }
+        }
+
+        private static void threads(Setting s, int n) throws CiJwtException {
+            if (n < 1 || n > MAX_THREADS) {
+                throw invalid(s, n + " is outside 1.." + MAX_THREADS);
+            }
+        }
+    }
+
+    static CiJwtException invalid(Setting s, String message) {
+        return new CiJwtException(ErrorCode.CONFIG_INVALID, "setting " + s.key() + ": " + message);
+    }
+
+    static String text(Duration d) {
+        return d.toString().substring(2).toLowerCase();
+    }
+}

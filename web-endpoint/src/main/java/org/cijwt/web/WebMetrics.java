@@ -1,0 +1,90 @@
+package org.cijwt.web;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.tokens.Rejection;
+
+/**
+ * The server's Prometheus metrics: requests by route and status with latency histograms,
+ * introspection results by reason, and the number of published keys.
+ */
+public final class WebMetrics {
+    static final String REQUESTS = "cijwt.http.server.requests";
+    static final String INTROSPECTIONS = "cijwt.introspections";
+    static final String PUBLISHED_KEYS = "cijwt.keys.published";
+    static final String ACTIVE = "active";
+    private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final PrometheusMeterRegistry registry;
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> results = new ConcurrentHashMap<>();
+
+    public WebMetrics(Supplier<KeyRing> keys) {
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Gauge.builder(PUBLISHED_KEYS, keys, k -> k.get().publishedKeys().size())
+                .description("Keys in the published JWKS").register(registry);
+        counter(ACTIVE);
+        for (Rejection r : Rejection.values()) {
+            counter(r.wireName());
+        }
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** First handler of every request: times it and counts it by route template and status. */
+    Handler<RoutingContext> timing() {
+        return ctx -> {
+            long start = System.nanoTime();
+            ctx.addEndHandler(done -> {
+                Route route = ctx.currentRoute();
+                // Route templates only, never raw paths: a scanner must not create a series per URL.
+                String path = route == null || route.getPath() == null ? "unmatched" : route.getPath();
+                timer(path, ctx.response().getStatusCode()).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            });
+            ctx.next();
+        };
+    }
+
+    void introspection(String result) {
+        counter(result).increment();
+    }
+
+    Handler<RoutingContext> scrapeHandler() {
+        return ctx -> ctx.vertx().executeBlocking(registry::scrape, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TYPE).end(ar.result());
+            } else {
+                ctx.fail(ar.cause());
+            }
+        });
+    }
+
+    private Timer timer(String route, int status) {
+        return timers.computeIfAbsent(route + ' ' + status, k -> Timer.builder(REQUESTS)
+                .description("HTTP requests by route and status")
+                .tag("route", route)
+                .tag("status", Integer.toString(status))
+                .publishPercentileHistogram()
+                .register(registry));
+    }
+
+    private Counter counter(String result) {
+        return results.computeIfAbsent(result, k -> Counter.builder(INTROSPECTIONS)
+                .description("Introspection answers by result: active or the reason it is not")
+                .tag("result", result)
+                .register(registry));
+    }
+}

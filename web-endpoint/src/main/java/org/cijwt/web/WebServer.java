@@ -1,0 +1,207 @@
+package org.cijwt.web;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.cijwt.keys.ReloadingKeyRing;
+import org.cijwt.tokens.TokenVerifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running web endpoint: start it with {@link #start(Vertx, WebConfig, ReloadingKeyRing)}, stop
+ * it with {@link #close()}, which drains requests in flight for up to the shutdown grace.
+ */
+public final class WebServer {
+    private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
+
+    private final Vertx vertx;
+    private final WebConfig config;
+    private final ReloadingKeyRing keys;
+    private final WebMetrics metrics;
+    private final WorkerExecutor workers;
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicBoolean reloading = new AtomicBoolean();
+    private final List<String> deployments = new ArrayList<>();
+    private final Handlers handlers;
+    private long reloadTimer = -1;
+    private int port = -1;
+
+    private WebServer(Vertx vertx, WebConfig config, ReloadingKeyRing keys, Clock clock) {
+        this.vertx = vertx;
+        this.config = config;
+        this.keys = keys;
+        this.metrics = new WebMetrics(keys);
+        this.workers = vertx.createSharedWorkerExecutor("ci-jwt-verify-" + System.identityHashCode(this), config.verifyWorkers());
+        TokenVerifier verifier = new TokenVerifier(keys, config.issuer(), config.audiences(), config.leeway(), clock);
+        this.handlers = new Handlers(verifier);
+    }
+
+    /** The shared, thread-safe handlers every event loop's router uses. */
+    private final class Handlers {
+        final PublishedDocuments documents = new PublishedDocuments(keys, config.issuer());
+        final String cacheControl = "public, max-age=" + config.jwksMaxAge().toSeconds();
+        final DiscoveryHandler discovery = new DiscoveryHandler(documents, cacheControl);
+        final JwksHandler jwks = new JwksHandler(documents, cacheControl);
+        final HealthHandlers health = new HealthHandlers(keys, draining::get);
+        final IntrospectionHandler introspection;
+
+        Handlers(TokenVerifier verifier) {
+            introspection = new IntrospectionHandler(verifier, workers, metrics, config.introspectionReasons(), config.inlineEdDsa());
+        }
+    }
+
+    /** Starts with the system clock. */
+    public static Future<WebServer> start(Vertx vertx, WebConfig config, ReloadingKeyRing keys) {
+        return start(vertx, config, keys, Clock.systemUTC());
+    }
+
+    /**
+     * Starts the server; the future completes once it listens, with {@link #port()} the bound port
+     * (useful with port 0). The clock decides token expiry (tests inject a fixed one).
+     */
+    public static Future<WebServer> start(Vertx vertx, WebConfig config, ReloadingKeyRing keys, Clock clock) {
+        WebServer server = new WebServer(vertx, config, keys, clock);
+        return server.deploy().map(server).recover(e -> server.workers.close().transform(x -> Future.failedFuture(e)));
+    }
+
+    private Future<Void> deploy() {
+        HttpServerOptions options = new HttpServerOptions().setIdleTimeout(60);
+        if (config.tls()) {
+            options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertPath(config.tlsCert().toString()).setKeyPath(config.tlsKey().toString()));
+        }
+        // The first instance binds (port 0 picks a free port), the others share its real port.
+        WebVerticle first = new WebVerticle(this::router, options, config.host(), config.port(), config.shutdownGrace());
+        return vertx.deployVerticle(first).<Void>compose(id -> {
+            deployments.add(id);
+            port = first.actualPort();
+            if (config.eventLoops() == 1) {
+                return Future.succeededFuture();
+            }
+            return vertx.deployVerticle(() -> new WebVerticle(this::router, options, config.host(), port, config.shutdownGrace()),
+                    new DeploymentOptions().setInstances(config.eventLoops() - 1)).<Void>map(id2 -> {
+                        deployments.add(id2);
+                        return null;
+                    });
+        }).onSuccess(v -> startReloading());
+    }
+
+    private void startReloading() {
+        if (config.reloadInterval().isZero()) {
+            return;
+        }
+        reloadTimer = vertx.setPeriodic(config.reloadInterval().toMillis(), id -> {
+            // refresh() reads files: never on the event loop, and never two at once.
+            if (reloading.compareAndSet(false, true)) {
+                vertx.executeBlocking(keys::refresh, false).onComplete(ar -> {
+                    reloading.set(false);
+                    if (ar.failed()) {
+                        LOG.error("key reload failed: {}", ar.cause().toString());
+                    }
+                });
+            }
+        });
+    }
+
+    private Router router(Vertx v) {
+        Router router = Router.router(v);
+        router.route().handler(metrics.timing());
+        router.get(Endpoints.DISCOVERY).handler(handlers.discovery);
+        router.get(Endpoints.JWKS).handler(handlers.jwks);
+        // consumes() makes the router answer 415 for any other media type, before the body is read.
+        router.post(Endpoints.INTROSPECT)
+                .consumes(IntrospectionHandler.FORM)
+                .consumes(Endpoints.JSON)
+                .handler(BodyHandler.create(false).setBodyLimit(Endpoints.MAX_INTROSPECTION_BODY))
+                .handler(handlers.introspection);
+        router.get(Endpoints.HEALTHZ).handler(handlers.health.healthz());
+        router.get(Endpoints.READYZ).handler(handlers.health.readyz());
+        router.get(Endpoints.METRICS).handler(metrics.scrapeHandler());
+        for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+            router.errorHandler(status, WebServer::error);
+        }
+        return router;
+    }
+
+    /** Every error is a small JSON body; a 500 is logged with its type only, never the request. */
+    private static void error(RoutingContext ctx) {
+        int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
+        String error = switch (status) {
+            case 400 -> "invalid_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413 -> "request_too_large";
+            case 415 -> "unsupported_media_type";
+            default -> "server_error";
+        };
+        if (status == 500 && ctx.failure() != null) {
+            LOG.error("request to {} failed: {}", ctx.currentRoute() == null ? "?" : ctx.currentRoute().getPath(),
+                    ctx.failure().getClass().getName());
+        }
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, Endpoints.JSON)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .end(new JsonObject().put("error", error).toBuffer());
+    }
+
+    /** The bound port. */
+    public int port() {
+        return port;
+    }
+
+    public WebConfig config() {
+        return config;
+    }
+
+    /** Where this server answers, e.g. {@code http://127.0.0.1:8080} (the listen address, not the issuer). */
+    public URI baseUri() {
+        String h = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return URI.create((config.tls() ? "https" : "http") + "://" + h + ":" + port);
+    }
+
+    /** The discovery document's URL on the listen address. */
+    public URI discoveryUri() {
+        return baseUri().resolve(Endpoints.DISCOVERY);
+    }
+
+    public WebMetrics metrics() {
+        return metrics;
+    }
+
+    /** True once {@link #close()} began: readyz answers 503 from then on. */
+    public boolean draining() {
+        return draining.get();
+    }
+
+    /** Stops accepting, lets requests in flight finish (up to the shutdown grace), then releases the workers. */
+    public Future<Void> close() {
+        if (!draining.compareAndSet(false, true)) {
+            return Future.succeededFuture();
+        }
+        if (reloadTimer >= 0) {
+            vertx.cancelTimer(reloadTimer);
+        }
+        List<Future<Void>> undeploys = new ArrayList<>();
+        for (String id : deployments) {
+            undeploys.add(vertx.undeploy(id));
+        }
+        return Future.join(undeploys).transform(ar -> workers.close());
+    }
+}

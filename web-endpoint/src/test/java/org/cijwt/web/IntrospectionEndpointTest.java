@@ -1,0 +1,248 @@
+package org.cijwt.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.jwk.JWK;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.cijwt.fixtures.MutableClock;
+import org.cijwt.jose.JwsFactory;
+import org.cijwt.keys.KeyCodec;
+import org.cijwt.keys.KeyEntry;
+import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.tokens.MintedToken;
+import org.junit.jupiter.api.Test;
+
+class IntrospectionEndpointTest extends ServerTestBase {
+
+    @Test
+    void introspectWhenTokenValidThenActiveWithClaimsKidAndAlg(VertxTestContext tc) throws Exception {
+        List<Future<?>> all = new ArrayList<>();
+        for (SigningAlgorithm alg : SigningAlgorithm.values()) {
+            MintedToken token = mint(alg);
+            all.add(introspect(token.compact()).map(answer -> {
+                tc.verify(() -> {
+                    assertThat(answer.getBoolean("active")).isTrue();
+                    assertThat(answer.getString("kid")).isEqualTo(token.kid());
+                    assertThat(answer.getString("alg")).isEqualTo(alg.jwaName());
+                    assertThat(answer.getString("iss")).isEqualTo(ISSUER);
+                    assertThat(answer.getString("team")).isEqualTo("main");
+                    assertThat(answer.getLong("exp")).isEqualTo(token.expiresAt().getEpochSecond());
+                    assertThat(answer.getString("jti")).isEqualTo(token.jti());
+                    assertThat(answer.containsKey("reason")).isFalse();
+                });
+                return answer;
+            }));
+        }
+        Future.all(all).onComplete(tc.succeedingThenComplete());
+    }
+
+    @Test
+    void introspectWhenJsonBodyThenActiveAndNotCached(VertxTestContext tc) throws Exception {
+        MintedToken token = mint(SigningAlgorithm.ES256);
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT)
+                .sendJsonObject(new JsonObject().put("token", token.compact()).put("audience", AUDIENCE))
+                .onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(200);
+                    assertThat(res.getHeader("Cache-Control")).isEqualTo("no-store");
+                    assertThat(res.getHeader("Content-Type")).startsWith("application/json");
+                    assertThat(res.bodyAsJsonObject().getBoolean("active")).isTrue();
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void introspectWhenTokenExpiredThenInactiveWithReason(VertxTestContext tc) throws Exception {
+        MintedToken token = mint(SigningAlgorithm.EdDSA);
+        clock.advance(Duration.ofHours(1));
+        expectReason(tc, token.compact(), "expired");
+    }
+
+    @Test
+    void introspectWhenExpiredWithinLeewayThenStillActive(VertxTestContext tc) throws Exception {
+        MintedToken token = mint(SigningAlgorithm.EdDSA);
+        clock.set(token.expiresAt().plusSeconds(30));
+        introspect(token.compact()).onComplete(tc.succeeding(answer -> tc.verify(() -> {
+            assertThat(answer.getBoolean("active")).isTrue();
+            tc.completeNow();
+        })));
+    }
+
+    @Test
+    void introspectWhenTokenNotYetValidThenInactiveWithReason(VertxTestContext tc) throws Exception {
+        MintedToken token = mint(keys.get(), new MutableClock(NOW.plus(Duration.ofHours(2))), ISSUER, AUDIENCE, SigningAlgorithm.ES256);
+        expectReason(tc, token.compact(), "not_yet_valid");
+    }
+
+    @Test
+    void introspectWhenAlgNoneThenAlgorithmNotAllowed(VertxTestContext tc) throws Exception {
+        String payload = mint(SigningAlgorithm.EdDSA).compact().split("\\.")[1];
+        expectReason(tc, b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + payload + ".", "algorithm_not_allowed");
+    }
+
+    @Test
+    void introspectWhenHs256SignedWithThePublicKeyThenAlgorithmNotAllowed(VertxTestContext tc) throws Exception {
+        MintedToken real = mint(SigningAlgorithm.RS256);
+        String input = b64("{\"alg\":\"HS256\",\"kid\":\"" + real.kid() + "\"}") + "." + real.compact().split("\\.")[1];
+        Mac mac = Mac.getInstance("HmacSHA256");
+        // The classic confusion attack: the public key, which everyone has, used as an HMAC secret.
+        mac.init(new SecretKeySpec(keys.get().publicJwksJson().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String sig = Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
+        expectReason(tc, input + "." + sig, "algorithm_not_allowed");
+    }
+
+    @Test
+    void introspectWhenHeaderCarriesTheAttackersJwkThenUnknownKid(VertxTestContext tc) throws Exception {
+        JWK attacker = KeyCodec.generate(SigningAlgorithm.EdDSA);
+        String token = signWithAttackerKey(attacker, KeyEntry.thumbprint(attacker));
+        expectReason(tc, token, "unknown_kid");
+    }
+
+    @Test
+    void introspectWhenAttackerSignsUnderTheRealKidThenBadSignature(VertxTestContext tc) throws Exception {
+        JWK attacker = KeyCodec.generate(SigningAlgorithm.EdDSA);
+        String token = signWithAttackerKey(attacker, mint(SigningAlgorithm.EdDSA).kid());
+        expectReason(tc, token, "bad_signature");
+    }
+
+    @Test
+    void introspectWhenKidUnknownThenInactiveWithReason(VertxTestContext tc) throws Exception {
+        String[] parts = mint(SigningAlgorithm.ES256).compact().split("\\.");
+        expectReason(tc, b64("{\"alg\":\"ES256\",\"kid\":\"no-such-key\"}") + "." + parts[1] + "." + parts[2], "unknown_kid");
+    }
+
+    @Test
+    void introspectWhenPayloadTamperedThenBadSignature(VertxTestContext tc) throws Exception {
+        String[] parts = mint(SigningAlgorithm.EdDSA).compact().split("\\.");
+        String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+        String tampered = b64(claims.replace("\"team\":\"main\"", "\"team\":\"admin\""));
+        assertThat(tampered).isNotEqualTo(parts[1]);
+        expectReason(tc, parts[0] + "." + tampered + "." + parts[2], "bad_signature");
+    }
+
+    @Test
+    void introspectWhenIssuerDiffersThenWrongIssuer(VertxTestContext tc) throws Exception {
+        MintedToken token = mint(keys.get(), clock, "https://other.example.test", AUDIENCE, SigningAlgorithm.EdDSA);
+        expectReason(tc, token.compact(), "wrong_issuer");
+    }
+
+    @Test
+    void introspectWhenExpectedAudienceDiffersThenWrongAudience(VertxTestContext tc) throws Exception {
+        MintedToken token = mint(SigningAlgorithm.EdDSA);
+        MultiMap form = MultiMap.caseInsensitiveMultiMap().add("token", token.compact()).add("audience", "aws");
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).sendForm(form).onComplete(tc.succeeding(res -> tc.verify(() -> {
+            assertThat(res.bodyAsJsonObject()).isEqualTo(new JsonObject().put("active", false).put("reason", "wrong_audience"));
+            tc.completeNow();
+        })));
+    }
+
+    @Test
+    void introspectWhenTokenIsGarbageThenMalformed(VertxTestContext tc) {
+        expectReason(tc, "not.a-token.at-all", "malformed");
+    }
+
+    @Test
+    void introspectWhenFormHasNoTokenThenBadRequest(VertxTestContext tc) {
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).sendForm(MultiMap.caseInsensitiveMultiMap().add("tok", "x"))
+                .onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(400);
+                    assertThat(res.bodyAsJsonObject().getString("error")).isEqualTo("invalid_request");
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void introspectWhenJsonIsNotAnObjectThenBadRequest(VertxTestContext tc) {
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).putHeader("Content-Type", "application/json")
+                .sendBuffer(Buffer.buffer("[\"token\"")).onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(400);
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void introspectWhenBodyOver16KiBThenPayloadTooLarge(VertxTestContext tc) {
+        String big = "token=" + "a".repeat(Endpoints.MAX_INTROSPECTION_BODY + 1);
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).putHeader("Content-Type", IntrospectionHandler.FORM)
+                .sendBuffer(Buffer.buffer(big)).onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(413);
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void introspectWhenMediaTypeIsTextThenUnsupportedMediaType(VertxTestContext tc) {
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).putHeader("Content-Type", "text/plain")
+                .sendBuffer(Buffer.buffer("token=x")).onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(415);
+                    assertThat(res.bodyAsJsonObject().getString("error")).isEqualTo("unsupported_media_type");
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void introspectWhenMultipartThenUnsupportedMediaType(VertxTestContext tc) {
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).putHeader("Content-Type", "multipart/form-data; boundary=x")
+                .sendBuffer(Buffer.buffer("--x--")).onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(415);
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void introspectWhenMethodIsGetThenMethodNotAllowed(VertxTestContext tc) {
+        client.get(port(), "127.0.0.1", Endpoints.INTROSPECT + "?token=x").send().onComplete(tc.succeeding(res -> tc.verify(() -> {
+            assertThat(res.statusCode()).isEqualTo(405);
+            assertThat(res.bodyAsJsonObject().getString("error")).isEqualTo("method_not_allowed");
+            tc.completeNow();
+        })));
+    }
+
+    private String signWithAttackerKey(JWK attacker, String kid) throws Exception {
+        String payload = new String(Base64.getUrlDecoder().decode(mint(SigningAlgorithm.EdDSA).compact().split("\\.")[1]),
+                StandardCharsets.UTF_8);
+        JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(kid).jwk(attacker.toPublicJWK()).build(),
+                new Payload(payload));
+        jws.sign(JwsFactory.signer(SigningAlgorithm.EdDSA, attacker));
+        return jws.serialize();
+    }
+
+    Future<JsonObject> introspect(String token) {
+        return client.post(port(), "127.0.0.1", Endpoints.INTROSPECT)
+                .sendForm(MultiMap.caseInsensitiveMultiMap().add("token", token))
+                .map(IntrospectionEndpointTest::okJson);
+    }
+
+    static JsonObject okJson(HttpResponse<Buffer> res) {
+        if (res.statusCode() != 200) {
+            throw new AssertionError("introspection answered " + res.statusCode() + ": " + res.bodyAsString());
+        }
+        return res.bodyAsJsonObject();
+    }
+
+    void expectReason(VertxTestContext tc, String token, String reason) {
+        introspect(token).onComplete(tc.succeeding(answer -> tc.verify(() -> {
+            assertThat(answer).isEqualTo(new JsonObject().put("active", false).put("reason", reason));
+            tc.completeNow();
+        })));
+    }
+
+    static String b64(String s) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+}

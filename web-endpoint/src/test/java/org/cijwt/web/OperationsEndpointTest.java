@@ -1,0 +1,68 @@
+package org.cijwt.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.MultiMap;
+import io.vertx.junit5.VertxTestContext;
+import org.cijwt.keys.SigningAlgorithm;
+import org.junit.jupiter.api.Test;
+
+class OperationsEndpointTest extends ServerTestBase {
+
+    @Test
+    void healthzWhenProcessRunsThenUp(VertxTestContext tc) {
+        client.get(port(), "127.0.0.1", Endpoints.HEALTHZ).send().onComplete(tc.succeeding(res -> tc.verify(() -> {
+            assertThat(res.statusCode()).isEqualTo(200);
+            assertThat(res.bodyAsJsonObject().getString("status")).isEqualTo("up");
+            tc.completeNow();
+        })));
+    }
+
+    @Test
+    void readyzWhenKeysLoadedThenReadyWithKeyCount(VertxTestContext tc) {
+        client.get(port(), "127.0.0.1", Endpoints.READYZ).send().onComplete(tc.succeeding(res -> tc.verify(() -> {
+            assertThat(res.statusCode()).isEqualTo(200);
+            assertThat(res.bodyAsJsonObject().getString("status")).isEqualTo("ready");
+            assertThat(res.bodyAsJsonObject().getInteger("published_keys")).isEqualTo(3);
+            tc.completeNow();
+        })));
+    }
+
+    @Test
+    void metricsWhenRequestsWereServedThenCountedByRouteStatusAndReason(VertxTestContext tc) throws Exception {
+        String token = mint(SigningAlgorithm.EdDSA).compact();
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).sendForm(MultiMap.caseInsensitiveMultiMap().add("token", token))
+                .compose(r -> client.post(port(), "127.0.0.1", Endpoints.INTROSPECT)
+                        .sendForm(MultiMap.caseInsensitiveMultiMap().add("token", "x.y.z")))
+                .compose(r -> client.get(port(), "127.0.0.1", Endpoints.JWKS).send())
+                .compose(r -> client.get(port(), "127.0.0.1", "/no/such/path").send())
+                .compose(r -> {
+                    tc.verify(() -> assertThat(r.statusCode()).isEqualTo(404));
+                    return client.get(port(), "127.0.0.1", Endpoints.METRICS).send();
+                })
+                .onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(200);
+                    assertThat(res.getHeader("Content-Type")).startsWith("text/plain");
+                    String text = res.bodyAsString();
+                    assertThat(text).contains("cijwt_introspections_total{result=\"active\"} 1.0");
+                    assertThat(text).contains("cijwt_introspections_total{result=\"malformed\"} 1.0");
+                    assertThat(text).contains("cijwt_keys_published 3.0");
+                    assertThat(text).containsPattern("cijwt_http_server_requests_seconds_count\\{route=\"/api/v1/tokens/introspect\",status=\"200\"} 2");
+                    assertThat(text).containsPattern("cijwt_http_server_requests_seconds_count\\{route=\"/.well-known/jwks.json\",status=\"200\"} 1");
+                    assertThat(text).contains("cijwt_http_server_requests_seconds_bucket{route=\"/.well-known/jwks.json\",status=\"200\",le=");
+                    assertThat(text).contains("route=\"unmatched\",status=\"404\"");
+                    assertThat(text).doesNotContain(token);
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void closeWhenCalledThenDrainsAndStopsAcceptingConnections(VertxTestContext tc) {
+        server.close()
+                .compose(v -> {
+                    tc.verify(() -> assertThat(server.draining()).isTrue());
+                    return client.get(port(), "127.0.0.1", Endpoints.HEALTHZ).send();
+                })
+                .onComplete(tc.failing(e -> tc.completeNow()));
+    }
+}

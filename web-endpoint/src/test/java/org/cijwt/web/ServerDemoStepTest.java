@@ -1,0 +1,45 @@
+package org.cijwt.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.cijwt.claims.BuildMetadata;
+import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.cli.DemoContext;
+import org.cijwt.fixtures.TestKeys;
+import org.cijwt.keys.EmbeddedKeyStore;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.RotationPolicy;
+import org.cijwt.tokens.MintedToken;
+import org.cijwt.tokens.TokenMinter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerDemoStepTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void demoWhenRunThenPrintsDiscoveryAndAnActiveIntrospectionAnswer() throws Exception {
+        EmbeddedKeyStore store = new EmbeddedKeyStore(dir.resolve("keys"), RotationPolicy.NEVER, Clock.systemUTC(),
+                EmbeddedKeyStore.DEFAULT_ALGORITHMS);
+        KeyRing ring = store.load();
+        BuildMetadata md = BuildMetadata.fromJson(TestKeys.metadata("main"), "main.json");
+        ClaimsPolicy policy = ClaimsPolicy.builder().audience("ci-jwt-demo").build();
+        MintedToken token = new TokenMinter(() -> ring, Clock.systemUTC()).mint(md, policy);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+        new ServerDemoStep().run(new DemoContext(dir, store, ring, md, policy, token, out));
+
+        String printed = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("discovery: http://127.0.0.1:").contains("/.well-known/openid-configuration");
+        assertThat(printed).contains("3 public key(s)");
+        assertThat(printed).contains("-> 200").contains("\"active\" : true");
+        assertThat(printed).doesNotContain(token.compact());
+    }
+}
