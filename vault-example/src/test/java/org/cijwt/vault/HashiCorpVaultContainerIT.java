@@ -1,0 +1,91 @@
+package org.cijwt.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.cijwt.claims.BuildMetadata;
+import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.fixtures.TestKeys;
+import org.cijwt.keys.EphemeralKeySource;
+import org.cijwt.keys.KeyCodec;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.tokens.TokenMinter;
+import org.cijwt.vars.VarReference;
+import org.cijwt.vault.example.OpenBaoAdmin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.vault.VaultContainer;
+
+/**
+ * The same login and KV v2 read against HashiCorp's own Vault image through Testcontainers; skipped,
+ * with the reason, where no Docker engine is available (OpenBao covers the behaviour there).
+ */
+class HashiCorpVaultContainerIT {
+
+    private static final DockerImageName IMAGE = DockerImageName.parse("hashicorp/vault:1.20.0");
+    private static final String ISSUER = "http://ci-jwt.test";
+    private static final String AUDIENCE = "ci-jwt-hashicorp-vault-it";
+
+    private static VaultContainer<?> vault;
+    private static String rootToken;
+
+    @BeforeAll
+    static void startVault() {
+        Assumptions.assumeTrue(DockerClientFactory.instance().isDockerAvailable(),
+                "no Docker engine available for Testcontainers, so " + IMAGE + " cannot start;"
+                        + " VaultJwtVarSourceIT covers the same behaviour against OpenBao");
+        rootToken = "it-root-" + UUID.randomUUID();
+        vault = new VaultContainer<>(IMAGE).withVaultToken(rootToken);
+        vault.start();
+    }
+
+    @AfterAll
+    static void stopVault() {
+        if (vault != null) {
+            vault.stop();
+        }
+    }
+
+    @Test
+    void lookupWhenHashiCorpVaultTrustsOurKeyThenLoginAndKvV2ReadWork() throws Exception {
+        KeyRing ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
+        OpenBaoAdmin admin = new OpenBaoAdmin(URI.create(vault.getHttpHostAddress()), rootToken);
+        admin.enableJwtAuth("concourse");
+        admin.trustPublicKeys("concourse", ISSUER,
+                List.of(KeyCodec.publicPem(ring.requireSigner(SigningAlgorithm.ES256).entry())));
+        admin.mountKv("concourse", 2);
+        admin.writePolicy("use-vars", OpenBaoAdmin.teamPipelinePolicy("concourse", "main", "use-vars-pipeline"));
+        admin.writeRole("concourse", new OpenBaoAdmin.JwtRole("example", AUDIENCE,
+                Map.of("team", "main", "pipeline", "use-vars-pipeline"), List.of("use-vars"), Duration.ofMinutes(5)));
+        admin.writeSecret("concourse", 2, "main/use-vars-pipeline/some_secret", Map.of("username", "hello-im-a-username"));
+        VaultVarSourceConfig config = VaultVarSourceConfig.fromYaml("""
+                name: hvjwt
+                type: vault
+                config:
+                  url: %s
+                  auth_path: /auth/concourse
+                  auth_role: example
+                  audience: %s
+                """.formatted(vault.getHttpHostAddress(), AUDIENCE));
+        BuildMetadata build = BuildMetadata.fromJson(TestKeys.metadata("use-vars"), "use-vars");
+
+        try (VaultJwtVarSource source = new VaultJwtVarSource(config, new TokenMinter(() -> ring, Clock.systemUTC()),
+                ClaimsPolicy.builder().issuer(ISSUER).audience("x").build(), Clock.systemUTC())) {
+            JsonNode secret = (JsonNode) source.lookup(VarReference.of("hvjwt", "some_secret"), build).orElseThrow();
+
+            assertThat(secret.path("username").asText()).isEqualTo("hello-im-a-username");
+        }
+    }
+}

@@ -1,0 +1,344 @@
+package org.cijwt.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.cijwt.claims.BuildMetadata;
+import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.errors.ErrorCode;
+import org.cijwt.fixtures.MutableClock;
+import org.cijwt.fixtures.OpenBaoServer;
+import org.cijwt.fixtures.TestKeys;
+import org.cijwt.keys.EphemeralKeySource;
+import org.cijwt.keys.KeyCodec;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.tokens.TokenMinter;
+import org.cijwt.vars.Interpolator;
+import org.cijwt.vars.VarReference;
+import org.cijwt.vars.VarResolutionException;
+import org.cijwt.vault.example.OpenBaoAdmin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The var source against a real OpenBao dev server whose JWT auth at {@code auth/concourse} trusts
+ * the public key of an ephemeral signing key ({@code jwt_validation_pubkeys}), so these tests do not
+ * need the web endpoint.
+ */
+class VaultJwtVarSourceIT {
+
+    private static final String ISSUER = "http://ci-jwt.test";
+    private static final String AUDIENCE = "ci-jwt-vault-it";
+    private static final String OTHER_PIPELINE = "other-pipeline";
+
+    private static OpenBaoServer bao;
+    private static KeyRing ring;
+    private static BuildMetadata useVars;
+    private static BuildMetadata otherPipeline;
+
+    @BeforeAll
+    static void startOpenBao() throws Exception {
+        OpenBaoServer.assumeOpenBao();
+        bao = OpenBaoServer.start();
+        ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
+        useVars = BuildMetadata.fromJson(TestKeys.metadata("use-vars"), "use-vars");
+        otherPipeline = BuildMetadata.builder().team("main").pipeline(OTHER_PIPELINE).job("j").buildId("3001").build();
+        configure(bao, ring);
+
+        OpenBaoAdmin admin = new OpenBaoAdmin(bao.address(), bao.rootToken());
+        admin.mountKv("concourse-v1", 1);
+        admin.writePolicy("use-vars-v1", "path \"concourse-v1/main/use-vars-pipeline/*\" { capabilities = [\"read\"] }\n"
+                + "path \"concourse-v1/main/+\" { capabilities = [\"read\"] }\n");
+        admin.writeRole("concourse", new OpenBaoAdmin.JwtRole("example-v1", AUDIENCE,
+                Map.of("team", "main", "pipeline", "use-vars-pipeline"), List.of("use-vars-v1"), Duration.ofMinutes(5)));
+        admin.writeSecret("concourse-v1", 1, "main/use-vars-pipeline/v1_secret", Map.of("username", "v1-user"));
+        admin.writeSecret("concourse-v1", 1, "main/v1_team", Map.of("value", "v1-team-value"));
+
+        admin.writeSecret("concourse", 2, "main/team_only", Map.of("value", "team-level"));
+        admin.writeSecret("concourse", 2, "main/use-vars-pipeline/both", Map.of("value", "from-pipeline"));
+        admin.writeSecret("concourse", 2, "main/both", Map.of("value", "from-team"));
+        admin.writeSecret("concourse", 2, "shared/use-vars-pipeline/shared_one", Map.of("value", "shared-value"));
+        admin.writeSecret("concourse", 2, "main/" + OTHER_PIPELINE + "/theirs", Map.of("value", "other-value"));
+
+        admin.writePolicy(OTHER_PIPELINE, OpenBaoAdmin.teamPipelinePolicy("concourse", "main", OTHER_PIPELINE));
+        admin.writeRole("concourse", new OpenBaoAdmin.JwtRole("other", AUDIENCE,
+                Map.of("team", "main", "pipeline", OTHER_PIPELINE), List.of(OTHER_PIPELINE), Duration.ofMinutes(5)));
+    }
+
+    /** JWT auth at auth/concourse, role example, KV v2 at concourse/ with the RFC's two secrets. */
+    static void configure(OpenBaoServer server, KeyRing keys) throws Exception {
+        OpenBaoAdmin admin = new OpenBaoAdmin(server.address(), server.rootToken());
+        admin.enableJwtAuth("concourse");
+        admin.trustPublicKeys("concourse", ISSUER,
+                List.of(KeyCodec.publicPem(keys.requireSigner(SigningAlgorithm.ES256).entry())));
+        admin.mountKv("concourse", 2);
+        admin.writePolicy("use-vars", OpenBaoAdmin.teamPipelinePolicy("concourse", "main", "use-vars-pipeline"));
+        admin.writeRole("concourse", new OpenBaoAdmin.JwtRole("example", AUDIENCE,
+                Map.of("team", "main", "pipeline", "use-vars-pipeline"), List.of("use-vars"), Duration.ofMinutes(5)));
+        admin.writeSecret("concourse", 2, "main/use-vars-pipeline/some_secret", Map.of("username", "hello-im-a-username"));
+        admin.writeSecret("concourse", 2, "main/secret with_spaces.etc", Map.of("some_key", "some-value"));
+    }
+
+    @AfterAll
+    static void stopOpenBao() {
+        if (bao != null) {
+            bao.stop();
+        }
+    }
+
+    private static VaultVarSourceConfig config(OpenBaoServer server, String extra) throws Exception {
+        return VaultVarSourceConfig.fromYaml("""
+                name: hvjwt
+                type: vault
+                config:
+                  url: %s
+                  path_prefix: "/concourse"
+                  lookup_templates: ["/{{.Team}}/{{.Pipeline}}/{{.Secret}}", "/{{.Team}}/{{.Secret}}"]
+                  shared_path: "/shared/{{.Pipeline}}/{{.Secret}}"
+                  namespace: "/root"
+                  auth_path: "/auth/concourse"
+                  auth_type: "jwt"
+                  auth_role: "example"
+                  audience: %s
+                  retry_initial: 50ms
+                """.formatted(server.address(), AUDIENCE) + extra);
+    }
+
+    private static VaultJwtVarSource source(VaultVarSourceConfig config, Clock mintClock, Clock cacheClock)
+            throws Exception {
+        return new VaultJwtVarSource(config, new TokenMinter(() -> ring, mintClock),
+                ClaimsPolicy.builder().issuer(ISSUER).audience("replaced-by-config").build(), cacheClock);
+    }
+
+    private static VaultJwtVarSource source(String extra) throws Exception {
+        return source(config(bao, extra), Clock.systemUTC(), Clock.systemUTC());
+    }
+
+    private static JsonNode lookup(VaultJwtVarSource source, String path, BuildMetadata build) throws Exception {
+        Optional<Object> found = source.lookup(VarReference.of("hvjwt", path), build);
+        assertThat(found).isPresent();
+        return (JsonNode) found.get();
+    }
+
+    @Test
+    void interpolateWhenRfcTaskConfigThenBothReferencesResolveThroughLoginAndKvV2() throws Exception {
+        try (VaultJwtVarSource source = source("")) {
+            Interpolator interpolator = Interpolator.builder().source(source).build();
+            String task = """
+                    run:
+                      path: sh
+                      args:
+                      - -exc
+                      - |
+                        test "((hvjwt:some_secret.username))" = "hello-im-a-username"
+                        test "((hvjwt:"secret with_spaces.etc".some_key))" = "some-value"
+                    """;
+
+            String interpolated = interpolator.interpolate(task, useVars);
+
+            assertThat(interpolated)
+                    .contains("test \"hello-im-a-username\" = \"hello-im-a-username\"")
+                    .contains("test \"some-value\" = \"some-value\"")
+                    .doesNotContain("((");
+            assertThat(source.loginCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void lookupWhenQuotedNameWithSpacesAndDotsThenTheTeamTemplateFindsIt() throws Exception {
+        try (VaultJwtVarSource source = source("")) {
+            JsonNode secret = lookup(source, "secret with_spaces.etc", useVars);
+
+            assertThat(secret.path("some_key").asText()).isEqualTo("some-value");
+        }
+    }
+
+    @Test
+    void lookupWhenSecretAtPipelineAndTeamLevelThenThePipelineTemplateWins() throws Exception {
+        try (VaultJwtVarSource source = source("")) {
+            assertThat(lookup(source, "both", useVars).asText()).isEqualTo("from-pipeline");
+            assertThat(lookup(source, "team_only", useVars).asText()).isEqualTo("team-level");
+            assertThat(lookup(source, "shared_one", useVars).asText()).isEqualTo("shared-value");
+        }
+    }
+
+    @Test
+    void lookupWhenKvVersion1MountThenReadsItAndAppliesTheValueKey() throws Exception {
+        VaultVarSourceConfig config = config(bao, "").withAudience(AUDIENCE);
+        VaultVarSourceConfig v1 = VaultVarSourceConfig.fromYaml("""
+                name: hvjwt
+                type: vault
+                config:
+                  url: %s
+                  path_prefix: /concourse-v1
+                  auth_path: concourse
+                  auth_role: example-v1
+                  audience: %s
+                """.formatted(config.address(), AUDIENCE));
+        try (VaultJwtVarSource source = source(v1, Clock.systemUTC(), Clock.systemUTC())) {
+            assertThat(lookup(source, "v1_secret", useVars).path("username").asText()).isEqualTo("v1-user");
+            assertThat(lookup(source, "v1_team", useVars).asText()).isEqualTo("v1-team-value");
+        }
+    }
+
+    @Test
+    void lookupWhenSecretIsMissingThenTheErrorNamesEveryPathTried() throws Exception {
+        try (VaultJwtVarSource source = source("")) {
+            assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "nope"), useVars))
+                    .isInstanceOf(VarResolutionException.class)
+                    .hasMessageContaining("secret 'nope' not readable")
+                    .hasMessageContaining("denied reading 'concourse/data/nope' (1 error occurred: * permission denied)")
+                    .hasMessageContaining("role 'example'")
+                    .hasMessageContaining("not found at concourse/main/use-vars-pipeline/nope, concourse/main/nope,"
+                            + " concourse/shared/use-vars-pipeline/nope");
+        }
+    }
+
+    @Test
+    void lookupWhenSecretIsMissingEverywhereThePolicyAllowsThenTheErrorNamesEveryPathTried() throws Exception {
+        VaultVarSourceConfig withoutPrefixLevel = VaultVarSourceConfig.fromYaml("""
+                name: hvjwt
+                type: vault
+                config:
+                  url: %s
+                  auth_path: concourse
+                  auth_role: example
+                  audience: %s
+                  path_prefix: /concourse/main
+                  lookup_templates: ["/{{.Pipeline}}/{{.Secret}}"]
+                """.formatted(bao.address(), AUDIENCE));
+        try (VaultJwtVarSource source = source(withoutPrefixLevel, Clock.systemUTC(), Clock.systemUTC())) {
+            assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "nope"), useVars))
+                    .hasMessageContaining("secret 'nope' not found in Vault at " + bao.address()
+                            + "; tried concourse/main/use-vars-pipeline/nope, concourse/main/nope (role 'example')");
+        }
+    }
+
+    @Test
+    void loginWhenTokenOfAnotherPipelineThenBoundClaimsRefuseItWithOpenBaosReason() throws Exception {
+        try (VaultJwtVarSource source = source("")) {
+            assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "some_secret"), otherPipeline))
+                    .isInstanceOfSatisfying(VarResolutionException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_FAILED))
+                    .hasMessageContaining("Vault refused the login at auth/concourse/login for role 'example'")
+                    .hasMessageContaining("pipeline " + OTHER_PIPELINE)
+                    .hasMessageContaining("claim \"pipeline\"")
+                    .hasMessageNotContaining("eyJ");
+        }
+    }
+
+    @Test
+    void lookupWhenAnotherPipelineLogsInWithItsOwnRoleThenItCannotReadThisPipelinesSecrets() throws Exception {
+        try (VaultJwtVarSource ownRole = new VaultJwtVarSource(withRole(config(bao, ""), "other"),
+                     new TokenMinter(() -> ring, Clock.systemUTC()),
+                     ClaimsPolicy.builder().issuer(ISSUER).audience("x").build(), Clock.systemUTC())) {
+            assertThat(lookup(ownRole, "theirs", otherPipeline).asText()).isEqualTo("other-value");
+
+            // Through the team template, "use-vars-pipeline/some_secret" names this pipeline's secret.
+            assertThatThrownBy(() -> ownRole.lookup(VarReference.of("hvjwt", "use-vars-pipeline/some_secret"),
+                    otherPipeline))
+                    .hasMessageContaining("denied reading 'concourse/data/main/use-vars-pipeline/some_secret'"
+                            + " (1 error occurred: * permission denied)")
+                    .hasMessageContaining("role 'other'")
+                    .hasMessageNotContaining("hello-im-a-username");
+        }
+    }
+
+    private static VaultVarSourceConfig withRole(VaultVarSourceConfig c, String role) {
+        return new VaultVarSourceConfig(c.name(), c.url(), c.pathPrefix(), c.lookupTemplates(), c.sharedPath(),
+                c.namespace(), c.authPath(), c.authType(), role, c.audience(), c.tokenTtl(), c.tls(),
+                c.connectTimeout(), c.loginTimeout(), c.queryTimeout(), c.retryMax(), c.retryInitial());
+    }
+
+    @Test
+    void loginWhenTokenExpiredThenRefusedWithOpenBaosReason() throws Exception {
+        MutableClock past = new MutableClock(Instant.now().minus(Duration.ofHours(2)));
+        try (VaultJwtVarSource source = source(config(bao, ""), past, Clock.systemUTC())) {
+            assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "some_secret"), useVars))
+                    .hasMessageContaining("Vault refused the login at auth/concourse/login for role 'example'")
+                    .hasMessageContaining("expired")
+                    .hasMessageNotContaining("eyJ");
+        }
+    }
+
+    @Test
+    void loginWhenAudienceIsWrongThenRefusedWithOpenBaosReason() throws Exception {
+        try (VaultJwtVarSource source = source(config(bao, "").withAudience("https://someone-else.example"),
+                Clock.systemUTC(), Clock.systemUTC())) {
+            assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "some_secret"), useVars))
+                    .hasMessageContaining("Vault refused the login at auth/concourse/login for role 'example'")
+                    .hasMessageContaining("aud")
+                    .hasMessageNotContaining("eyJ");
+        }
+    }
+
+    @Test
+    void lookupWhenVaultTokenIsDueThenLogsInAgainAndOtherwiseReusesIt() throws Exception {
+        MutableClock cacheClock = new MutableClock(Instant.now());
+        try (VaultJwtVarSource source = source(config(bao, ""), Clock.systemUTC(), cacheClock)) {
+            lookup(source, "some_secret", useVars);
+            lookup(source, "team_only", useVars);
+            assertThat(source.loginCount()).isEqualTo(1);
+
+            cacheClock.advance(Duration.ofMinutes(5));
+            assertThat(lookup(source, "some_secret", useVars).path("username").asText()).isEqualTo("hello-im-a-username");
+
+            assertThat(source.loginCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void lookupWhenOpenBaoStopsMidRunThenAClearErrorQuicklyNotAHang() throws Exception {
+        OpenBaoServer own = OpenBaoServer.start();
+        try {
+            configure(own, ring);
+            try (VaultJwtVarSource source = source(config(own, "  retry_max: 2\n  connect_timeout: 2s\n"),
+                    Clock.systemUTC(), Clock.systemUTC())) {
+                assertThat(lookup(source, "some_secret", useVars).path("username").asText())
+                        .isEqualTo("hello-im-a-username");
+
+                own.stop();
+
+                // A bound on the whole call, so a regression shows as a failure rather than a stuck build.
+                assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                    assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "secret with_spaces.etc"), useVars))
+                            .isInstanceOfSatisfying(VarResolutionException.class,
+                                    e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_FAILED))
+                            .hasMessageContaining("cannot reach Vault at " + own.address())
+                            .hasMessageContaining("connection refused")
+                            .hasMessageContaining("3 attempts");
+                    BuildMetadata next = BuildMetadata.builder().team("main").pipeline("use-vars-pipeline")
+                            .buildId("2002").build();
+                    assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "some_secret"), next))
+                            .hasMessageContaining("for login at auth/concourse/login")
+                            .hasMessageContaining("connection refused");
+                });
+            }
+        } finally {
+            own.stop();
+        }
+    }
+
+    @Test
+    void forgetWhenBuildIsDoneThenItsVaultTokenIsRevoked() throws Exception {
+        try (VaultJwtVarSource source = source("")) {
+            lookup(source, "some_secret", useVars);
+
+            source.forget(useVars);
+            lookup(source, "some_secret", useVars);
+
+            assertThat(source.loginCount()).isEqualTo(2);
+        }
+    }
+}

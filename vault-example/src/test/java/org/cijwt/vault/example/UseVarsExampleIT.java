@@ -1,0 +1,69 @@
+package org.cijwt.vault.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Set;
+import org.cijwt.fixtures.OpenBaoServer;
+import org.cijwt.fixtures.Runc;
+import org.cijwt.keys.EphemeralKeySource;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.SigningAlgorithm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The RFC's use-vars pipeline end to end: real OpenBao trusting our web endpoint by OIDC discovery,
+ * the var source, pre-flight and real runc containers.
+ */
+class UseVarsExampleIT {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void runWhenOpenBaoTrustsOurIssuerThenBothTestLinesPassAndTheTaskLogsInByItself() throws Exception {
+        OpenBaoServer.assumeOpenBao();
+        Runc.assumeRunc();
+        KeyRing ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        UseVarsExample.Outcome outcome;
+        try (OpenBaoServer bao = OpenBaoServer.start();
+             PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            outcome = UseVarsExample.run(new UseVarsExample.Target(bao.address(), bao.rootToken()), ring, work, out);
+        }
+        String log = printed.toString(StandardCharsets.UTF_8);
+
+        assertThat(outcome.containersSkipped()).as(log).isEmpty();
+        assertThat(outcome.passed()).as(log).isTrue();
+        UseVarsExample.TaskOutcome useVars = outcome.tasks().get(0);
+        assertThat(useVars.job()).isEqualTo(UseVarsExample.USE_VARS_JOB);
+        assertThat(useVars.interpolatedConfig())
+                .contains("test \"hello-im-a-username\" = \"hello-im-a-username\"")
+                .contains("test \"some-value\" = \"some-value\"");
+        assertThat(useVars.container()).hasValueSatisfying(result -> {
+            assertThat(result.exitCode()).as(result.stderr()).isZero();
+            assertThat(result.stderr())
+                    .contains("+ test hello-im-a-username '=' hello-im-a-username")
+                    .contains("+ test some-value '=' some-value");
+        });
+        UseVarsExample.TaskOutcome login = outcome.tasks().get(1);
+        assertThat(login.job()).isEqualTo(UseVarsExample.LOGIN_JOB);
+        assertThat(login.container()).hasValueSatisfying(result -> {
+            assertThat(result.exitCode()).as(result.stdout() + result.stderr()).isZero();
+            assertThat(result.stdout())
+                    .contains("logged in at auth/concourse as role example")
+                    .contains("read concourse/main/use-vars-pipeline/some_secret with the task's own Vault token")
+                    .contains("another pipeline's secret is denied");
+        });
+        assertThat(log)
+                .contains("trusts " + outcome.issuer() + " by OIDC discovery")
+                .contains("token=<redacted>")
+                .doesNotContain("eyJ")
+                .doesNotContain("not-for-use-vars");
+    }
+}
