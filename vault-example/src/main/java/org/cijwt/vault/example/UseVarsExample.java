@@ -10,13 +10,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,8 +25,10 @@ import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.delivery.Preflight;
 import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.container.TaskRunner;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.io.Trees;
 import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySource;
@@ -79,13 +76,13 @@ public final class UseVarsExample {
     }
 
     /** One task's outcome: its interpolated config and, when containers can run here, what the container did. */
-    public record TaskOutcome(String job, String interpolatedConfig, Optional<TaskContainer.Result> container) {
+    public record TaskOutcome(String job, String interpolatedConfig, Optional<TaskRunner.Result> container) {
     }
 
     /** What the example did; {@link #passed()} when every task that ran exited 0. */
     public record Outcome(String issuer, List<TaskOutcome> tasks, Optional<String> containersSkipped) {
         public boolean passed() {
-            return tasks.stream().allMatch(t -> t.container().map(TaskContainer.Result::succeeded).orElse(true));
+            return tasks.stream().allMatch(t -> t.container().map(TaskRunner.Result::succeeded).orElse(true));
         }
     }
 
@@ -116,7 +113,7 @@ public final class UseVarsExample {
 
             ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(config.audience()).build();
             List<TaskOutcome> outcomes = new ArrayList<>();
-            Optional<String> skipped = TaskContainer.unavailableReason();
+            Optional<String> skipped = TaskRunner.unavailableReason();
             try (VaultJwtVarSource source = new VaultJwtVarSource(config, new TokenMinter(keys, Clock.systemUTC()),
                     policy, Clock.systemUTC())) {
                 Interpolator interpolator = Interpolator.builder().source(source)
@@ -130,7 +127,7 @@ public final class UseVarsExample {
                     String interpolated = interpolator.interpolate(task, jobBuild);
                     out.println("   job " + job + ": task config interpolated through var source '" + source.name()
                             + "' (" + source.loginCount() + " Vault login(s) so far)");
-                    Optional<TaskContainer.Result> result = Optional.empty();
+                    Optional<TaskRunner.Result> result = Optional.empty();
                     if (skipped.isEmpty()) {
                         result = Optional.of(runTask(YAML.readTree(interpolated), jobBuild, keys, issuer,
                                 config.audience(), workDir.resolve(job), out));
@@ -170,15 +167,15 @@ public final class UseVarsExample {
                 + build.team() + "/+");
     }
 
-    private static TaskContainer.Result runTask(JsonNode task, BuildMetadata build, ReloadingKeyRing keys, String issuer,
-                                                String audience, Path dir, PrintStream out) throws Exception {
+    private static TaskRunner.Result runTask(JsonNode task, BuildMetadata build, ReloadingKeyRing keys, String issuer,
+                                             String audience, Path dir, PrintStream out) throws Exception {
         List<String> args = new ArrayList<>();
         args.add(task.at("/run/path").asText());
         task.at("/run/args").forEach(a -> args.add(a.asText()));
         Map<String, String> env = new LinkedHashMap<>();
         task.path("params").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
         Files.createDirectories(dir);
-        Path bundle = TaskContainer.bundle(dir.resolve("bundle"), args, env, true);
+        Path bundle = TaskRunner.bundle(dir.resolve("bundle"), args, env, true);
         Path tokens = dir.resolve("tokens");
         ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(audience).build();
         PreflightConfig preflight = new PreflightConfig(issuer,
@@ -187,14 +184,14 @@ public final class UseVarsExample {
             Preflight.Delivery delivery = new Preflight(keys, Clock.systemUTC()).deliver(build, preflight, tokens, bundle);
             out.println("   pre-flight: " + delivery.defaultToken() + " in " + tokens + ", "
                     + delivery.plan().environment().keySet() + " in config.json");
-            TaskContainer.Result result = TaskContainer.run(bundle, TASK_TIMEOUT);
+            TaskRunner.Result result = TaskRunner.run(bundle, TASK_TIMEOUT);
             out.println("   runc container for " + build.job() + " exited " + result.exitCode());
             indent(out, result.stdout());
             indent(out, result.stderr());
             return result;
         } finally {
             Preflight.cleanup(bundle, tokens);
-            deleteRecursively(dir);
+            Trees.deleteRecursively(dir);
         }
     }
 
@@ -242,35 +239,6 @@ public final class UseVarsExample {
         }
     }
 
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                // Token directories are 0555; make each writable so it can be emptied.
-                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException failure) throws IOException {
-                if (failure != null) {
-                    throw failure;
-                }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
     /** A key ring already loaded, served as it is. */
     private record FixedKeySource(KeyRing ring) implements KeySource {
         @Override
@@ -301,7 +269,7 @@ public final class UseVarsExample {
             System.out.println("   OpenBao dev server: " + server.address());
             passed = run(new Target(server.address(), server.rootToken()), ring, work, System.out).passed();
         } finally {
-            deleteRecursively(work);
+            Trees.deleteRecursively(work);
         }
         System.out.println(passed ? "use-vars example passed" : "use-vars example FAILED");
         System.exit(passed ? 0 : 1);

@@ -8,6 +8,7 @@ import org.cijwt.cli.DemoContext;
 import org.cijwt.cli.DemoStep;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.io.Trees;
 
 /**
  * The {@code ci-jwt demo} stage for Vault: when OpenBao is installed it runs {@link UseVarsExample}
@@ -48,7 +49,7 @@ public final class VaultDemoStep implements DemoStep {
             }
             out.println("   use-vars: both test lines passed");
         } finally {
-            UseVarsExample.deleteRecursively(work);
+            Trees.deleteRecursively(work);
         }
     }
 }
