@@ -35,17 +35,28 @@ public final class TokenVerifier {
     private final List<String> audiences;
     private final Duration leeway;
     private final Clock clock;
+    private final VerifiedSignatures verified;
 
     /**
      * @param issuer the only accepted {@code iss}, compared byte for byte
      * @param audiences accepted audiences; empty accepts any (the caller then checks)
      */
     public TokenVerifier(Supplier<KeyRing> keys, String issuer, List<String> audiences, Duration leeway, Clock clock) {
+        this(keys, issuer, audiences, leeway, clock, 0);
+    }
+
+    /**
+     * A verifier that remembers up to {@code cacheSize} tokens whose signature it has checked
+     * against the current key ring (0 turns that off); see {@link VerifiedSignatures}.
+     */
+    public TokenVerifier(Supplier<KeyRing> keys, String issuer, List<String> audiences, Duration leeway, Clock clock,
+                         int cacheSize) {
         this.keys = keys;
         this.issuer = issuer;
         this.audiences = List.copyOf(audiences);
         this.leeway = leeway;
         this.clock = clock;
+        this.verified = cacheSize > 0 ? new VerifiedSignatures(cacheSize) : null;
     }
 
     public Verification verify(String token) {
@@ -61,6 +72,15 @@ public final class TokenVerifier {
             return reject(Rejection.MALFORMED, "token is longer than " + MAX_TOKEN_LENGTH + " characters");
         }
         String trimmed = token.strip();
+        KeyRing ring = keys.get();
+        String cacheKey = null;
+        if (verified != null) {
+            cacheKey = VerifiedSignatures.key(trimmed);
+            VerifiedSignatures.Entry hit = verified.get(cacheKey, ring);
+            if (hit != null) {
+                return checkClaims(hit.claims(), hit.kid(), hit.algorithm(), audience);
+            }
+        }
         int dot1 = trimmed.indexOf('.');
         int dot2 = dot1 < 0 ? -1 : trimmed.indexOf('.', dot1 + 1);
         if (dot1 <= 0 || dot2 < 0 || trimmed.indexOf('.', dot2 + 1) >= 0) {
@@ -90,7 +110,6 @@ public final class TokenVerifier {
             return reject(Rejection.MALFORMED, "the token cannot be parsed as a signed JWT with a JSON claims set");
         }
         JWSHeader header = jwt.getHeader();
-        KeyRing ring = keys.get();
         PublishedKey key;
         String kid = header.getKeyID();
         if (kid != null) {
@@ -118,7 +137,11 @@ public final class TokenVerifier {
                 return reject(Rejection.BAD_SIGNATURE, "the token has no kid and no published " + alg + " key verifies it");
             }
         }
-        return checkClaims(claims, key, audience);
+        if (verified != null && claims.getExpirationTime() != null) {
+            verified.put(cacheKey, new VerifiedSignatures.Entry(ring, claims, key.entry().kid(), key.entry().algorithm(),
+                    claims.getExpirationTime().toInstant().plus(leeway)), clock.instant());
+        }
+        return checkClaims(claims, key.entry().kid(), key.entry().algorithm(), audience);
     }
 
     private static boolean verifies(PublishedKey key, SignedJWT jwt) {
@@ -129,7 +152,7 @@ public final class TokenVerifier {
         }
     }
 
-    private Verification checkClaims(JWTClaimsSet claims, PublishedKey key, String audience) {
+    private Verification checkClaims(JWTClaimsSet claims, String kid, SigningAlgorithm algorithm, String audience) {
         if (!issuer.equals(claims.getIssuer())) {
             return reject(Rejection.WRONG_ISSUER, "issuer " + quote(claims.getIssuer()) + " is not " + quote(issuer));
         }
@@ -154,7 +177,7 @@ public final class TokenVerifier {
                 return reject(Rejection.WRONG_AUDIENCE, "audience " + aud + " does not include " + String.join(" or ", expected));
             }
         }
-        return new Verification.Accepted(claims, key.entry().kid(), key.entry().algorithm());
+        return new Verification.Accepted(claims, kid, algorithm);
     }
 
     private static String quote(String s) {

@@ -88,6 +88,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--inline-eddsa", paramLabel = "BOOL", description = "Verify EdDSA on the event loop (default false).")
     String inlineEdDsa;
 
+    @Option(names = "--verify-cache-size", paramLabel = "N",
+            description = "Tokens whose signature check is remembered per key-ring version; 0 turns it off (default 10000).")
+    String verifyCacheSize;
+
     @Spec
     CommandSpec spec;
 
@@ -148,6 +152,7 @@ final class ServeCommand implements Callable<Integer> {
         put(f, Setting.EVENT_LOOPS, eventLoops);
         put(f, Setting.VERIFY_WORKERS, verifyWorkers);
         put(f, Setting.INLINE_EDDSA, inlineEdDsa);
+        put(f, Setting.VERIFY_CACHE_SIZE, verifyCacheSize);
         return f;
     }
 

@@ -33,7 +33,10 @@ public enum Setting {
     EVENT_LOOPS("event_loops", "N", "(number of CPUs)", "Server instances (event loops) sharing the port."),
     VERIFY_WORKERS("verify_workers", "N", "(number of CPUs)", "Worker threads that verify ES256 and RS256 signatures off the event loop."),
     INLINE_EDDSA("inline_eddsa", "true|false", "false",
-            "Verify EdDSA tokens on the event loop instead of the worker pool; measured equal throughput, so off keeps the event loop free.");
+            "Verify EdDSA tokens on the event loop instead of the worker pool; measured equal throughput, so off keeps the event loop free."),
+    VERIFY_CACHE_SIZE("verify_cache_size", "N", "10000",
+            "Tokens whose signature check is remembered (by SHA-256, per key-ring version) so repeated introspection of one token"
+                    + " costs no signature; exp, nbf, iss and aud are still checked on every call. 0 turns it off.");
 
     private final String key;
     private final String valueLabel;

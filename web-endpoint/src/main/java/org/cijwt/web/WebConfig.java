@@ -34,10 +34,14 @@ public record WebConfig(
         Duration shutdownGrace,
         int eventLoops,
         int verifyWorkers,
-        boolean inlineEdDsa) {
+        boolean inlineEdDsa,
+        int verifyCacheSize) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
+    public static final int DEFAULT_VERIFY_CACHE_SIZE = 10_000;
+    /** About 2 KiB an entry: a million bounds the cache near 2 GiB, far beyond any real need. */
+    public static final int MAX_VERIFY_CACHE_SIZE = 1_000_000;
     public static final Duration DEFAULT_JWKS_MAX_AGE = Duration.ofSeconds(300);
     public static final Duration MAX_LEEWAY = Duration.ofMinutes(5);
     public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(2);
@@ -75,6 +79,7 @@ public record WebConfig(
         b.eventLoops = eventLoops;
         b.verifyWorkers = verifyWorkers;
         b.inlineEdDsa = inlineEdDsa;
+        b.verifyCacheSize = verifyCacheSize;
         return b;
     }
 
@@ -108,6 +113,7 @@ public record WebConfig(
         private int eventLoops = Runtime.getRuntime().availableProcessors();
         private int verifyWorkers = Runtime.getRuntime().availableProcessors();
         private boolean inlineEdDsa = false;
+        private int verifyCacheSize = DEFAULT_VERIFY_CACHE_SIZE;
 
         public Builder listen(String host, int port) { this.host = host; this.port = port; return this; }
         public Builder issuer(String v) { this.issuer = v; return this; }
@@ -126,6 +132,7 @@ public record WebConfig(
         public Builder eventLoops(int v) { this.eventLoops = v; return this; }
         public Builder verifyWorkers(int v) { this.verifyWorkers = v; return this; }
         public Builder inlineEdDsa(boolean v) { this.inlineEdDsa = v; return this; }
+        public Builder verifyCacheSize(int v) { this.verifyCacheSize = v; return this; }
 
         public WebConfig build() throws CiJwtException {
             if (host == null || host.isBlank()) {
@@ -161,9 +168,12 @@ public record WebConfig(
             nonNegative(Setting.SHUTDOWN_GRACE, shutdownGrace);
             threads(Setting.EVENT_LOOPS, eventLoops);
             threads(Setting.VERIFY_WORKERS, verifyWorkers);
+            if (verifyCacheSize < 0 || verifyCacheSize > MAX_VERIFY_CACHE_SIZE) {
+                throw invalid(Setting.VERIFY_CACHE_SIZE, verifyCacheSize + " is outside 0.." + MAX_VERIFY_CACHE_SIZE);
+            }
             return new WebConfig(host, port, issuer, blankToNull(keys), blankToNull(keyId), verificationKeys, rotationPeriod,
                     rotationGrace, audiences, jwksMaxAge, leeway, introspectionReasons, tlsCert, tlsKey, reloadInterval,
-                    shutdownGrace, eventLoops, verifyWorkers, inlineEdDsa);
+                    shutdownGrace, eventLoops, verifyWorkers, inlineEdDsa, verifyCacheSize);
         }
 
         private static String blankToNull(String s) {

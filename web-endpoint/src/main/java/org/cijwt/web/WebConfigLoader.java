@@ -94,6 +94,7 @@ public final class WebConfigLoader {
                 case EVENT_LOOPS -> b.eventLoops(integer(s, r));
                 case VERIFY_WORKERS -> b.verifyWorkers(integer(s, r));
                 case INLINE_EDDSA -> b.inlineEdDsa(bool(s, r));
+                case VERIFY_CACHE_SIZE -> b.verifyCacheSize(integer(s, r));
                 default -> throw new IllegalStateException("setting " + s + " has no parser");
             }
         }

@@ -46,7 +46,8 @@ public final class WebServer {
         this.keys = keys;
         this.metrics = new WebMetrics(keys);
         this.workers = vertx.createSharedWorkerExecutor("ci-jwt-verify-" + System.identityHashCode(this), config.verifyWorkers());
-        TokenVerifier verifier = new TokenVerifier(keys, config.issuer(), config.audiences(), config.leeway(), clock);
+        TokenVerifier verifier = new TokenVerifier(keys, config.issuer(), config.audiences(), config.leeway(), clock,
+                config.verifyCacheSize());
         this.handlers = new Handlers(verifier);
     }
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The JWKS route against nginx serving the same JWKS file, both on loopback, both measured by wrk
+# with the same settings. nginx comes from Debian (apt-get install -y nginx-light); it runs from a
+# throw-away config and prefix, never as a system service.
+#   DURATION=10s CONNECTIONS=64 THREADS=2 web-endpoint/bench/compare-nginx.sh
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+THREADS="${THREADS:-2}"
+CI_JWT_PORT="${CI_JWT_PORT:-18080}"
+NGINX_PORT="${NGINX_PORT:-18081}"
+
+command -v wrk >/dev/null || { echo "compare-nginx.sh: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
+command -v nginx >/dev/null || { echo "compare-nginx.sh: nginx not found (apt-get install -y nginx-light)" >&2; exit 2; }
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+  [ -f "$work/nginx.pid" ] && nginx -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$root/ci-jwt" keygen --help >/dev/null   # builds the jar once, before anything is timed
+mkdir -p "$work/www/.well-known" "$work/logs"
+cat > "$work/nginx.conf" <<CONF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  client_body_temp_path $work/tmp;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $work/www;
+    etag on;
+    location / { add_header Cache-Control "public, max-age=300"; }
+  }
+}
+CONF
+"$root/ci-jwt" serve --listen "127.0.0.1:$CI_JWT_PORT" --issuer "http://127.0.0.1:$CI_JWT_PORT" --keys "$work/keys" \
+  --reload-interval 0 >"$work/serve.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$CI_JWT_PORT/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+# nginx serves the very bytes ci-jwt publishes, so both answer the same body size.
+curl -fsS "http://127.0.0.1:$CI_JWT_PORT/.well-known/jwks.json" > "$work/www/.well-known/jwks.json"
+nginx -p "$work" -c "$work/nginx.conf"
+cmp <(curl -fsS "http://127.0.0.1:$NGINX_PORT/.well-known/jwks.json") "$work/www/.well-known/jwks.json" \
+  || { echo "compare-nginx.sh: nginx does not serve the same JWKS" >&2; exit 1; }
+
+echo "== machine: $(nproc) CPUs, $(uname -sr), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
+for target in "nginx http://127.0.0.1:$NGINX_PORT" "ci-jwt http://127.0.0.1:$CI_JWT_PORT"; do
+  name="${target%% *}"
+  url="${target#* }"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$url/.well-known/jwks.json" >/dev/null
+  echo
+  echo "== $name: GET /.well-known/jwks.json (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url/.well-known/jwks.json"
+done
