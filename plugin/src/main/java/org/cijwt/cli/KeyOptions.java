@@ -5,10 +5,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.keys.EmbeddedKeyStore;
 import org.cijwt.keys.KeySource;
 import org.cijwt.keys.KeySources;
 import org.cijwt.keys.RotationPolicy;
+import org.cijwt.keys.SigningAlgorithm;
 import picocli.CommandLine.Option;
 
 /** The key-ring options every verb that signs or publishes shares. */
@@ -36,8 +39,16 @@ public final class KeyOptions {
     Duration rotationGrace;
 
     public KeySource source() throws CiJwtException {
+        return source(EmbeddedKeyStore.DEFAULT_ALGORITHMS);
+    }
+
+    /**
+     * The key source, generating (embedded store, ephemeral) only the algorithms a command signs
+     * with: an RSA key costs a second or more to make, which a one-token command should not pay.
+     */
+    public KeySource source(Set<SigningAlgorithm> algorithms) throws CiJwtException {
         RotationPolicy rotation = RotationPolicy.of(rotationPeriod, rotationGrace, RotationPolicy.DEFAULT_MAX_TOKEN_TTL);
-        return KeySources.resolve(keys, KeySources.Options.defaults()
-                .withKeyId(keyId).withVerificationKeys(verifyKeys).withRotation(rotation).withClock(Clock.systemUTC()));
+        return KeySources.resolve(keys, new KeySources.Options(keyId, verifyKeys, rotation, Clock.systemUTC(),
+                algorithms, System.getenv()));
     }
 }

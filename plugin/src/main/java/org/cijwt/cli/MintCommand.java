@@ -25,7 +25,7 @@ final class MintCommand implements Callable<Integer> {
     public Integer call() throws CiJwtException {
         var md = metadata.load();
         var p = policy.policy();
-        var ring = keys.source().load();
+        var ring = keys.source(java.util.EnumSet.of(p.algorithm())).load();
         MintedToken token = new TokenMinter(() -> ring, Clock.systemUTC()).mint(md, p);
         token.warnings().forEach(w -> spec.commandLine().getErr().println("ci-jwt: warning: " + w));
         spec.commandLine().getOut().println(token.compact());

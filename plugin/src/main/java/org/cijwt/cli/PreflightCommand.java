@@ -161,9 +161,7 @@ final class PreflightCommand implements Callable<Integer> {
     }
 
     private KeySource keySource(Set<SigningAlgorithm> algorithms) throws CiJwtException {
-        RotationPolicy rotation = RotationPolicy.of(keys.rotationPeriod, keys.rotationGrace, RotationPolicy.DEFAULT_MAX_TOKEN_TTL);
-        return KeySources.resolve(keys.keys, new KeySources.Options(keys.keyId, keys.verifyKeys, rotation,
-                Clock.systemUTC(), algorithms, System.getenv()));
+        return keys.source(algorithms);
     }
 
     private static Supplier<KeyRing> constant(KeyRing ring) {
