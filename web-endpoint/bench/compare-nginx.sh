@@ -51,6 +51,9 @@ for _ in $(seq 1 100); do
 done
 # nginx serves the very bytes ci-jwt publishes, so both answer the same body size.
 curl -fsS "http://127.0.0.1:$CI_JWT_PORT/.well-known/jwks.json" > "$work/www/.well-known/jwks.json"
+# nginx's workers drop root; let them read the public document (mktemp -d is 0700).
+chmod 755 "$work" "$work/www" "$work/www/.well-known"
+chmod 644 "$work/www/.well-known/jwks.json"
 nginx -p "$work" -c "$work/nginx.conf"
 cmp <(curl -fsS "http://127.0.0.1:$NGINX_PORT/.well-known/jwks.json") "$work/www/.well-known/jwks.json" \
   || { echo "compare-nginx.sh: nginx does not serve the same JWKS" >&2; exit 1; }
