@@ -107,6 +107,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (ExecutionException | TimeoutException e) {
             vertx.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof CiJwtException invalid) {
+                throw invalid;
+            }
             throw new CiJwtException(ErrorCode.CONFIG_INVALID, "setting listen: cannot listen on " + cfg.host() + ":" + cfg.port()
                     + ": " + cause.getMessage());
         }

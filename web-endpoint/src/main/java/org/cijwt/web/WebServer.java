@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.cijwt.errors.CiJwtException;
 import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.tokens.TokenVerifier;
 import org.slf4j.Logger;
@@ -72,9 +73,18 @@ public final class WebServer {
 
     /**
      * Starts the server; the future completes once it listens, with {@link #port()} the bound port
-     * (useful with port 0). The clock decides token expiry (tests inject a fixed one).
+     * (useful with port 0). The clock decides token expiry (tests inject a fixed one). With TLS
+     * configured, a certificate or key that is unreadable, unparsable, not private (0600) or not a
+     * pair fails the future with a {@link CiJwtException} naming the setting and the file.
      */
     public static Future<WebServer> start(Vertx vertx, WebConfig config, ReloadingKeyRing keys, Clock clock) {
+        if (config.tls()) {
+            try {
+                TlsFiles.check(config.tlsCert(), config.tlsKey());
+            } catch (CiJwtException e) {
+                return Future.failedFuture(e);
+            }
+        }
         WebServer server = new WebServer(vertx, config, keys, clock);
         return server.deploy().map(server).recover(e -> server.workers.close().transform(x -> Future.failedFuture(e)));
     }

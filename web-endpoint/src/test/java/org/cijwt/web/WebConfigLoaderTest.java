@@ -94,7 +94,16 @@ class WebConfigLoaderTest {
     void loadWhenOnlyTlsCertIsSetThenError() throws Exception {
         Path cert = Files.writeString(dir.resolve("cert.pem"), "-----BEGIN CERTIFICATE-----\n");
         assertThatThrownBy(() -> WebConfigLoader.load(null, Map.of("CI_JWT_TLS_CERT", cert.toString()), Map.of()))
-                .isInstanceOf(CiJwtException.class).hasMessageContaining("tls_cert and tls_key must be set together");
+                .isInstanceOf(CiJwtException.class)
+                .hasMessageStartingWith("setting tls_key:").hasMessageContaining("tls_cert and tls_key must be set together");
+    }
+
+    @Test
+    void loadWhenOnlyTlsKeyIsSetThenErrorNamesTheMissingTlsCert() throws Exception {
+        Path key = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> WebConfigLoader.load(null, Map.of(), Map.of(Setting.TLS_KEY, List.of(key.toString()))))
+                .isInstanceOf(CiJwtException.class)
+                .hasMessageStartingWith("setting tls_cert:").hasMessageContaining("tls_cert and tls_key must be set together");
     }
 
     @Test
