@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
+import org.cijwt.claims.ClaimNames;
 import org.cijwt.tokens.Rejection;
 import org.cijwt.tokens.TokenVerifier;
 import org.cijwt.tokens.Verification;
@@ -117,8 +118,16 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
         JsonObject body = new JsonObject();
         if (v instanceof Verification.Accepted a) {
             body.put("active", true);
-            for (Map.Entry<String, Object> claim : a.claims().toJSONObject().entrySet()) {
-                if (!claim.getKey().equals("active")) {
+            Map<String, Object> claims = a.claims().toJSONObject();
+            // Registered claims, then build claims, then any extra ones: the order people read.
+            for (String name : ClaimNames.ALL) {
+                Object value = claims.get(name);
+                if (value != null) {
+                    body.put(name, value);
+                }
+            }
+            for (Map.Entry<String, Object> claim : claims.entrySet()) {
+                if (!claim.getKey().equals("active") && !body.containsKey(claim.getKey())) {
                     body.put(claim.getKey(), claim.getValue());
                 }
             }
