@@ -137,12 +137,21 @@ public final class OciSpec {
      *     {@link DeliveryPlan#CONTAINER_TOKEN_DIR}, or its shape is not an OCI runtime spec
      */
     public Applied apply(DeliveryPlan plan) throws DeliveryException {
+        return apply(plan, null);
+    }
+
+    /**
+     * Applies the plan, also checking mounts through the symbolic links of the container's root
+     * file system at {@code bundle}'s {@code root.path}: in many images {@code /var/run} links to
+     * {@code /run}, so a task mount at {@code /run/secrets/concourse-ci} would land on ours.
+     */
+    public Applied apply(DeliveryPlan plan, Path bundle) throws DeliveryException {
         Objects.requireNonNull(plan, "plan");
         ObjectNode next = (isApplied() ? revert().root : root).deepCopy();
         List<String> created = new ArrayList<>();
 
         ArrayNode mounts = arrayField(next, "mounts", CREATED_MOUNTS, created);
-        refuseConflictingMounts(mounts, plan);
+        refuseConflictingMounts(mounts, plan, rootFileSystem(next, bundle));
 
         List<DeliveryWarning> warnings = new ArrayList<>();
         List<String> added = new ArrayList<>();
@@ -255,7 +264,7 @@ public final class OciSpec {
      */
     public static List<DeliveryWarning> applyToBundle(Path bundle, DeliveryPlan plan) throws DeliveryException {
         Path config = bundle.resolve(CONFIG_FILE);
-        Applied applied = read(config).apply(plan);
+        Applied applied = read(config).apply(plan, bundle);
         applied.spec().write(config, SecureFiles.PRIVATE);
         return applied.warnings();
     }
@@ -283,9 +292,13 @@ public final class OciSpec {
         return true;
     }
 
-    /** Refuses mounts at or under the reserved path; earlier mounts above it are fine, ours comes last. */
-    private static void refuseConflictingMounts(ArrayNode mounts, DeliveryPlan plan) throws DeliveryException {
+    /**
+     * Refuses mounts at or under the reserved path, as written or as they resolve through the
+     * root file system's symbolic links; earlier mounts above it are fine, ours comes last.
+     */
+    private static void refuseConflictingMounts(ArrayNode mounts, DeliveryPlan plan, Path rootfs) throws DeliveryException {
         String reserved = DeliveryPlan.CONTAINER_TOKEN_DIR;
+        String reservedResolved = rootfs == null ? reserved : resolveInRoot(rootfs, reserved);
         for (int i = 0; i < mounts.size(); i++) {
             JsonNode mount = mounts.get(i);
             JsonNode destinationNode = mount.get("destination");
@@ -293,17 +306,85 @@ public final class OciSpec {
                 throw new DeliveryException(CONFIG_FILE + " mount #" + (i + 1) + " has no destination");
             }
             String destination = normalize(destinationNode.asText());
-            boolean same = destination.equals(reserved);
-            if (same || destination.startsWith(reserved + "/")) {
+            String resolved = rootfs == null ? destination : resolveInRoot(rootfs, destination);
+            boolean same = destination.equals(reserved) || resolved.equals(reservedResolved);
+            if (same || destination.startsWith(reserved + "/") || resolved.startsWith(reservedResolved + "/")) {
                 JsonNode source = mount.get("source");
                 String what = source != null && source.isTextual()
                         ? source.asText()
                         : "a " + mount.path("type").asText("mount");
-                throw new DeliveryException(CONFIG_FILE + " mounts " + what + " at " + destinationNode.asText()
+                String via = resolved.equals(destination) ? "" : " (" + resolved + " in the image)";
+                throw new DeliveryException(CONFIG_FILE + " mounts " + what + " at " + destinationNode.asText() + via
                         + ", which is " + (same ? "" : "inside ") + "the reserved token path " + reserved
+                        + (reservedResolved.equals(reserved) ? "" : " (" + reservedResolved + " in the image)")
                         + " where ci-jwt mounts " + plan.tokenDirectory());
             }
         }
+    }
+
+    /** The bundle's root file system when it is on disk, else null (then paths are compared as written). */
+    private static Path rootFileSystem(ObjectNode spec, Path bundle) {
+        if (bundle == null) {
+            return null;
+        }
+        JsonNode path = spec.path("root").path("path");
+        if (!path.isTextual() || path.asText().isEmpty()) {
+            return null;
+        }
+        Path rootfs = bundle.resolve(path.asText());
+        return Files.isDirectory(rootfs) ? rootfs : null;
+    }
+
+    /** Follows at most this many links, as the kernel's own limit of 40 does. */
+    private static final int MAX_LINKS = 40;
+
+    /**
+     * Resolves a container path the way the runtime does: component by component inside
+     * {@code rootfs}, following symbolic links, with absolute link targets and {@code ..} kept
+     * within the root. Missing components are taken as written.
+     */
+    static String resolveInRoot(Path rootfs, String containerPath) {
+        java.util.Deque<String> pending = new java.util.ArrayDeque<>(components(containerPath));
+        java.util.Deque<String> done = new java.util.ArrayDeque<>();
+        int links = 0;
+        while (!pending.isEmpty()) {
+            String part = pending.pollFirst();
+            if (part.equals("..")) {
+                done.pollLast();
+                continue;
+            }
+            Path host = rootfs.resolve(String.join("/", done)).resolve(part);
+            if (links < MAX_LINKS && Files.isSymbolicLink(host)) {
+                links++;
+                String target;
+                try {
+                    target = Files.readSymbolicLink(host).toString();
+                } catch (java.io.IOException e) {
+                    done.addLast(part);
+                    continue;
+                }
+                if (target.startsWith("/")) {
+                    done.clear();
+                }
+                List<String> targetParts = components(target);
+                for (int i = targetParts.size() - 1; i >= 0; i--) {
+                    pending.addFirst(targetParts.get(i));
+                }
+                continue;
+            }
+            done.addLast(part);
+        }
+        return "/" + String.join("/", done);
+    }
+
+    private static List<String> components(String path) {
+        List<String> out = new ArrayList<>();
+        for (String part : path.split("/")) {
+            if (!part.isEmpty() && !part.equals(".")) {
+                out.add(part);
+            }
+        }
+        return out;
     }
 
     /** Resolves {@code .}, {@code ..} and repeated slashes the way the runtime does inside the root. */

@@ -133,7 +133,7 @@ public final class Preflight {
         Path configJson = bundle.resolve(OciSpec.CONFIG_FILE);
         Map<String, MintedToken> tokens = mintAll(metadata, config);
         DeliveryPlan plan = plan(tokenDirectory, config, tokens);
-        OciSpec.Applied applied = OciSpec.read(configJson).apply(plan);
+        OciSpec.Applied applied = OciSpec.read(configJson).apply(plan, bundle);
         boolean existed = Files.exists(plan.tokenDirectory(), LinkOption.NOFOLLOW_LINKS);
         TokenDirectory directory = writeAll(plan.tokenDirectory(), tokens);
         try {
