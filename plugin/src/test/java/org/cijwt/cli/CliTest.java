@@ -1,9 +1,8 @@
 package org.cijwt.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.cijwt.cli.CliRun.run;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -12,29 +11,16 @@ import java.util.stream.Stream;
 import org.cijwt.fixtures.TestKeys;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Runs the command line in-process, as a user would type it. */
 class CliTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @Test
     void keygenWhenJwksThenPrivateFileIs0600AndPublicFileHasNoPrivateMember() throws Exception {
-        Run r = run("keygen", "--alg", "EdDSA", "--key-id", "k1", "--out", dir.toString());
+        CliRun r = run("keygen", "--alg", "EdDSA", "--key-id", "k1", "--out", dir.toString());
         assertThat(r.exit()).isZero();
         Path priv = dir.resolve("EdDSA-k1-private.json");
         Path pub = dir.resolve("EdDSA-k1-public.json");
@@ -46,7 +32,7 @@ class CliTest {
 
     @Test
     void keygenWhenPemThenFilesAreNamedByThumbprint() throws Exception {
-        Run r = run("keygen", "--alg", "ES256", "--format", "pem", "--out", dir.toString());
+        CliRun r = run("keygen", "--alg", "ES256", "--format", "pem", "--out", dir.toString());
         assertThat(r.exit()).isZero();
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()).toList())
@@ -59,21 +45,21 @@ class CliTest {
     void mintThenVerifyWithThePublishedJwksRoundTripsForEachAlgorithm() throws Exception {
         Path keys = dir.resolve("keys");
         Path md = TestKeys.metadataFile("main", dir);
-        Run jwks = run("jwks", "--keys", keys.toString());
+        CliRun jwks = run("jwks", "--keys", keys.toString());
         assertThat(jwks.exit()).isZero();
         for (String member : List.of("\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"")) {
             assertThat(jwks.out()).doesNotContain(member);
         }
         Path jwksFile = Files.writeString(dir.resolve("jwks.json"), jwks.out());
         for (String alg : List.of("EdDSA", "ES256", "RS256")) {
-            Run mint = run("mint", "--metadata", md.toString(), "--keys", keys.toString(), "--alg", alg,
+            CliRun mint = run("mint", "--metadata", md.toString(), "--keys", keys.toString(), "--alg", alg,
                     "--audience", "vault", "--ttl", "10m", "--issuer", "https://ci.example.com");
             assertThat(mint.exit()).as(mint.err()).isZero();
             String token = mint.out().strip();
-            Run ok = run("verify", "--jwks", jwksFile.toString(), "--issuer", "https://ci.example.com", "--audience", "vault", token);
+            CliRun ok = run("verify", "--jwks", jwksFile.toString(), "--issuer", "https://ci.example.com", "--audience", "vault", token);
             assertThat(ok.exit()).as(ok.err()).isZero();
             assertThat(ok.out()).contains("\"pipeline\" : \"deploy\"");
-            Run wrong = run("verify", "--jwks", jwksFile.toString(), "--issuer", "https://ci.example.com", "--audience", "aws", token);
+            CliRun wrong = run("verify", "--jwks", jwksFile.toString(), "--issuer", "https://ci.example.com", "--audience", "aws", token);
             assertThat(wrong.exit()).isEqualTo(1);
             assertThat(wrong.err().strip()).startsWith("rejected: wrong_audience").doesNotContain(token).doesNotContain("\n");
         }
@@ -82,7 +68,7 @@ class CliTest {
     @Test
     void mintWhenMetadataHasAnUnknownKeyThenOneLineAndExit1() {
         Path md = TestKeys.metadataFile("unknown-key", dir);
-        Run r = run("mint", "--metadata", md.toString(), "--keys", "ephemeral");
+        CliRun r = run("mint", "--metadata", md.toString(), "--keys", "ephemeral");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err().strip()).startsWith("ci-jwt: CJ101").contains("unknown key 'colour'").doesNotContain("\n").doesNotContain("Exception");
     }
@@ -90,14 +76,14 @@ class CliTest {
     @Test
     void mintWhenTtlOutOfBoundsThenRejectedNamingTheTtl() {
         Path md = TestKeys.metadataFile("main", dir);
-        Run r = run("mint", "--metadata", md.toString(), "--keys", "ephemeral", "--ttl", "48h");
+        CliRun r = run("mint", "--metadata", md.toString(), "--keys", "ephemeral", "--ttl", "48h");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("ttl 48h is outside [1m, 24h]");
     }
 
     @Test
     void usageErrorsThenExit2WithOneLineAndNoStackTrace() {
-        for (Run r : List.of(run("mint"), run("mint", "--metadata"), run("verify", "--jwks", "x"), run("frobnicate"),
+        for (CliRun r : List.of(run("mint"), run("mint", "--metadata"), run("verify", "--jwks", "x"), run("frobnicate"),
                 run("mint", "--metadata", "m.json", "--ttl", "soon"))) {
             assertThat(r.exit()).isEqualTo(2);
             assertThat(r.err().strip()).doesNotContain("\n").doesNotContain("at org.").contains("--help");
@@ -107,7 +93,7 @@ class CliTest {
     @Test
     void helpWhenAskedOnEachVerbThenExit0() {
         for (String verb : List.of("keygen", "mint", "verify", "jwks", "demo")) {
-            Run r = run(verb, "--help");
+            CliRun r = run(verb, "--help");
             assertThat(r.exit()).isZero();
             assertThat(r.out()).contains("Usage: ci-jwt " + verb);
         }
@@ -116,7 +102,7 @@ class CliTest {
     @Test
     void verifyWhenTokenIsGarbageThenMalformed() throws Exception {
         Path jwks = TestKeys.copyPublic(TestKeys.VERIFICATION_JWKS, dir);
-        Run r = run("verify", "--jwks", jwks.toString(), "--issuer", "https://x.example", "--audience", "a", "garbage");
+        CliRun r = run("verify", "--jwks", jwks.toString(), "--issuer", "https://x.example", "--audience", "a", "garbage");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).startsWith("rejected: malformed");
     }

@@ -31,13 +31,13 @@ class CrossLanguageVerificationIT {
         RelyingParties.assumeNodeTools();
         keys = dir.resolve("keys");
         metadata = TestKeys.metadataFile("main", dir);
-        CliTest.Run r = CliTest.run("jwks", "--keys", keys.toString());
+        CliRun r = CliRun.run("jwks", "--keys", keys.toString());
         assertThat(r.exit()).isZero();
         jwks = Files.writeString(dir.resolve("jwks.json"), r.out());
     }
 
     private static String mint(String alg, String ttl) {
-        CliTest.Run r = CliTest.run("mint", "--metadata", metadata.toString(), "--keys", keys.toString(), "--alg", alg,
+        CliRun r = CliRun.run("mint", "--metadata", metadata.toString(), "--keys", keys.toString(), "--alg", alg,
                 "--audience", "vault", "--ttl", ttl, "--issuer", ISSUER);
         assertThat(r.exit()).as(r.err()).isZero();
         return r.out().strip();

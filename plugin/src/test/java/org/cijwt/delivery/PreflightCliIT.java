@@ -1,10 +1,9 @@
 package org.cijwt.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.cijwt.cli.CliRun.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -15,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cijwt.cli.CliRun;
 import org.cijwt.cli.Main;
 import org.cijwt.fixtures.Runc;
 import org.cijwt.fixtures.RuncResult;
@@ -26,7 +26,6 @@ import org.cijwt.tokens.TokenVerifier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code ci-jwt preflight} end to end, in-process, against real runc containers where they are needed. */
 class PreflightCliIT {
@@ -41,18 +40,6 @@ class PreflightCliIT {
     private Path metadata;
     private Path config;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @BeforeEach
     void setUp() throws Exception {
@@ -75,7 +62,7 @@ class PreflightCliIT {
         Path bundle = Runc.bundle(temp.resolve("bundle"), List.of("sh", "-c",
                 "echo \"file=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"; echo \"aws=$AWS_WEB_IDENTITY_TOKEN_FILE\""), Map.of());
 
-        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
                 "--config", config.toString(), "--keys", key.toString());
 
         assertThat(r.exit()).as(r.err()).isZero();
@@ -92,7 +79,7 @@ class PreflightCliIT {
         assertThat(new TokenVerifier(() -> published, ISSUER, List.of("vault"), TokenVerifier.DEFAULT_LEEWAY,
                 Clock.systemUTC()).verify(file.group(1)).active()).isTrue();
 
-        Run cleanup = run("preflight", "--cleanup", "--bundle", bundle.toString());
+        CliRun cleanup = run("preflight", "--cleanup", "--bundle", bundle.toString());
 
         assertThat(cleanup.exit()).as(cleanup.err()).isZero();
         assertThat(cleanup.out()).contains("config.json reverted", tokenDir + " removed");
@@ -109,7 +96,7 @@ class PreflightCliIT {
         Files.writeString(bundle.resolve("config.json"), PreflightTest.TASK_SPEC
                 .replace("\"PATH=/bin\"", "\"PATH=/bin\", \"AWS_WEB_IDENTITY_TOKEN_FILE=/mine\""));
 
-        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
                 "--config", config.toString(), "--keys", key.toString(), "--token-dir", temp.resolve("t").toString());
 
         assertThat(r.exit()).isZero();
@@ -121,7 +108,7 @@ class PreflightCliIT {
     void preflightWithoutConfigThenOneDefaultTokenWithTheIssuerOption() throws Exception {
         Path bundle = plainBundle();
 
-        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
                 "--keys", "ephemeral", "--issuer", "https://other.example");
 
         assertThat(r.exit()).as(r.err()).isZero();
@@ -136,7 +123,7 @@ class PreflightCliIT {
     void preflightWhenConfigHasAnUnknownKeyThenOneLineNamingItAndExitOne() throws Exception {
         Path bad = Files.writeString(temp.resolve("bad.yml"), "tokens:\n  - {name: jwt, audience: vault}\n");
 
-        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", plainBundle().toString(),
+        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", plainBundle().toString(),
                 "--config", bad.toString(), "--keys", key.toString());
 
         assertThat(r.exit()).isEqualTo(Main.REJECTED);
@@ -151,7 +138,7 @@ class PreflightCliIT {
                 + " {\"destination\": \"/var/run/secrets/concourse-ci\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}");
         Files.writeString(bundle.resolve("config.json"), conflicting);
 
-        Run r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString());
+        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString());
 
         assertThat(r.exit()).isEqualTo(Main.REJECTED);
         assertThat(r.err()).startsWith("ci-jwt: CJ501 config.json mounts tmpfs at /var/run/secrets/concourse-ci, which is the"
@@ -178,13 +165,13 @@ class PreflightCliIT {
         Path bundle = plainBundle();
         Process task = new ProcessBuilder("sleep", "2").start();
         try {
-            CompletableFuture<Run> watching = CompletableFuture.supplyAsync(() -> run("preflight",
+            CompletableFuture<CliRun> watching = CompletableFuture.supplyAsync(() -> run("preflight",
                     "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString(),
                     "--watch", "--pid", Long.toString(task.pid())));
 
             Thread.sleep(500);
             assertThat(watching).as("still watching while the process runs").isNotDone();
-            Run r = watching.get(20, TimeUnit.SECONDS);
+            CliRun r = watching.get(20, TimeUnit.SECONDS);
 
             assertThat(task.isAlive()).isFalse();
             assertThat(r.exit()).as(r.err()).isZero();
@@ -199,7 +186,7 @@ class PreflightCliIT {
     void watchWithAPidFileWaitsForTheFileAndStopsWhenThatProcessIsGone() throws Exception {
         Path bundle = plainBundle();
         Path pidFile = temp.resolve("container.pid");
-        CompletableFuture<Run> watching = CompletableFuture.supplyAsync(() -> run("preflight",
+        CompletableFuture<CliRun> watching = CompletableFuture.supplyAsync(() -> run("preflight",
                 "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString(),
                 "--watch", "--pid-file", pidFile.toString()));
         Thread.sleep(Duration.ofSeconds(1).toMillis());
@@ -208,7 +195,7 @@ class PreflightCliIT {
         Process task = new ProcessBuilder("true").start();
         task.waitFor();
         Files.writeString(pidFile, task.pid() + "\n");
-        Run r = watching.get(20, TimeUnit.SECONDS);
+        CliRun r = watching.get(20, TimeUnit.SECONDS);
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("process " + task.pid() + " has exited");
