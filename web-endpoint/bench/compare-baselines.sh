@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The JWKS route against nginx serving the same JWKS file, both on loopback, both measured by wrk
-# with the same settings. nginx comes from Debian (apt-get install -y nginx-light); it runs from a
-# throw-away config and prefix, never as a system service.
-#   DURATION=10s CONNECTIONS=64 THREADS=2 web-endpoint/bench/compare-nginx.sh
+# The JWKS route against two baselines serving the very same bytes: nginx serving the JWKS file,
+# and a bare Vert.x server answering from memory (BareJwksServer in the test sources). All on
+# loopback, all measured by wrk with the same settings. nginx comes from Debian
+# (apt-get install -y nginx-light); it runs from a throw-away config and prefix, never as a service.
+#   DURATION=10s CONNECTIONS=64 THREADS=2 web-endpoint/bench/compare-baselines.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -11,13 +12,16 @@ CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 CI_JWT_PORT="${CI_JWT_PORT:-18080}"
 NGINX_PORT="${NGINX_PORT:-18081}"
+BARE_PORT="${BARE_PORT:-18082}"
 
-command -v wrk >/dev/null || { echo "compare-nginx.sh: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
-command -v nginx >/dev/null || { echo "compare-nginx.sh: nginx not found (apt-get install -y nginx-light)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "compare-baselines.sh: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
+command -v nginx >/dev/null || { echo "compare-baselines.sh: nginx not found (apt-get install -y nginx-light)" >&2; exit 2; }
 work="$(mktemp -d)"
 server_pid=""
+bare_pid=""
 cleanup() {
   [ -n "$server_pid" ] && { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+  [ -n "$bare_pid" ] && { kill -TERM "$bare_pid" 2>/dev/null || true; wait "$bare_pid" 2>/dev/null || true; }
   [ -f "$work/nginx.pid" ] && nginx -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true
   rm -rf "$work"
 }
@@ -56,10 +60,23 @@ chmod 755 "$work" "$work/www" "$work/www/.well-known"
 chmod 644 "$work/www/.well-known/jwks.json"
 nginx -p "$work" -c "$work/nginx.conf"
 cmp <(curl -fsS "http://127.0.0.1:$NGINX_PORT/.well-known/jwks.json") "$work/www/.well-known/jwks.json" \
-  || { echo "compare-nginx.sh: nginx does not serve the same JWKS" >&2; exit 1; }
+  || { echo "compare-baselines.sh: nginx does not serve the same JWKS" >&2; exit 1; }
+
+# The bare Vert.x baseline, on the class path Maven resolves for the web endpoint's tests.
+(cd "$root" && ./mvnw -q -B -pl web-endpoint -am test-compile -Dcijwt.skipToolSetup=true \
+  && ./mvnw -q -B -pl web-endpoint dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt") >/dev/null
+java -cp "$(cat "$work/cp.txt"):$root/web-endpoint/target/test-classes" org.cijwt.web.bench.BareJwksServer \
+  "$BARE_PORT" "$work/www/.well-known/jwks.json" >"$work/bare.log" 2>&1 &
+bare_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$BARE_PORT/" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+cmp <(curl -fsS "http://127.0.0.1:$BARE_PORT/.well-known/jwks.json") "$work/www/.well-known/jwks.json" \
+  || { cat "$work/bare.log" >&2; echo "compare-baselines.sh: the bare Vert.x server does not serve the same JWKS" >&2; exit 1; }
 
 echo "== machine: $(nproc) CPUs, $(uname -sr), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
-for target in "nginx http://127.0.0.1:$NGINX_PORT" "ci-jwt http://127.0.0.1:$CI_JWT_PORT"; do
+for target in "nginx http://127.0.0.1:$NGINX_PORT" "bare-vertx http://127.0.0.1:$BARE_PORT" "ci-jwt http://127.0.0.1:$CI_JWT_PORT"; do
   name="${target%% *}"
   url="${target#* }"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$url/.well-known/jwks.json" >/dev/null
