@@ -182,7 +182,8 @@ public final class UseVarsExample {
                 List.of(new PreflightConfig.TokenConfig(PreflightConfig.DEFAULT_TOKEN, policy, false)));
         try {
             Preflight.Delivery delivery = new Preflight(keys, Clock.systemUTC()).deliver(build, preflight, tokens, bundle);
-            out.println("   pre-flight: " + delivery.defaultToken() + " in " + tokens + ", "
+            out.println("   pre-flight: token " + delivery.defaultToken().jti() + " (" + delivery.defaultToken().algorithm()
+                    + ", expires " + delivery.defaultToken().expiresAt() + ") in " + tokens + ", "
                     + delivery.plan().environment().keySet() + " in config.json");
             TaskRunner.Result result = TaskRunner.run(bundle, TASK_TIMEOUT);
             out.println("   runc container for " + build.job() + " exited " + result.exitCode());
