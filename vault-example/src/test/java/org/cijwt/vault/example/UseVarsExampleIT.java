@@ -62,7 +62,7 @@ class UseVarsExampleIT {
         });
         assertThat(log)
                 .contains("trusts " + outcome.issuer() + " by OIDC discovery")
-                .contains("token=<redacted>")
+                .contains("pre-flight: token ")
                 .doesNotContain("eyJ")
                 .doesNotContain("not-for-use-vars");
     }
