@@ -206,6 +206,11 @@ public final class Preflight {
                 throw failure;
             }
         }
+        try {
+            directory.retainOnly(tokens.keySet());
+        } catch (IOException e) {
+            throw new DeliveryException("cannot remove stale token files from " + dir + ": " + SecureFiles.reason(e), e);
+        }
         return directory;
     }
 

@@ -96,6 +96,36 @@ public final class TokenDirectory {
         return target;
     }
 
+    /**
+     * Removes token files whose names are not in {@code names}, so that running pre-flight again
+     * with fewer tokens does not leave a stale token readable in the container.
+     *
+     * @return the names removed
+     */
+    public synchronized java.util.List<String> retainOnly(Set<String> names) throws IOException {
+        java.util.List<String> stale = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(path)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (!names.contains(name) && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    stale.add(name);
+                }
+            }
+        }
+        if (stale.isEmpty()) {
+            return stale;
+        }
+        Files.setPosixFilePermissions(path, WRITING_MODE);
+        try {
+            for (String name : stale) {
+                Files.deleteIfExists(path.resolve(name));
+            }
+        } finally {
+            Files.setPosixFilePermissions(path, DIRECTORY_MODE);
+        }
+        return stale;
+    }
+
     /** Removes the directory and everything in it; a missing directory is fine. */
     public synchronized void delete() throws IOException {
         Trees.deleteRecursively(path);

@@ -164,6 +164,24 @@ class PreflightTest {
     }
 
     @Test
+    void deliverAgainWithFewerTokensThenTheDroppedTokenFileIsRemoved() throws Exception {
+        Path dir = temp.resolve("tokens");
+        preflight().deliver(metadata, config, dir, bundle);
+        assertThat(dir.resolve("aws")).exists();
+        PreflightConfig jwtOnly = PreflightConfig.parse(
+                "issuer: https://ci.example.com\ntokens:\n  - {name: jwt, audiences: [vault], ttl: 10m}\n", "jwt-only");
+
+        preflight().deliver(metadata, jwtOnly, dir, bundle);
+
+        assertThat(dir.resolve("aws")).doesNotExist();
+        assertThat(dir.resolve("jwt")).exists();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(dir)))
+                .isEqualTo("r-xr-xr-x");
+        assertThat(env(JSON.readTree(bundle.resolve("config.json").toFile())))
+                .noneMatch(e -> e.startsWith("AWS_WEB_IDENTITY_TOKEN_FILE="));
+    }
+
+    @Test
     void prepareThenFilesAndPlanButNoSpecIsTouched() throws Exception {
         Preflight.Delivery delivery = preflight().prepare(metadata, config, temp.resolve("tokens"));
 
