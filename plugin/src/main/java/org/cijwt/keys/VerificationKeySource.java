@@ -18,24 +18,23 @@ public final class VerificationKeySource implements KeySource {
 
     @Override
     public KeyRing load() throws CiJwtException {
-        List<KeyEntry> pub = new ArrayList<>();
-        if (KeySources.looksLikeJson(file)) {
-            for (KeyEntry e : JwksKeySource.entries(file, describe())) {
-                pub.add(KeyEntry.of(e.jwk().toPublicJWK(), e.kid(), describe()));
-            }
-        } else {
-            pub.addAll(PemKeySource.file(file).entries(false));
-        }
+        List<KeyEntry> pub = KeySources.looksLikeJson(file)
+                ? publicHalves(JwksKeySource.entries(file, describe()), describe())
+                : PemKeySource.file(file).entries(false);
         return KeyRing.of(List.of(), pub, describe());
     }
 
     /** A verification-only ring from a JWKS document (for example one fetched from a jwks_uri). */
     public static KeyRing fromJwks(String json, String origin) throws CiJwtException {
+        return KeyRing.of(List.of(), publicHalves(JwksKeySource.entries(json, origin), origin), origin);
+    }
+
+    private static List<KeyEntry> publicHalves(List<KeyEntry> entries, String origin) throws CiJwtException {
         List<KeyEntry> pub = new ArrayList<>();
-        for (KeyEntry e : JwksKeySource.entries(json, origin)) {
+        for (KeyEntry e : entries) {
             pub.add(KeyEntry.of(e.jwk().toPublicJWK(), e.kid(), origin));
         }
-        return KeyRing.of(List.of(), pub, origin);
+        return pub;
     }
 
     @Override

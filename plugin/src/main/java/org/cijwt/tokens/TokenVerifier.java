@@ -86,25 +86,22 @@ public final class TokenVerifier {
         if (dot1 <= 0 || dot2 < 0 || trimmed.indexOf('.', dot2 + 1) >= 0) {
             return reject(Rejection.MALFORMED, "a JWS in compact form has three dot-separated parts");
         }
-        // Look at alg before anything else, so "none" and HMAC are refused by name.
-        String alg;
-        try {
-            Map<String, Object> header = JSONObjectUtils.parse(new Base64URL(trimmed.substring(0, dot1)).decodeToString());
-            alg = JSONObjectUtils.getString(header, "alg");
-        } catch (ParseException | RuntimeException e) {
-            return reject(Rejection.MALFORMED, "the header is not base64url-encoded JSON");
-        }
-        if (alg == null) {
-            return reject(Rejection.MALFORMED, "the header has no alg");
-        }
-        Optional<SigningAlgorithm> allowed = SigningAlgorithm.ofHeader(JWSAlgorithm.parse(alg));
-        if (allowed.isEmpty()) {
-            return reject(Rejection.ALGORITHM_NOT_ALLOWED, "algorithm " + alg + " is not allowed (allowed: EdDSA, ES256, RS256)");
-        }
+        // Parse once; only a token Nimbus refuses as a JWS (alg "none", say) has its raw header read
+        // again, so that "none" is reported by name rather than as malformed.
         SignedJWT jwt;
-        JWTClaimsSet claims;
         try {
             jwt = SignedJWT.parse(trimmed);
+        } catch (ParseException e) {
+            return rejectUnparsable(trimmed.substring(0, dot1));
+        }
+        // The algorithm is checked before the claims are even read, so HMAC is refused by name.
+        JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
+        Optional<SigningAlgorithm> allowed = SigningAlgorithm.ofHeader(alg);
+        if (allowed.isEmpty()) {
+            return notAllowed(alg.getName());
+        }
+        JWTClaimsSet claims;
+        try {
             claims = jwt.getJWTClaimsSet();
         } catch (ParseException e) {
             return reject(Rejection.MALFORMED, "the token cannot be parsed as a signed JWT with a JSON claims set");
@@ -142,6 +139,27 @@ public final class TokenVerifier {
                     claims.getExpirationTime().toInstant().plus(leeway)), clock.instant());
         }
         return checkClaims(claims, key.entry().kid(), key.entry().algorithm(), audience);
+    }
+
+    private static Verification rejectUnparsable(String encodedHeader) {
+        String alg;
+        try {
+            Map<String, Object> header = JSONObjectUtils.parse(new Base64URL(encodedHeader).decodeToString());
+            alg = JSONObjectUtils.getString(header, "alg");
+        } catch (ParseException | RuntimeException e) {
+            return reject(Rejection.MALFORMED, "the header is not base64url-encoded JSON");
+        }
+        if (alg == null) {
+            return reject(Rejection.MALFORMED, "the header has no alg");
+        }
+        if (SigningAlgorithm.ofHeader(JWSAlgorithm.parse(alg)).isEmpty()) {
+            return notAllowed(alg);
+        }
+        return reject(Rejection.MALFORMED, "the token cannot be parsed as a signed JWT");
+    }
+
+    private static Verification notAllowed(String alg) {
+        return reject(Rejection.ALGORITHM_NOT_ALLOWED, "algorithm " + alg + " is not allowed (allowed: EdDSA, ES256, RS256)");
     }
 
     private static boolean verifies(PublishedKey key, SignedJWT jwt) {
