@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.jose.SigningAlgorithm;
 
 /**
  * What a token says beyond the build facts: issuer, subject format, audiences, lifetime, the

@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.Map;
 
 /** Pretty JSON for people reading the terminal. */
-final class Json {
+public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Json() {
     }
 
-    static String pretty(Map<String, Object> value) {
+    public static String pretty(Map<String, Object> value) {
         try {
             return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
@@ -20,7 +20,7 @@ final class Json {
         }
     }
 
-    static String pretty(String json) {
+    public static String pretty(String json) {
         try {
             return MAPPER.writeValueAsString(MAPPER.readTree(json));
         } catch (JsonProcessingException e) {

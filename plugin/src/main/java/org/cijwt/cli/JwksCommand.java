@@ -2,6 +2,7 @@ package org.cijwt.cli;
 
 import java.util.concurrent.Callable;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -17,6 +18,6 @@ final class JwksCommand implements Callable<Integer> {
     @Override
     public Integer call() throws CiJwtException {
         spec.commandLine().getOut().println(Json.pretty(keys.source().load().publicJwksJson()));
-        return Main.OK;
+        return ExitCode.OK;
     }
 }

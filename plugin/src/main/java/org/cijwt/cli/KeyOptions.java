@@ -7,11 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EmbeddedKeyStore;
 import org.cijwt.keys.KeySource;
 import org.cijwt.keys.KeySources;
 import org.cijwt.keys.RotationPolicy;
-import org.cijwt.keys.SigningAlgorithm;
 import picocli.CommandLine.Option;
 
 /** The key-ring options every verb that signs or publishes shares. */

@@ -3,10 +3,11 @@ package org.cijwt.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ExitCode;
 import org.cijwt.io.SecureFiles;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyCodec;
 import org.cijwt.keys.KeyEntry;
-import org.cijwt.keys.SigningAlgorithm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -57,7 +58,7 @@ final class KeygenCommand implements Callable<Integer> {
         spec.commandLine().getOut().println("kid:     " + key.kid());
         spec.commandLine().getOut().println("private: " + priv + " (0600)");
         spec.commandLine().getOut().println("public:  " + pub);
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     private static String withIdAndAlg(KeyEntry key) {

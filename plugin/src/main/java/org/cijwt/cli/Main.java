@@ -3,18 +3,15 @@ package org.cijwt.cli;
 import java.io.PrintWriter;
 import java.util.ServiceLoader;
 import org.cijwt.errors.CiJwtException;
-import picocli.CommandLine;
+import org.cijwt.errors.ExitCode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
-/** The {@code ci-jwt} command line: exit 0 ok, 1 rejected input, 2 usage error. */
+/** The {@code ci-jwt} command line; exit codes are those of {@link ExitCode}. */
 @Command(name = "ci-jwt", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Signed, short-lived identity tokens for CI builds.",
-        subcommands = {KeygenCommand.class, MintCommand.class, VerifyCommand.class, JwksCommand.class, PreflightCommand.class, DemoCommand.class})
+        subcommands = {KeygenCommand.class, MintCommand.class, VerifyCommand.class, JwksCommand.class, PreflightCommand.class})
 public final class Main implements Runnable {
-    public static final int OK = 0;
-    public static final int REJECTED = 1;
-    public static final int USAGE = 2;
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -50,7 +47,7 @@ public final class Main implements Runnable {
         err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage()
                 + " (see " + cmd.getCommandSpec().qualifiedName() + " --help)");
         err.flush();
-        return USAGE;
+        return ExitCode.USAGE;
     }
 
     private static int failure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
@@ -69,7 +66,7 @@ public final class Main implements Runnable {
             }
         }
         err.flush();
-        return REJECTED;
+        return e instanceof CiJwtException ? ExitCode.REJECTED : ExitCode.INTERNAL;
     }
 
     /** Reads the version from the jar manifest. */

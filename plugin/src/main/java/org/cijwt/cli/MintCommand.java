@@ -3,6 +3,7 @@ package org.cijwt.cli;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ExitCode;
 import org.cijwt.tokens.MintedToken;
 import org.cijwt.tokens.TokenMinter;
 import picocli.CommandLine.Command;
@@ -29,6 +30,6 @@ final class MintCommand implements Callable<Integer> {
         MintedToken token = new TokenMinter(() -> ring, Clock.systemUTC()).mint(md, p);
         token.warnings().forEach(w -> spec.commandLine().getErr().println("ci-jwt: warning: " + w));
         spec.commandLine().getOut().println(token.compact());
-        return Main.OK;
+        return ExitCode.OK;
     }
 }

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.claims.SubjectFormat;
 import org.cijwt.errors.CiJwtException;
-import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.jose.SigningAlgorithm;
 import picocli.CommandLine.Option;
 
 /** The token options of {@code mint} and {@code preflight}. */

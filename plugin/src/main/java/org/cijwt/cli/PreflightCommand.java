@@ -21,16 +21,17 @@ import org.cijwt.delivery.RefreshScheduler;
 import org.cijwt.delivery.TokenRefresher;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.errors.ExitCode;
 import org.cijwt.io.SecureFiles;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySource;
 import org.cijwt.keys.ReloadingKeyRing;
-import org.cijwt.keys.SigningAlgorithm;
 import org.cijwt.tokens.MintedToken;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code ci-jwt preflight}: delivers a build's tokens into an OCI bundle before the runtime starts it,
@@ -102,7 +103,7 @@ final class PreflightCommand implements Callable<Integer> {
             out.println("config.json " + (done.specReverted() ? "reverted" : "had no ci-jwt delivery") + "; token directory "
                     + done.removedDirectory().map(d -> d + " removed").orElse("not present"));
             out.flush();
-            return Main.OK;
+            return ExitCode.OK;
         }
 
         PreflightConfig tokens = config == null
@@ -127,7 +128,7 @@ final class PreflightCommand implements Callable<Integer> {
         err.flush();
         out.flush();
         if (!watch) {
-            return Main.OK;
+            return ExitCode.OK;
         }
         try (TokenRefresher refresher = preflight.refresher(delivery, md, tokens, RefreshScheduler.daemonThread(),
                 new PrintingListener(out, err, delivery))) {
@@ -207,11 +208,11 @@ final class PreflightCommand implements Callable<Integer> {
             if (stopping.getCount() == 0) {
                 err.println("ci-jwt: stopped; token files left in place (remove them with --cleanup)");
                 err.flush();
-                return Main.OK;
+                return ExitCode.OK;
             }
             out.println("process " + process.map(Watched::pid).orElse(-1L) + " has exited; stopped refreshing");
             out.flush();
-            return Main.OK;
+            return ExitCode.OK;
         } finally {
             stopped.countDown();
             if (stopping.getCount() != 0) {

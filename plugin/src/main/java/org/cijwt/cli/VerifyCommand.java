@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.errors.ExitCode;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.VerificationKeySource;
 import org.cijwt.tokens.TokenVerifier;
@@ -54,10 +55,10 @@ final class VerifyCommand implements Callable<Integer> {
         Verification v = new TokenVerifier(() -> ring, issuer, List.of(audience), leeway, Clock.systemUTC()).verify(t);
         if (v instanceof Verification.Accepted a) {
             spec.commandLine().getOut().println(Json.pretty(a.claims().toJSONObject()));
-            return Main.OK;
+            return ExitCode.OK;
         }
         spec.commandLine().getErr().println("rejected: " + v);
-        return Main.REJECTED;
+        return ExitCode.REJECTED;
     }
 
     private KeyRing loadJwks() throws CiJwtException {

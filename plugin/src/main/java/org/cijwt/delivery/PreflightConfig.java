@@ -23,12 +23,11 @@ import java.util.Optional;
 import java.util.Set;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.claims.SubjectFormat;
-import org.cijwt.cli.DurationConverter;
+import org.cijwt.config.Durations;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.io.SecureFiles;
-import org.cijwt.keys.SigningAlgorithm;
-import picocli.CommandLine;
+import org.cijwt.jose.SigningAlgorithm;
 
 /**
  * The tokens pre-flight puts into a container, parsed once from YAML or JSON and validated: every
@@ -321,9 +320,9 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
         }
         String text = text(node, what);
         try {
-            return DurationConverter.parse(text);
-        } catch (CommandLine.TypeConversionException e) {
-            throw invalid(what + ": " + e.getMessage());
+            return Durations.parse(text);
+        } catch (Durations.DurationSyntaxException e) {
+            throw invalid(what + ": '" + text + "' " + e.getMessage());
         }
     }
 

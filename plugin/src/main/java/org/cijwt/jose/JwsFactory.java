@@ -9,7 +9,6 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
-import org.cijwt.keys.SigningAlgorithm;
 
 /**
  * Makes the signer and verifier for a key of an allow-listed algorithm. Ed25519 and P-256 run on

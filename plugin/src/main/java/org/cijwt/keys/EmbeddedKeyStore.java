@@ -19,6 +19,7 @@ import java.util.Set;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.io.SecureFiles;
+import org.cijwt.jose.SigningAlgorithm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,15 +1,16 @@
 package org.cijwt.keys;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.jwk.KeyUse;
-import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import java.time.Instant;
 import java.util.Objects;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.jose.SigningAlgorithm;
 
 /**
  * One key as a source loaded it: its algorithm, its key id and its JWK (private when the source

@@ -4,14 +4,10 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +16,7 @@ import java.util.Set;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.jose.JwsFactory;
+import org.cijwt.jose.SigningAlgorithm;
 
 /**
  * An immutable snapshot of the keys: at most one active signer per algorithm and every key that
@@ -30,7 +27,6 @@ public final class KeyRing {
     private final Map<SigningAlgorithm, SigningKey> signers;
     private final Map<String, PublishedKey> published;
     private final String jwksJson;
-    private final String etag;
 
     /** A published key and its verifier. */
     public record PublishedKey(KeyEntry entry, JWK publicJwk, JWSVerifier verifier) {
@@ -48,7 +44,6 @@ public final class KeyRing {
             keys.add(k.publicJwk());
         }
         this.jwksJson = new JWKSet(keys).toString(true);
-        this.etag = "\"" + sha256(jwksJson).substring(0, 32) + "\"";
     }
 
     /**
@@ -134,21 +129,8 @@ public final class KeyRing {
         return jwksJson;
     }
 
-    /** A strong ETag of {@link #publicJwksJson()}, quoted as HTTP wants it. */
-    public String jwksEtag() {
-        return etag;
-    }
-
     public boolean isEmpty() {
         return published.isEmpty();
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-        }
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.jose.SigningAlgorithm;
 
 /**
  * Turns the {@code --keys} setting into a key source: {@code ephemeral}, a state directory (the

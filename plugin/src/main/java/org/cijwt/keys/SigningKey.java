@@ -10,6 +10,7 @@ import java.text.ParseException;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.jose.JwsFactory;
+import org.cijwt.jose.SigningAlgorithm;
 
 /**
  * A key that signs: its entry, a ready signer and the JWS header every token it signs carries.

@@ -3,7 +3,7 @@ package org.cijwt.tokens;
 import com.nimbusds.jwt.JWTClaimsSet;
 import java.time.Instant;
 import java.util.List;
-import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.jose.SigningAlgorithm;
 
 /**
  * A signed token and what it says. {@link #toString()} leaves the token out, so logging a

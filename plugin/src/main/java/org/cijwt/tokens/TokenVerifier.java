@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.cijwt.keys.KeyRing;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing.PublishedKey;
-import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.keys.KeyRing;
 
 /**
  * Verifies tokens against a key ring only: the algorithm must be on the allow-list and match the

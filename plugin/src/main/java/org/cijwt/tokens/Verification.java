@@ -1,7 +1,7 @@
 package org.cijwt.tokens;
 
 import com.nimbusds.jwt.JWTClaimsSet;
-import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.jose.SigningAlgorithm;
 
 /** The outcome of verifying a token: accepted with its claims, or rejected with a reason. */
 public sealed interface Verification {

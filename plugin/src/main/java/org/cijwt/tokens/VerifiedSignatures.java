@@ -6,8 +6,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing;
-import org.cijwt.keys.SigningAlgorithm;
 
 /**
  * Remembers which tokens already passed the signature check against one key-ring snapshot, so a

@@ -92,7 +92,7 @@ class CliTest {
 
     @Test
     void helpWhenAskedOnEachVerbThenExit0() {
-        for (String verb : List.of("keygen", "mint", "verify", "jwks", "demo")) {
+        for (String verb : List.of("keygen", "mint", "verify", "jwks", "preflight")) {
             CliRun r = run(verb, "--help");
             assertThat(r.exit()).isZero();
             assertThat(r.out()).contains("Usage: ci-jwt " + verb);

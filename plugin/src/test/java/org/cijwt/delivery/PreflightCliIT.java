@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cijwt.cli.CliRun;
-import org.cijwt.cli.Main;
+import org.cijwt.errors.ExitCode;
 import org.cijwt.fixtures.Runc;
 import org.cijwt.fixtures.RuncResult;
 import org.cijwt.fixtures.TestKeys;
@@ -126,7 +126,7 @@ class PreflightCliIT {
         CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", plainBundle().toString(),
                 "--config", bad.toString(), "--keys", key.toString());
 
-        assertThat(r.exit()).isEqualTo(Main.REJECTED);
+        assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
         assertThat(r.err().lines()).singleElement().asString()
                 .startsWith("ci-jwt: CJ401 pre-flight config " + bad + ": tokens[0]: unknown key 'audience'");
     }
@@ -140,7 +140,7 @@ class PreflightCliIT {
 
         CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString());
 
-        assertThat(r.exit()).isEqualTo(Main.REJECTED);
+        assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
         assertThat(r.err()).startsWith("ci-jwt: CJ501 config.json mounts tmpfs at /var/run/secrets/concourse-ci, which is the"
                 + " reserved token path");
         assertThat(bundle.resolve("config.json")).hasContent(conflicting);
@@ -152,12 +152,12 @@ class PreflightCliIT {
         String bundle = plainBundle().toString();
 
         assertThat(run("preflight", "--bundle", bundle).err()).contains("--metadata FILE is required");
-        assertThat(run("preflight", "--bundle", bundle).exit()).isEqualTo(Main.USAGE);
+        assertThat(run("preflight", "--bundle", bundle).exit()).isEqualTo(ExitCode.USAGE);
         assertThat(run("preflight", "--cleanup", "--bundle", bundle, "--metadata", metadata.toString()).exit())
-                .isEqualTo(Main.USAGE);
+                .isEqualTo(ExitCode.USAGE);
         assertThat(run("preflight", "--bundle", bundle, "--metadata", metadata.toString(), "--pid", "1").exit())
-                .isEqualTo(Main.USAGE);
-        assertThat(run("preflight", "--metadata", metadata.toString()).exit()).isEqualTo(Main.USAGE);
+                .isEqualTo(ExitCode.USAGE);
+        assertThat(run("preflight", "--metadata", metadata.toString()).exit()).isEqualTo(ExitCode.USAGE);
     }
 
     @Test

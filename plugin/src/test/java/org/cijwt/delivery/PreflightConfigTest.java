@@ -9,8 +9,8 @@ import java.util.List;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.keys.SigningAlgorithm;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.jose.SigningAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

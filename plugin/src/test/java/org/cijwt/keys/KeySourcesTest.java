@@ -14,6 +14,7 @@ import java.util.Set;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.jose.SigningAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Set;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.jose.SigningAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -11,9 +11,9 @@ import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
-import org.cijwt.keys.SigningAlgorithm;
 import org.cijwt.keys.VerificationKeySource;
 import org.junit.jupiter.api.Test;
 

@@ -3,10 +3,14 @@ package org.cijwt.web;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.function.Supplier;
 import org.cijwt.claims.ClaimNames;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing;
-import org.cijwt.keys.SigningAlgorithm;
 
 /**
  * The JWKS and discovery bytes of the current key ring, made once per ring: requests only
@@ -32,10 +36,20 @@ final class PublishedDocuments {
         Snapshot s = current;
         if (s == null || s.ring() != ring) {
             // Two event loops may both rebuild after a reload; both results are equal, so no lock.
-            s = new Snapshot(ring, Buffer.buffer(ring.publicJwksJson()), ring.jwksEtag(), discovery(ring));
+            s = new Snapshot(ring, Buffer.buffer(ring.publicJwksJson()), etagOf(ring.publicJwksJson()), discovery(ring));
             current = s;
         }
         return s;
+    }
+
+    /** A strong ETag of a JWKS document, quoted as HTTP wants it: the first 128 bits of its SHA-256. */
+    static String etagOf(String jwksJson) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(jwksJson.getBytes(StandardCharsets.UTF_8));
+            return "\"" + HexFormat.of().formatHex(digest, 0, 16) + "\"";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     private Buffer discovery(KeyRing ring) {

@@ -13,9 +13,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.cijwt.cli.Main;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.errors.ExitCode;
 import org.cijwt.keys.KeySources;
 import org.cijwt.keys.ReloadingKeyRing;
 import picocli.CommandLine.Command;
@@ -132,7 +132,7 @@ final class ServeCommand implements Callable<Integer> {
         out.println("discovery: " + server.discoveryUri());
         out.flush();
         stopped.await();
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     private Map<Setting, List<String>> flags() {

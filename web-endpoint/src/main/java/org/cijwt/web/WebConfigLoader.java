@@ -15,7 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.cijwt.cli.DurationConverter;
+import org.cijwt.config.Durations;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 
@@ -181,13 +181,10 @@ public final class WebConfigLoader {
     }
 
     private static Duration duration(Setting s, Raw r) throws CiJwtException {
-        if (r.single().equals("0")) {
-            return Duration.ZERO;
-        }
         try {
-            return DurationConverter.parse(r.single());
-        } catch (RuntimeException e) {
-            throw bad(s, r, "'" + r.single() + "' is not a duration (use e.g. 90s, 5m, 1h)");
+            return Durations.parse(r.single());
+        } catch (Durations.DurationSyntaxException e) {
+            throw bad(s, r, "'" + r.single() + "' " + e.getMessage());
         }
     }
 

@@ -22,9 +22,9 @@ import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.ReloadingKeyRing;
-import org.cijwt.keys.SigningAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

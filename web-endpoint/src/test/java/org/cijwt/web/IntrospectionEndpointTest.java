@@ -22,9 +22,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.jose.JwsFactory;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyCodec;
 import org.cijwt.keys.KeyEntry;
-import org.cijwt.keys.SigningAlgorithm;
 import org.cijwt.tokens.MintedToken;
 import org.junit.jupiter.api.Test;
 

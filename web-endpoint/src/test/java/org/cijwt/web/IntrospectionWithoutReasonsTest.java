@@ -6,7 +6,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxTestContext;
 import java.time.Duration;
-import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.jose.SigningAlgorithm;
 import org.junit.jupiter.api.Test;
 
 class IntrospectionWithoutReasonsTest extends ServerTestBase {

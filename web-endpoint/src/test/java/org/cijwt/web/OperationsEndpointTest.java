@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.MultiMap;
 import io.vertx.junit5.VertxTestContext;
-import org.cijwt.keys.SigningAlgorithm;
+import org.cijwt.jose.SigningAlgorithm;
 import org.junit.jupiter.api.Test;
 
 class OperationsEndpointTest extends ServerTestBase {

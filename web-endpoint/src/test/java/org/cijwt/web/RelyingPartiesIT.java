@@ -12,10 +12,11 @@ import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.fixtures.RelyingParties;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.fixtures.launch.LoopbackPorts;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EmbeddedKeyStore;
 import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.keys.RotationPolicy;
-import org.cijwt.keys.SigningAlgorithm;
 import org.cijwt.tokens.MintedToken;
 import org.cijwt.tokens.TokenMinter;
 import org.junit.jupiter.api.AfterAll;
@@ -46,7 +47,7 @@ class RelyingPartiesIT {
         keys = ReloadingKeyRing.start(new EmbeddedKeyStore(keyDir, RotationPolicy.NEVER, Clock.systemUTC(),
                 EmbeddedKeyStore.DEFAULT_ALGORITHMS), Clock.systemUTC());
         // The issuer must be the URL the relying parties fetch discovery from, so the port is fixed first.
-        int port = ServerDemoStep.freePort();
+        int port = LoopbackPorts.free();
         issuer = "http://127.0.0.1:" + port;
         WebConfig config = WebConfig.builder().listen("127.0.0.1", port).issuer(issuer).eventLoops(1)
                 .reloadInterval(Duration.ZERO).build();

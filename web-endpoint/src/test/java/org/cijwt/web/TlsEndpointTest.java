@@ -32,6 +32,7 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.cijwt.cli.Main;
+import org.cijwt.errors.ExitCode;
 import org.cijwt.io.SecureFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,7 +111,7 @@ class TlsEndpointTest extends ServerTestBase {
     void serveWhenTlsKeyBelongsToAnotherCertificateThenExitsOneNamingTheFile() throws IOException {
         Result r = serve(cert, otherKey);
 
-        assertThat(r.exit()).isEqualTo(Main.REJECTED);
+        assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
         assertThat(r.err()).contains("setting tls_key").contains(otherKey.toString()).contains("is not the private key of the certificate");
         assertOneCleanLine(r, otherKey);
     }
@@ -126,7 +127,7 @@ class TlsEndpointTest extends ServerTestBase {
         for (Path bad : new Path[] {garbage, text}) {
             Result r = serve(cert, bad);
 
-            assertThat(r.exit()).isEqualTo(Main.REJECTED);
+            assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
             assertThat(r.err()).contains("setting tls_key").contains(bad.toString()).contains("holds no unencrypted PEM private key");
             assertOneCleanLine(r, bad);
         }
@@ -139,7 +140,7 @@ class TlsEndpointTest extends ServerTestBase {
 
         Result r = serve(cert, open);
 
-        assertThat(r.exit()).isEqualTo(Main.REJECTED);
+        assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
         assertThat(r.err()).contains(open.toString()).contains("chmod 600");
         assertOneCleanLine(r, open);
     }
@@ -150,7 +151,7 @@ class TlsEndpointTest extends ServerTestBase {
 
         Result r = serve(notCert, key);
 
-        assertThat(r.exit()).isEqualTo(Main.REJECTED);
+        assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
         assertThat(r.err()).contains("setting tls_cert").contains(notCert.toString());
         assertOneCleanLine(r, notCert);
     }

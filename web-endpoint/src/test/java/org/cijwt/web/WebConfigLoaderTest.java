@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.cijwt.cli.Main;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ExitCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,8 +115,8 @@ class WebConfigLoaderTest {
 
     @Test
     void serveWhenSettingIsInvalidThenExitsOneWithoutStarting() {
-        assertThat(Main.run("serve", "--leeway", "soon")).isEqualTo(Main.REJECTED);
-        assertThat(Main.run("serve", "--no-such-flag")).isEqualTo(Main.USAGE);
+        assertThat(Main.run("serve", "--leeway", "soon")).isEqualTo(ExitCode.REJECTED);
+        assertThat(Main.run("serve", "--no-such-flag")).isEqualTo(ExitCode.USAGE);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.cijwt.vault.example;
+package org.cijwt.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package org.cijwt.vault.example;
+package org.cijwt.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -25,15 +25,16 @@ import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.delivery.Preflight;
 import org.cijwt.delivery.PreflightConfig;
-import org.cijwt.delivery.container.TaskRunner;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.fixtures.launch.OpenBaoDevServer;
+import org.cijwt.fixtures.launch.TaskRunner;
 import org.cijwt.io.Trees;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySource;
 import org.cijwt.keys.ReloadingKeyRing;
-import org.cijwt.keys.SigningAlgorithm;
 import org.cijwt.tokens.TokenMinter;
 import org.cijwt.vars.Interpolator;
 import org.cijwt.vault.VaultJwtVarSource;
@@ -47,7 +48,7 @@ import org.cijwt.web.WebServer;
  * the task runs in a real runc container after pre-flight; a second task logs in by itself with
  * {@code $CONCOURSE_CI_JWT}.
  *
- * <p>Run it with {@code java -cp vault-example/target/ci-jwt.jar org.cijwt.vault.example.UseVarsExample}
+ * <p>Run it with {@code java -cp vault-example/target/ci-jwt.jar org.cijwt.demo.UseVarsExample}
  * (it starts its own OpenBao dev server), or through {@code ./ci-jwt demo}.
  */
 public final class UseVarsExample {

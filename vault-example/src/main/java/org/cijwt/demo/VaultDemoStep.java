@@ -1,13 +1,12 @@
-package org.cijwt.vault.example;
+package org.cijwt.demo;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.cijwt.cli.DemoContext;
-import org.cijwt.cli.DemoStep;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.fixtures.launch.OpenBaoDevServer;
 import org.cijwt.io.Trees;
 
 /**
@@ -15,11 +14,6 @@ import org.cijwt.io.Trees;
  * against a throw-away dev server with the demo's keys; otherwise it says how to get OpenBao.
  */
 public final class VaultDemoStep implements DemoStep {
-
-    @Override
-    public int order() {
-        return 300;
-    }
 
     @Override
     public String title() {

@@ -1,4 +1,4 @@
-package org.cijwt.cli;
+package org.cijwt.demo;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,7 +13,7 @@ import java.util.Optional;
 import org.cijwt.delivery.DeliveryPlan;
 import org.cijwt.delivery.Preflight;
 import org.cijwt.delivery.PreflightConfig;
-import org.cijwt.delivery.container.TaskRunner;
+import org.cijwt.fixtures.launch.TaskRunner;
 import org.cijwt.io.Trees;
 
 /**
@@ -36,11 +36,6 @@ public final class PreflightDemoStep implements DemoStep {
                     + " else echo 'write to the token file: refused (read-only)'; fi",
             "");
     private static final List<String> TASK = List.of("sh", "-c", TASK_SCRIPT);
-
-    @Override
-    public int order() {
-        return 100;
-    }
 
     @Override
     public String title() {

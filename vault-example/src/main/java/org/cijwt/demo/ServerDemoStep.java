@@ -1,4 +1,4 @@
-package org.cijwt.web;
+package org.cijwt.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,23 +17,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.cijwt.claims.ClaimsPolicy;
-import org.cijwt.cli.DemoContext;
-import org.cijwt.cli.DemoStep;
+import org.cijwt.fixtures.launch.LoopbackPorts;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySource;
 import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.tokens.MintedToken;
 import org.cijwt.tokens.TokenMinter;
+import org.cijwt.web.WebConfig;
+import org.cijwt.web.WebServer;
 
 /** The demo stage that starts the web endpoint and lets a client find the keys and check the token over HTTP. */
 public final class ServerDemoStep implements DemoStep {
     static final String HOST = "127.0.0.1";
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    @Override
-    public int order() {
-        return 200;
-    }
 
     @Override
     public String title() {
@@ -43,7 +39,7 @@ public final class ServerDemoStep implements DemoStep {
     @Override
     public void run(DemoContext ctx) throws Exception {
         PrintStream out = ctx.out();
-        int port = portFree(WebConfig.DEFAULT_PORT) ? WebConfig.DEFAULT_PORT : freePort();
+        int port = portFree(WebConfig.DEFAULT_PORT) ? WebConfig.DEFAULT_PORT : LoopbackPorts.free();
         String issuer = "http://" + HOST + ":" + port;
         MintedToken token = ctx.token();
         if (!issuer.equals(ctx.policy().issuer())) {
@@ -70,7 +66,7 @@ public final class ServerDemoStep implements DemoStep {
             }
             URI introspect = URI.create(discovery.path("introspection_endpoint").asText());
             HttpResponse<String> answer = http.send(HttpRequest.newBuilder(introspect)
-                    .header("Content-Type", IntrospectionHandler.FORM)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("token=" + URLEncoder.encode(token.compact(), StandardCharsets.UTF_8)))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             out.println("   POST " + introspect + " -> " + answer.statusCode());
@@ -95,12 +91,6 @@ public final class ServerDemoStep implements DemoStep {
             return s.getLocalPort() == port;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return s.getLocalPort();
         }
     }
 

@@ -1,4 +1,4 @@
-package org.cijwt.vault.example;
+package org.cijwt.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.util.Set;
 import org.cijwt.fixtures.OpenBaoServer;
 import org.cijwt.fixtures.Runc;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
-import org.cijwt.keys.SigningAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package org.cijwt.keys;
+package org.cijwt.jose;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
@@ -89,7 +89,7 @@ public enum SigningAlgorithm {
         return alg;
     }
 
-    KeyType keyType() {
+    public KeyType keyType() {
         return switch (this) {
             case EdDSA -> KeyType.OKP;
             case ES256 -> KeyType.EC;

@@ -1,4 +1,4 @@
-package org.cijwt.web;
+package org.cijwt.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
-import org.cijwt.cli.DemoContext;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.keys.EmbeddedKeyStore;
 import org.cijwt.keys.KeyRing;

@@ -1,4 +1,4 @@
-package org.cijwt.cli;
+package org.cijwt.demo;
 
 import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
@@ -6,22 +6,20 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.cli.Json;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.errors.ExitCode;
+import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EmbeddedKeyStore;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySource;
 import org.cijwt.keys.RotationPolicy;
-import org.cijwt.keys.SigningAlgorithm;
 import org.cijwt.keys.VerificationKeySource;
 import org.cijwt.tokens.MintedToken;
 import org.cijwt.tokens.TokenMinter;
@@ -34,13 +32,13 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Generate (or reuse) the embedded key store, mint a token for the sample build, show and verify it,"
                 + " then run the stages other modules add (container, server, Vault).")
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE_METADATA = "/org/cijwt/fixtures/metadata/main.json";
 
     @Option(names = "--state", paramLabel = "DIR", defaultValue = ".ci-jwt", description = "State directory (default: ${DEFAULT-VALUE}).")
     Path state;
 
-    @Option(names = "--metadata", paramLabel = "FILE", description = "Build metadata JSON (default: the fixtures sample build).")
+    @Option(names = "--metadata", paramLabel = "FILE", description = "Build metadata JSON (default: the sample build, fixtures metadata/main.json).")
     Path metadata;
 
     @Option(names = "--core-only", description = "Stop after minting and verifying; skip container, server and Vault stages.")
@@ -79,14 +77,12 @@ final class DemoCommand implements Callable<Integer> {
             out.println("   " + alg + ": " + (v.active() ? "valid (kid " + t.kid() + ")" : "REJECTED " + v));
         }
         if (!allOk) {
-            return Main.REJECTED;
+            return ExitCode.REJECTED;
         }
         if (coreOnly) {
-            return Main.OK;
+            return ExitCode.OK;
         }
-        List<DemoStep> steps = new ArrayList<>();
-        ServiceLoader.load(DemoStep.class).forEach(steps::add);
-        steps.sort(Comparator.comparingInt(DemoStep::order));
+        List<DemoStep> steps = List.of(new PreflightDemoStep(), new ServerDemoStep(), new VaultDemoStep());
         DemoContext ctx = new DemoContext(state, source, ring, md, policy, token, out);
         int n = 4;
         for (DemoStep step : steps) {
@@ -94,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("== " + n++ + ". " + step.title());
             step.run(ctx);
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /** Registered claims first, then build claims, as a reader expects them. */
