@@ -12,6 +12,9 @@ import picocli.CommandLine;
         description = "Signed, short-lived identity tokens for CI builds.",
         subcommands = {KeygenCommand.class, MintCommand.class, VerifyCommand.class, JwksCommand.class, PreflightCommand.class})
 public final class Main implements Runnable {
+    /** Set (to anything) to print the stack trace of an internal error. */
+    public static final String DEBUG_ENV = "CI_JWT_DEBUG";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -57,12 +60,12 @@ public final class Main implements Runnable {
         } else if (e instanceof CommandLine.ParameterException p) {
             return usageError(p, new String[0]);
         } else {
-            err.println("ci-jwt: internal error: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-            if (System.getenv("CI_JWT_DEBUG") != null) {
+            // The message of an unexpected exception may quote input (a token, a key), so only its type is shown.
+            boolean debug = System.getenv(DEBUG_ENV) != null;
+            err.println("ci-jwt: internal error (" + e.getClass().getName() + "), not caused by your input"
+                    + (debug ? "; stack trace follows" : "; set " + DEBUG_ENV + "=1 for the stack trace"));
+            if (debug) {
                 e.printStackTrace(err);
-            } else {
-                err.println("ci-jwt: set CI_JWT_DEBUG=1 for the stack trace");
             }
         }
         err.flush();

@@ -327,6 +327,6 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
     }
 
     private static CiJwtException invalid(String message) {
-        return new CiJwtException(ErrorCode.CONFIG_INVALID, message);
+        return new CiJwtException(ErrorCode.SETTING_INVALID, message);
     }
 }

@@ -1,27 +1,68 @@
 package org.cijwt.errors;
 
-/** Stable identifiers for every error a user can cause, so scripts and docs can refer to them. */
+/**
+ * Stable identifiers for every kind of error a user can cause, so scripts and docs can refer to
+ * them. One code per kind, not per message: the message names the input, the code names the rule.
+ * README.md's error table lists each code with its {@link #summary()}; a test keeps the two equal.
+ */
 public enum ErrorCode {
-    METADATA_INVALID("CJ101"),
-    POLICY_INVALID("CJ102"),
-    KEY_SOURCE_INVALID("CJ201"),
-    KEY_FILE_PERMISSIONS("CJ202"),
-    KEY_TOO_WEAK("CJ203"),
-    KEY_NOT_FOUND("CJ204"),
-    ROTATION_INVALID("CJ205"),
-    TOKEN_REJECTED("CJ301"),
-    CONFIG_INVALID("CJ401"),
-    DELIVERY_FAILED("CJ501"),
-    VAULT_FAILED("CJ601"),
-    IO_FAILED("CJ901");
+    // 1xx: build metadata and the claims made from it
+    METADATA_INVALID("CJ101", "build metadata is not valid JSON, has an unknown or duplicate key, or a value of the wrong type"),
+    POLICY_INVALID("CJ102", "a claims setting (issuer, audience, lifetime, extra claim) breaks its rule"),
+    SUBJECT_INVALID("CJ103", "the subject format or template is not valid, or gives an empty or over-long sub"),
+
+    // 2xx: keys and key sources
+    KEY_SOURCE_INVALID("CJ201", "the key source (--keys) names nothing ci-jwt can read as keys"),
+    KEY_FILE_PERMISSIONS("CJ202", "a private key file can be read or written by group or others"),
+    KEY_TOO_WEAK("CJ203", "a key is below the minimum strength (RSA under 2048 bits)"),
+    KEY_NOT_FOUND("CJ204", "no key has the key id asked for, or no key signs the algorithm asked for"),
+    ROTATION_INVALID("CJ205", "the rotation period or grace does not fit the token lifetime"),
+    KEY_MALFORMED("CJ206", "a key file or JWK cannot be parsed, or holds a key that is not valid for its type"),
+    ALGORITHM_NOT_ALLOWED("CJ207", "an algorithm or key type outside the allow-list EdDSA, ES256, RS256"),
+    KEY_STORE_UNSAFE("CJ208", "the key store directory or a file in it is writable by others or owned by another user"),
+    KEY_SERVICE_FAILED("CJ209", "the remote key service (Vault Transit) could not sign or list keys in time"),
+
+    // 3xx: tokens
+    TOKEN_REJECTED("CJ301", "a token failed verification (signature, algorithm, issuer, audience or time)"),
+
+    // 4xx: settings, configuration files and var references
+    SETTING_INVALID("CJ401", "a setting (flag, environment variable or config key) has a value its rule refuses"),
+    CONFIG_UNKNOWN_KEY("CJ402", "a configuration file has a key ci-jwt does not know"),
+    CONFIG_UNREADABLE("CJ403", "a configuration file cannot be read or is not valid YAML or JSON"),
+    OPTIONS_CONFLICT("CJ404", "two settings that cannot be used together were both given"),
+    VAR_SYNTAX("CJ405", "a ((var)) reference is not well formed"),
+    VAR_UNRESOLVED("CJ406", "a ((var)) reference names an unknown var source or a value it does not have"),
+    TLS_INVALID("CJ407", "a TLS certificate or key is unreadable, unsafe or the two do not match"),
+
+    // 5xx: delivery into a container
+    DELIVERY_FAILED("CJ501", "tokens could not be written for the container"),
+    BUNDLE_INVALID("CJ502", "the OCI bundle or its config.json is missing, unreadable or not a valid runtime spec"),
+    MOUNT_CONFLICT("CJ503", "the container already mounts something at or over the token directory"),
+    TOKEN_DIR_REFUSED("CJ504", "the token directory exists and was not made by ci-jwt for this container"),
+    DELIVERY_RECORD_INVALID("CJ505", "ci-jwt has no trustworthy record of a delivery it is asked to undo or repeat"),
+
+    // 6xx: Vault and OpenBao
+    VAULT_FAILED("CJ601", "Vault or OpenBao could not be reached or answered with an error"),
+    VAULT_LOGIN_REFUSED("CJ602", "Vault or OpenBao refused the login with the build's token"),
+    VAULT_SECRET_NOT_FOUND("CJ603", "no secret at any path the team may read"),
+
+    // 9xx: the machine
+    IO_FAILED("CJ901", "a file or directory could not be read, written or created");
 
     private final String id;
+    private final String summary;
 
-    ErrorCode(String id) {
+    ErrorCode(String id, String summary) {
         this.id = id;
+        this.summary = summary;
     }
 
     public String id() {
         return id;
+    }
+
+    /** One line for README.md's error table. */
+    public String summary() {
+        return summary;
     }
 }

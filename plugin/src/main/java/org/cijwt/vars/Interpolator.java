@@ -119,16 +119,16 @@ public final class Interpolator {
             }
             JsonNode first = documents.nextValue();
             if (documents.hasNextValue()) {
-                throw new CiJwtException(ErrorCode.CONFIG_INVALID,
+                throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE,
                         "task config holds more than one YAML document; interpolate one at a time");
             }
             return first;
         } catch (JsonProcessingException e) {
             JsonLocation where = e.getLocation();
-            throw new CiJwtException(ErrorCode.CONFIG_INVALID, "task config is not valid YAML"
+            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "task config is not valid YAML"
                     + (where == null ? "" : " (line " + where.getLineNr() + ")") + ": " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.CONFIG_INVALID, "task config cannot be read: " + e.getMessage(), e);
+            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "task config cannot be read: " + e.getMessage(), e);
         }
     }
 
@@ -181,7 +181,7 @@ public final class Interpolator {
                 for (Map.Entry<String, JsonNode> field : node.properties()) {
                     String key = text(field.getKey(), child(location, field.getKey()));
                     if (out.has(key)) {
-                        throw new CiJwtException(ErrorCode.CONFIG_INVALID, "key '" + field.getKey()
+                        throw new CiJwtException(ErrorCode.VAR_UNRESOLVED, "key '" + field.getKey()
                                 + "' duplicates another key once interpolated" + at(location));
                     }
                     out.set(key, node(field.getValue(), child(location, key)));

@@ -12,7 +12,7 @@ public final class VarResolutionException extends CiJwtException {
 
     /** Creates a resolution error for a problem in the configuration (unknown source, missing var). */
     public VarResolutionException(String message) {
-        super(ErrorCode.CONFIG_INVALID, message);
+        super(ErrorCode.VAR_UNRESOLVED, message);
     }
 
     /** Creates a resolution error with a specific code, e.g. {@link ErrorCode#VAULT_FAILED} from a var source. */

@@ -17,7 +17,7 @@ public final class VarSyntaxException extends CiJwtException {
      * @param problem what is wrong, as a short phrase
      */
     public VarSyntaxException(String reference, String problem) {
-        super(ErrorCode.CONFIG_INVALID, reference + ": " + problem);
+        super(ErrorCode.VAR_SYNTAX, reference + ": " + problem);
         this.reference = reference;
         this.problem = problem;
     }

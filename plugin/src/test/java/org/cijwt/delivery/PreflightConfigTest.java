@@ -67,7 +67,7 @@ class PreflightConfigTest {
                 .isInstanceOf(CiJwtException.class)
                 .hasMessage("cfg.yml: tokens[0]: unknown key 'audience' (known keys: name, audiences, ttl, algorithm,"
                         + " subject, aws, claims)")
-                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.SETTING_INVALID);
     }
 
     @Test

@@ -229,7 +229,7 @@ class InterpolatorTest {
         assertThatThrownBy(() -> interpolator.interpolate("run: {args: [\"((vault:x.y))\"]}", BUILD))
                 .isInstanceOf(VarResolutionException.class)
                 .hasMessage("((vault:x.y)): unknown var source 'vault' (known: aws, hvjwt) (at run.args[0])")
-                .satisfies(e -> assertThat(((CiJwtException) e).code()).isEqualTo(ErrorCode.CONFIG_INVALID));
+                .satisfies(e -> assertThat(((CiJwtException) e).code()).isEqualTo(ErrorCode.VAR_UNRESOLVED));
     }
 
     @Test

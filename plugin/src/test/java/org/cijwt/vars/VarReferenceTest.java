@@ -114,7 +114,7 @@ class VarReferenceTest {
                     VarSyntaxException syntax = (VarSyntaxException) e;
                     assertThat(syntax.reference()).isEqualTo("((hvjwt:\"a.b))");
                     assertThat(syntax.problem()).isEqualTo("unbalanced quote");
-                    assertThat(syntax.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+                    assertThat(syntax.code()).isEqualTo(ErrorCode.VAR_SYNTAX);
                 });
     }
 

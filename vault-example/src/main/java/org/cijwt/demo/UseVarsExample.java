@@ -96,7 +96,7 @@ public final class UseVarsExample {
         BuildMetadata build = BuildMetadata.fromJson(resource(METADATA_RESOURCE), "use-vars build metadata");
         JsonNode pipeline = YAML.readTree(pipelineYaml);
         VaultVarSourceConfig parsed = VaultVarSourceConfig.fromPipelineYaml(pipelineYaml).stream().findFirst()
-                .orElseThrow(() -> new CiJwtException(ErrorCode.CONFIG_INVALID, PIPELINE_RESOURCE + " has no vault var source"));
+                .orElseThrow(() -> new CiJwtException(ErrorCode.SETTING_INVALID, PIPELINE_RESOURCE + " has no vault var source"));
         VaultVarSourceConfig config = parsed.withUrl(target.address());
 
         int port = freePort();
@@ -214,7 +214,7 @@ public final class UseVarsExample {
                 }
             }
         }
-        throw new CiJwtException(ErrorCode.CONFIG_INVALID, "pipeline has no job '" + job + "' with a task config");
+        throw new CiJwtException(ErrorCode.SETTING_INVALID, "pipeline has no job '" + job + "' with a task config");
     }
 
     private static BuildMetadata forJob(BuildMetadata b, String job) throws CiJwtException {
@@ -227,7 +227,7 @@ public final class UseVarsExample {
     static String resource(String name) throws CiJwtException {
         try (InputStream in = UseVarsExample.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new CiJwtException(ErrorCode.CONFIG_INVALID, name + " is missing from the class path");
+                throw new CiJwtException(ErrorCode.SETTING_INVALID, name + " is missing from the class path");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -78,7 +78,7 @@ final class VaultHttp {
             tls.clientKeyPem().ifPresent(ssl::clientKeyPemUTF8);
             return Optional.ofNullable(ssl.build().getSslContext());
         } catch (VaultException e) {
-            throw new VarResolutionException(ErrorCode.CONFIG_INVALID,
+            throw new VarResolutionException(ErrorCode.SETTING_INVALID,
                     "TLS settings (ca_cert, client_cert, client_key) cannot be used: " + e.getMessage());
         }
     }

@@ -196,7 +196,7 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
         String trimmed = path.startsWith("/") ? path.substring(1) : path;
         for (String segment : trimmed.split("/", -1)) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new VarResolutionException(ErrorCode.CONFIG_INVALID, what + " '" + path
+                throw new VarResolutionException(ErrorCode.SETTING_INVALID, what + " '" + path
                         + "' has an empty, '.' or '..' segment, which could leave the team's path");
             }
         }
@@ -204,7 +204,7 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
 
     private static void checkName(String name, String what) throws VarResolutionException {
         if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
-            throw new VarResolutionException(ErrorCode.CONFIG_INVALID, what + " name '" + name
+            throw new VarResolutionException(ErrorCode.SETTING_INVALID, what + " name '" + name
                     + "' cannot be used in a Vault path (empty, '/', '.' or '..')");
         }
     }

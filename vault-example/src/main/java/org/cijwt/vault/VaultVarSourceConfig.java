@@ -448,6 +448,6 @@ public record VaultVarSourceConfig(
     }
 
     private static CiJwtException invalid(String message) {
-        return new CiJwtException(ErrorCode.CONFIG_INVALID, message);
+        return new CiJwtException(ErrorCode.SETTING_INVALID, message);
     }
 }

@@ -110,7 +110,7 @@ final class ServeCommand implements Callable<Integer> {
             if (cause instanceof CiJwtException invalid) {
                 throw invalid;
             }
-            throw new CiJwtException(ErrorCode.CONFIG_INVALID, "setting listen: cannot listen on " + cfg.host() + ":" + cfg.port()
+            throw new CiJwtException(ErrorCode.SETTING_INVALID, "setting listen: cannot listen on " + cfg.host() + ":" + cfg.port()
                     + ": " + cause.getMessage());
         }
         CountDownLatch stopped = new CountDownLatch(1);

@@ -194,7 +194,7 @@ public record WebConfig(
     }
 
     static CiJwtException invalid(Setting s, String message) {
-        return new CiJwtException(ErrorCode.CONFIG_INVALID, "setting " + s.key() + ": " + message);
+        return new CiJwtException(ErrorCode.SETTING_INVALID, "setting " + s.key() + ": " + message);
     }
 
     static String text(Duration d) {

@@ -108,23 +108,23 @@ public final class WebConfigLoader {
             boolean json = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
             root = bytes.length == 0 ? null : (json ? JSON : YAML).readTree(bytes);
         } catch (NoSuchFileException e) {
-            throw new CiJwtException(ErrorCode.CONFIG_INVALID, "config file " + file + " does not exist");
+            throw new CiJwtException(ErrorCode.SETTING_INVALID, "config file " + file + " does not exist");
         } catch (JsonProcessingException e) {
-            throw new CiJwtException(ErrorCode.CONFIG_INVALID, "config file " + file + " is not valid YAML or JSON (line "
+            throw new CiJwtException(ErrorCode.SETTING_INVALID, "config file " + file + " is not valid YAML or JSON (line "
                     + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + ")");
         } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.CONFIG_INVALID, "config file " + file + " cannot be read: " + e.getMessage());
+            throw new CiJwtException(ErrorCode.SETTING_INVALID, "config file " + file + " cannot be read: " + e.getMessage());
         }
         if (root == null || root.isNull() || root.isMissingNode()) {
             return;
         }
         if (!root.isObject()) {
-            throw new CiJwtException(ErrorCode.CONFIG_INVALID, "config file " + file + " must be a mapping of setting names to values");
+            throw new CiJwtException(ErrorCode.SETTING_INVALID, "config file " + file + " must be a mapping of setting names to values");
         }
         Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
-            Setting s = Setting.ofKey(f.getKey()).orElseThrow(() -> new CiJwtException(ErrorCode.CONFIG_INVALID,
+            Setting s = Setting.ofKey(f.getKey()).orElseThrow(() -> new CiJwtException(ErrorCode.SETTING_INVALID,
                     "config file " + file + ": unknown setting '" + f.getKey() + "' (known: "
                             + String.join(", ", java.util.Arrays.stream(Setting.values()).map(Setting::key).toList()) + ")"));
             JsonNode n = f.getValue();
