@@ -38,6 +38,7 @@ import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.tokens.TokenMinter;
 import org.cijwt.vars.Interpolator;
 import org.cijwt.vault.VaultJwtVarSource;
+import org.cijwt.vault.VaultOperatorSettings;
 import org.cijwt.vault.VaultVarSourceConfig;
 import org.cijwt.web.WebConfig;
 import org.cijwt.web.WebServer;
@@ -98,6 +99,9 @@ public final class UseVarsExample {
         VaultVarSourceConfig parsed = VaultVarSourceConfig.fromPipelineYaml(pipelineYaml).stream().findFirst()
                 .orElseThrow(() -> new CiJwtException(ErrorCode.SETTING_INVALID, PIPELINE_RESOURCE + " has no vault var source"));
         VaultVarSourceConfig config = parsed.withUrl(target.address());
+        // The example is the operator here: it allows its own dev server and the pipeline's auth mount.
+        VaultOperatorSettings operator = VaultOperatorSettings.builder().allowAddress(target.address())
+                .allowAuthPath(config.qualifiedAuthPath()).build();
 
         int port = freePort();
         String issuer = "http://127.0.0.1:" + port;
@@ -115,7 +119,8 @@ public final class UseVarsExample {
             ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(config.audience()).build();
             List<TaskOutcome> outcomes = new ArrayList<>();
             Optional<String> skipped = TaskRunner.unavailableReason();
-            try (VaultJwtVarSource source = new VaultJwtVarSource(config, new TokenMinter(keys, Clock.systemUTC()),
+            try (VaultJwtVarSource source = new VaultJwtVarSource(operator.admit(config),
+                    new TokenMinter(keys, Clock.systemUTC()),
                     policy, Clock.systemUTC())) {
                 Interpolator interpolator = Interpolator.builder().source(source)
                         .localVar("vault_addr", config.address())

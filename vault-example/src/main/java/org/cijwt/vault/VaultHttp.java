@@ -2,8 +2,6 @@ package org.cijwt.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.jopenlibs.vault.SslConfig;
-import io.github.jopenlibs.vault.VaultException;
 import io.github.jopenlibs.vault.rest.Rest;
 import io.github.jopenlibs.vault.rest.RestException;
 import io.github.jopenlibs.vault.rest.RestResponse;
@@ -20,18 +18,22 @@ import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.vars.VarResolutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Vault's HTTP API through the Vault Java Driver's {@link Rest} client, with the settings of one var
- * source: address, namespace header, TLS, timeouts, and bounded retries with backoff on connection
- * errors and 502/503/504 only, never on another 4xx or 5xx answer.
+ * Vault's HTTP API through the Vault Java Driver's {@link Rest} client, with the settings of one
+ * admitted var source: address, namespace header, TLS material, timeouts, and bounded retries with
+ * backoff on connection errors and 502/503/504 only, never on another 4xx or 5xx answer.
  *
  * <p>The driver's {@code Logical} API is not used for reads because it rewrites KV paths by its own
  * rules and retries every failure, 4xx included; its {@code Rest} client gives the status and body.
+ * Its {@code SslConfig} is not used either: it reads only RSA client keys and one CA certificate,
+ * offers TLS 1.2 only, and consults {@code VAULT_SSL_CERT} from the environment; the context is made
+ * from the parsed {@link TlsMaterial} instead.
  */
 final class VaultHttp {
 
@@ -58,29 +60,19 @@ final class VaultHttp {
         }
     }
 
-    VaultHttp(VaultVarSourceConfig config) throws VarResolutionException {
-        this.config = config;
+    /**
+     * The client for one admitted source. Redirects are never followed (the JDK's default, kept on
+     * purpose): an answer may not send the minted token or the client certificate to another server.
+     */
+    VaultHttp(AdmittedVarSource source) throws CiJwtException {
+        this.config = source.config();
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(config.connectTimeout());
-        sslContext(config.tls()).ifPresent(builder::sslContext);
+        Optional<SSLContext> ssl = PemTls.sslContext(source.tls(), config.origin() + ".config");
+        ssl.ifPresent(builder::sslContext);
         this.client = builder.build();
-    }
-
-    private static Optional<SSLContext> sslContext(VaultVarSourceConfig.Tls tls) throws VarResolutionException {
-        if (tls.caCertPem().isEmpty() && tls.clientCertPem().isEmpty() && !tls.insecureSkipVerify()) {
-            return Optional.empty();
-        }
-        try {
-            SslConfig ssl = new SslConfig().verify(!tls.insecureSkipVerify());
-            tls.caCertPem().ifPresent(ssl::pemUTF8);
-            tls.clientCertPem().ifPresent(ssl::clientPemUTF8);
-            tls.clientKeyPem().ifPresent(ssl::clientKeyPemUTF8);
-            return Optional.ofNullable(ssl.build().getSslContext());
-        } catch (VaultException e) {
-            throw new VarResolutionException(ErrorCode.SETTING_INVALID,
-                    "TLS settings (ca_cert, client_cert, client_key) cannot be used: " + e.getMessage());
-        }
     }
 
     /** Percent-encodes each segment of a logical path, so names with spaces or dots stay one segment. */

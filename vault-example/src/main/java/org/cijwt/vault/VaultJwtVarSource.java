@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * The {@code type: vault} var source with {@code auth_type: jwt}: for each build it mints a token
  * for that build, logs in at {@code auth/<auth_path>/login} with the configured role, keeps the
  * Vault token for the build (logging in again when it expires), and reads secrets from KV version 1
- * or 2 through the lookup templates, then {@code shared_path}, then the path prefix.
+ * or 2 through the lookup templates, then {@code shared_path}; no other path is tried.
  *
  * <p>Neither the minted JWT nor the Vault token is ever logged or put in an exception message.
  */
@@ -45,6 +45,7 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
     /** The key whose value a secret stands for, as in Concourse's Vault source. */
     public static final String VALUE_KEY = "value";
 
+    private final AdmittedVarSource source;
     private final VaultVarSourceConfig config;
     private final TokenMinter minter;
     private final ClaimsPolicy policy;
@@ -84,22 +85,23 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
     /**
      * Creates the source.
      *
-     * @param config the validated {@code var_sources} entry
+     * @param source the pipeline's {@code var_sources} entry as the operator's settings admitted it
      * @param minter mints the build's login token
      * @param policy issuer, subject format and algorithm of the login token; its audiences and ttl
      *     are replaced by the configuration's {@code audience} and {@code token_ttl}
      * @param clock decides when a cached Vault token is due for a new login
      */
-    public VaultJwtVarSource(VaultVarSourceConfig config, TokenMinter minter, ClaimsPolicy policy, Clock clock)
+    public VaultJwtVarSource(AdmittedVarSource source, TokenMinter minter, ClaimsPolicy policy, Clock clock)
             throws CiJwtException {
-        this.config = Objects.requireNonNull(config, "config");
+        this.source = Objects.requireNonNull(source, "source");
+        this.config = source.config();
         this.minter = Objects.requireNonNull(minter, "minter");
         this.policy = Objects.requireNonNull(policy, "policy").toBuilder()
                 .audiences(List.of(config.audience()))
                 .ttl(config.tokenTtl())
                 .build();
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.http = new VaultHttp(config);
+        this.http = new VaultHttp(source);
     }
 
     @Override
@@ -107,9 +109,14 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
         return config.name();
     }
 
-    /** The configuration this source was made from. */
+    /** The pipeline's configuration this source was made from. */
     public VaultVarSourceConfig config() {
         return config;
+    }
+
+    /** The admitted source: configuration and the TLS material in use. */
+    public AdmittedVarSource admitted() {
+        return source;
     }
 
     @Override
@@ -133,11 +140,12 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
             }
         }
         if (denied.isEmpty()) {
-            throw new VarResolutionException(ErrorCode.VAULT_FAILED, "secret '" + reference.path()
+            throw new VarResolutionException(ErrorCode.VAULT_SECRET_NOT_FOUND, "secret '" + reference.path()
                     + "' not found in Vault at " + config.address() + "; tried " + String.join(", ", paths)
                     + " (role '" + config.authRole() + "')");
         }
-        throw new VarResolutionException(ErrorCode.VAULT_FAILED, "secret '" + reference.path() + "' not readable: "
+        throw new VarResolutionException(ErrorCode.VAULT_SECRET_NOT_FOUND, "secret '" + reference.path()
+                + "' not readable: "
                 + "Vault at " + config.address() + " denied reading " + String.join(", ", denied)
                 + " to the token of role '" + config.authRole() + "' at auth/" + config.authPath()
                 + (missing.isEmpty() ? "" : "; not found at " + String.join(", ", missing))
@@ -150,38 +158,32 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
 
     /**
      * The logical paths a secret is looked up at for a build, in order: each lookup template, then
-     * {@code shared_path}, then directly below the path prefix. Templates that need the pipeline are
-     * skipped for a build without one (a one-off build).
+     * {@code shared_path}, each below the path prefix; nothing else. Templates that need the pipeline
+     * are skipped for a build without one (a one-off build). Team, pipeline and secret are put in
+     * once each and never read as templates themselves.
      *
      * @throws VarResolutionException when the secret name or a team or pipeline name would change
-     *     the path's structure (an empty, {@code .} or {@code ..} segment)
+     *     the path's structure (an empty, {@code .} or {@code ..} segment, or a slash in a name)
      */
     public List<String> candidatePaths(String secret, BuildMetadata build) throws VarResolutionException {
-        checkSegments(secret, "secret name");
+        checkSegments(secret);
         checkName(build.team(), "team");
         if (build.pipeline() != null) {
             checkName(build.pipeline(), "pipeline");
         }
         Set<String> paths = new LinkedHashSet<>();
-        for (String template : config.lookupTemplates()) {
+        for (LookupTemplate template : config.lookupTemplates()) {
             render(template, secret, build).ifPresent(paths::add);
         }
-        config.sharedPath().flatMap(shared -> render(
-                shared.contains("{{.Secret}}") ? shared : shared + "/{{.Secret}}", secret, build))
-                .ifPresent(paths::add);
-        paths.add(join(config.pathPrefix() + "/" + secret));
+        config.sharedPath().flatMap(shared -> render(shared, secret, build)).ifPresent(paths::add);
         return List.copyOf(paths);
     }
 
-    private Optional<String> render(String template, String secret, BuildMetadata build) {
-        if (template.contains("{{.Pipeline}}") && build.pipeline() == null) {
+    private Optional<String> render(LookupTemplate template, String secret, BuildMetadata build) {
+        if (template.needsPipeline() && build.pipeline() == null) {
             return Optional.empty();
         }
-        String rendered = template
-                .replace("{{.Team}}", build.team())
-                .replace("{{.Pipeline}}", build.pipeline() == null ? "" : build.pipeline())
-                .replace("{{.Secret}}", secret);
-        return Optional.of(join(config.pathPrefix() + "/" + rendered));
+        return Optional.of(join(config.pathPrefix() + "/" + template.render(build.team(), build.pipeline(), secret)));
     }
 
     private static String join(String path) {
@@ -192,19 +194,20 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
         return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
     }
 
-    private static void checkSegments(String path, String what) throws VarResolutionException {
-        String trimmed = path.startsWith("/") ? path.substring(1) : path;
+    /** A reference's path is part of the pipeline's text, so it is a syntax rule of this source. */
+    private static void checkSegments(String secret) throws VarResolutionException {
+        String trimmed = secret.startsWith("/") ? secret.substring(1) : secret;
         for (String segment : trimmed.split("/", -1)) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new VarResolutionException(ErrorCode.SETTING_INVALID, what + " '" + path
-                        + "' has an empty, '.' or '..' segment, which could leave the team's path");
+                throw new VarResolutionException(ErrorCode.VAR_SYNTAX, "secret name '" + secret
+                        + "' has an empty, '.' or '..' segment, which could change which Vault path it names");
             }
         }
     }
 
     private static void checkName(String name, String what) throws VarResolutionException {
         if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
-            throw new VarResolutionException(ErrorCode.SETTING_INVALID, what + " name '" + name
+            throw new VarResolutionException(ErrorCode.METADATA_INVALID, what + " name '" + name
                     + "' cannot be used in a Vault path (empty, '/', '.' or '..')");
         }
     }
@@ -301,8 +304,11 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
         VaultHttp.Answer answer = http.send("POST", config.loginPath(), null, body.toString(), config.loginTimeout(), what);
         logins.incrementAndGet();
         if (!answer.ok()) {
-            throw new VarResolutionException(ErrorCode.VAULT_FAILED, "Vault refused the login at " + config.loginPath()
-                    + " for role '" + config.authRole() + "' (team " + build.team()
+            // 4xx: Vault looked at the token and said no (claims, audience, expiry, role); 5xx: Vault failed.
+            boolean refused = answer.status() / 100 == 4;
+            throw new VarResolutionException(refused ? ErrorCode.VAULT_LOGIN_REFUSED : ErrorCode.VAULT_FAILED,
+                    (refused ? "Vault refused the login at " : "Vault answered " + answer.status() + " to the login at ")
+                    + config.loginPath() + " for role '" + config.authRole() + "' (team " + build.team()
                     + (build.pipeline() == null ? "" : ", pipeline " + build.pipeline()) + "): "
                     + redact(answer.reason(), jwt.compact()));
         }

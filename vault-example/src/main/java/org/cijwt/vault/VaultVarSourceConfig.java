@@ -1,47 +1,50 @@
 package org.cijwt.vault;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.io.IOException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 
 /**
- * One {@code type: vault} entry of a pipeline's {@code var_sources}, with the keys the job-JWT RFC
- * names ({@code url}, {@code path_prefix}, {@code lookup_templates}, {@code shared_path},
- * {@code namespace}, {@code auth_path}, {@code auth_type: jwt}, {@code auth_role}) plus the
- * token audience, TLS, timeouts and retries; parsed and validated once.
+ * One {@code type: vault} entry of a pipeline's {@code var_sources}: what a pipeline author may set,
+ * with the keys the job-JWT RFC names ({@code url}, {@code path_prefix}, {@code lookup_templates},
+ * {@code shared_path}, {@code namespace}, {@code auth_path}, {@code auth_type: jwt},
+ * {@code auth_role}) plus the token audience, TLS material as PEM text, timeouts and retries; bound
+ * and validated once.
  *
- * <p>{@code audience} defaults to {@code url} (without a trailing slash), the value Vault's own
- * documentation suggests for {@code bound_audiences}.
+ * <p>Nothing here reaches a host resource: TLS values are PEM text, never file names, and the
+ * address and auth mount are only used once {@link VaultOperatorSettings#admit} has checked them
+ * against what the operator allows. {@code audience} defaults to {@code url} (without a trailing
+ * slash), the value Vault's own documentation suggests for {@code bound_audiences}.
+ *
+ * @param origin where the entry was read, e.g. {@code var_sources[0]}; begins later error messages
  */
 public record VaultVarSourceConfig(
+        String origin,
         String name,
         URI url,
         String pathPrefix,
-        List<String> lookupTemplates,
-        Optional<String> sharedPath,
+        List<LookupTemplate> lookupTemplates,
+        Optional<LookupTemplate> sharedPath,
         Optional<String> namespace,
         String authPath,
         String authType,
         String authRole,
         String audience,
         Duration tokenTtl,
-        Tls tls,
+        TlsMaterial tls,
         Duration connectTimeout,
         Duration loginTimeout,
         Duration queryTimeout,
@@ -57,59 +60,60 @@ public record VaultVarSourceConfig(
     public static final String DEFAULT_AUTH_PATH = "jwt";
     /** The minted token is only used to log in, so it lives briefly. */
     public static final Duration DEFAULT_TOKEN_TTL = Duration.ofMinutes(5);
+    public static final Duration MIN_TOKEN_TTL = Duration.ofMinutes(1);
+    public static final Duration MAX_TOKEN_TTL = Duration.ofHours(1);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_LOGIN_TIMEOUT = Duration.ofSeconds(15);
     public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(15);
+    /** A pipeline may not hold a worker's thread for longer than this on one connect. */
+    public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(1);
+    /** A pipeline may not hold a worker's thread for longer than this on one answer. */
+    public static final Duration MAX_ANSWER_TIMEOUT = Duration.ofMinutes(5);
     public static final int DEFAULT_RETRY_MAX = 3;
     public static final int MAX_RETRY_MAX = 10;
     public static final Duration DEFAULT_RETRY_INITIAL = Duration.ofMillis(250);
+    /** The backoff doubles up to this, so a longer first wait would not be a backoff. */
+    public static final Duration MAX_RETRY_INITIAL = Duration.ofSeconds(5);
     /** The template placeholders Concourse's Vault source knows. */
-    public static final Set<String> PLACEHOLDERS = Set.of("{{.Team}}", "{{.Pipeline}}", "{{.Secret}}");
+    public static final Set<String> PLACEHOLDERS = Set.of(LookupTemplate.TEAM, LookupTemplate.PIPELINE,
+            LookupTemplate.SECRET);
 
-    static final Set<String> ENTRY_KEYS = Set.of("name", "type", "config");
-    static final Set<String> CONFIG_KEYS = Set.of(
-            "url", "path_prefix", "lookup_templates", "shared_path", "namespace", "auth_path", "auth_type",
-            "auth_role", "audience", "token_ttl", "ca_cert", "client_cert", "client_key", "insecure_skip_verify",
-            "connect_timeout", "login_timeout", "query_timeout", "retry_max", "retry_initial");
+    private static final Duration SHORTEST = Duration.ofMillis(1);
 
-    private static final YAMLMapper YAML = new YAMLMapper();
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h)");
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{[^}]*}}");
+    /** The entry as written; every rule is applied by {@link #from(Entry, String)}. */
+    record Entry(String name, String type, Settings config) {
+    }
 
-    /** TLS settings: PEM text of the CA bundle and of the client certificate and key, and whether to skip verification. */
-    public record Tls(Optional<String> caCertPem, Optional<String> clientCertPem, Optional<String> clientKeyPem,
-                      boolean insecureSkipVerify) {
-
-        public static final Tls DEFAULT = new Tls(Optional.empty(), Optional.empty(), Optional.empty(), false);
-
-        public Tls {
-            Objects.requireNonNull(caCertPem, "caCertPem");
-            Objects.requireNonNull(clientCertPem, "clientCertPem");
-            Objects.requireNonNull(clientKeyPem, "clientKeyPem");
-        }
-
-        /** Leaves the PEM text out: a client key is a secret. */
-        @Override
-        public String toString() {
-            return "Tls[caCert=" + caCertPem.isPresent() + ", clientCert=" + clientCertPem.isPresent()
-                    + ", clientKey=" + (clientKeyPem.isPresent() ? "<redacted>" : "none")
-                    + ", insecureSkipVerify=" + insecureSkipVerify + "]";
-        }
+    /** The {@code config:} map as written, bound strictly by {@link ConfigBinding}. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Settings(String url, String pathPrefix, List<String> lookupTemplates, String sharedPath, String namespace,
+                    String authPath, String authType, String authRole, String audience, String tokenTtl,
+                    String caCert, String clientCert, String clientKey, String connectTimeout,
+                    String loginTimeout, String queryTimeout, Integer retryMax, String retryInitial) {
     }
 
     public VaultVarSourceConfig {
+        Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(pathPrefix, "pathPrefix");
         lookupTemplates = List.copyOf(lookupTemplates);
         Objects.requireNonNull(sharedPath, "sharedPath");
         Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(authPath, "authPath");
+        Objects.requireNonNull(authRole, "authRole");
+        Objects.requireNonNull(audience, "audience");
+        Objects.requireNonNull(tokenTtl, "tokenTtl");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(loginTimeout, "loginTimeout");
+        Objects.requireNonNull(queryTimeout, "queryTimeout");
+        Objects.requireNonNull(retryInitial, "retryInitial");
     }
 
     /** The Vault address without a trailing slash, e.g. {@code https://vault.example.com}. */
     public String address() {
-        String text = url.toString();
-        return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+        return trimSlash(url.toString());
     }
 
     /** The login endpoint below {@code /v1/}: {@code auth/<auth_path>/login}. */
@@ -117,23 +121,43 @@ public record VaultVarSourceConfig(
         return "auth/" + authPath + "/login";
     }
 
+    /**
+     * The auth mount with its namespace in front, as the operator's {@code allowed_auth_paths} name
+     * it: {@code concourse}, or {@code team-a/concourse} with {@code namespace: team-a}. Vault reads
+     * {@code X-Vault-Namespace: team-a} plus {@code auth/concourse} as {@code team-a/auth/concourse},
+     * so the namespace is part of which mount a login reaches.
+     */
+    public String qualifiedAuthPath() {
+        String ns = namespace.map(VaultVarSourceConfig::normalizeNamespace).orElse("");
+        return ns.isEmpty() ? authPath : ns + "/" + authPath;
+    }
+
     /** A copy with another {@code url}, e.g. the address of a server started for an example. */
-    public VaultVarSourceConfig withUrl(URI newUrl) {
-        return new VaultVarSourceConfig(name, newUrl, pathPrefix, lookupTemplates, sharedPath, namespace, authPath,
-                authType, authRole, audience, tokenTtl, tls, connectTimeout, loginTimeout, queryTimeout, retryMax,
-                retryInitial);
+    public VaultVarSourceConfig withUrl(URI newUrl) throws CiJwtException {
+        URI checked = parseUrl(newUrl.toString(), ConfigBinding.key(origin + ".config", "url"));
+        checkTlsFitsScheme(checked, tls, origin + ".config");
+        return new VaultVarSourceConfig(origin, name, checked, pathPrefix, lookupTemplates, sharedPath, namespace,
+                authPath, authType, authRole, audience, tokenTtl, tls, connectTimeout, loginTimeout, queryTimeout,
+                retryMax, retryInitial);
     }
 
     /** A copy with another token audience. */
     public VaultVarSourceConfig withAudience(String newAudience) {
-        return new VaultVarSourceConfig(name, url, pathPrefix, lookupTemplates, sharedPath, namespace, authPath,
+        return new VaultVarSourceConfig(origin, name, url, pathPrefix, lookupTemplates, sharedPath, namespace, authPath,
                 authType, authRole, newAudience, tokenTtl, tls, connectTimeout, loginTimeout, queryTimeout, retryMax,
+                retryInitial);
+    }
+
+    /** A copy that logs in as another role. */
+    public VaultVarSourceConfig withAuthRole(String newRole) {
+        return new VaultVarSourceConfig(origin, name, url, pathPrefix, lookupTemplates, sharedPath, namespace, authPath,
+                authType, newRole, audience, tokenTtl, tls, connectTimeout, loginTimeout, queryTimeout, retryMax,
                 retryInitial);
     }
 
     /** A copy with other retry settings, e.g. none for a test that wants a fast failure. */
     public VaultVarSourceConfig withRetries(int newRetryMax, Duration newRetryInitial) {
-        return new VaultVarSourceConfig(name, url, pathPrefix, lookupTemplates, sharedPath, namespace, authPath,
+        return new VaultVarSourceConfig(origin, name, url, pathPrefix, lookupTemplates, sharedPath, namespace, authPath,
                 authType, authRole, audience, tokenTtl, tls, connectTimeout, loginTimeout, queryTimeout, newRetryMax,
                 newRetryInitial);
     }
@@ -142,110 +166,166 @@ public record VaultVarSourceConfig(
      * Reads every {@code type: vault} entry from the {@code var_sources} list of a pipeline (YAML);
      * entries of other types are left alone.
      *
-     * @throws CiJwtException naming the entry and key that is wrong
+     * @throws CiJwtException naming the path of the key that is wrong, e.g. {@code var_sources[0].config.url}
      */
     public static List<VaultVarSourceConfig> fromPipelineYaml(String pipelineYaml) throws CiJwtException {
-        JsonNode root = readYaml(pipelineYaml, "pipeline");
-        JsonNode sources = root == null ? null : root.get("var_sources");
+        JsonNode root = ConfigBinding.readTree(pipelineYaml, "pipeline");
+        if (root.isNull()) {
+            return List.of();
+        }
+        if (!root.isObject()) {
+            throw new CiJwtException(ErrorCode.SETTING_INVALID, "pipeline: must be a map");
+        }
+        JsonNode sources = root.get("var_sources");
         if (sources == null || sources.isNull()) {
             return List.of();
         }
         if (!sources.isArray()) {
-            throw invalid("var_sources must be a list");
+            throw new CiJwtException(ErrorCode.SETTING_INVALID, "var_sources: must be a list");
         }
         List<VaultVarSourceConfig> out = new ArrayList<>();
         for (int i = 0; i < sources.size(); i++) {
             JsonNode entry = sources.get(i);
-            if ("vault".equals(entry.path("type").asText())) {
+            if (entry.isObject() && "vault".equals(entry.path("type").textValue())) {
                 out.add(fromEntry(entry, "var_sources[" + i + "]"));
             }
         }
         return List.copyOf(out);
     }
 
-    /** Reads one {@code var_sources} entry ({@code name}, {@code type: vault}, {@code config}) written as YAML. */
+    /**
+     * Reads one {@code var_sources} entry ({@code name}, {@code type: vault}, {@code config}) written
+     * as YAML, alone or as a one-element list; errors begin with {@code var_source}.
+     */
     public static VaultVarSourceConfig fromYaml(String entryYaml) throws CiJwtException {
-        JsonNode entry = readYaml(entryYaml, "var source");
-        if (entry != null && entry.isArray() && entry.size() == 1) {
+        JsonNode entry = ConfigBinding.readTree(entryYaml, "var source");
+        if (entry.isArray() && entry.size() == 1) {
             entry = entry.get(0);
         }
-        return fromEntry(entry, "var source");
+        return fromEntry(entry, "var_source");
     }
 
-    /** Reads one {@code var_sources} entry from its parsed tree; {@code where} prefixes error messages. */
-    public static VaultVarSourceConfig fromEntry(JsonNode entry, String where) throws CiJwtException {
-        if (entry == null || !entry.isObject()) {
-            throw invalid(where + " must be a map with name, type and config");
-        }
-        requireKnownKeys(entry, ENTRY_KEYS, where);
-        String name = requiredText(entry, "name", where);
-        String type = requiredText(entry, "type", where);
-        if (!"vault".equals(type)) {
-            throw invalid(where + " (" + name + "): type '" + type + "' is not vault");
-        }
-        String at = "var source '" + name + "'";
-        JsonNode config = entry.get("config");
-        if (config == null || !config.isObject()) {
-            throw invalid(at + ": config must be a map");
-        }
-        requireKnownKeys(config, CONFIG_KEYS, at + " config");
+    /** Reads one {@code var_sources} entry from its parsed tree; {@code origin} is its path, e.g. {@code var_sources[2]}. */
+    public static VaultVarSourceConfig fromEntry(JsonNode entry, String origin) throws CiJwtException {
+        return from(ConfigBinding.bind(entry, Entry.class, origin), origin);
+    }
 
-        URI url = parseUrl(requiredText(config, "url", at), at);
-        String pathPrefix = normalizePrefix(optionalText(config, "path_prefix", at).orElse(DEFAULT_PATH_PREFIX));
-        List<String> templates = config.has("lookup_templates")
-                ? textList(config.get("lookup_templates"), at + ": lookup_templates")
-                : DEFAULT_LOOKUP_TEMPLATES;
-        for (String template : templates) {
-            checkTemplate(template, at + ": lookup_templates entry '" + template + "'", true);
+    private static VaultVarSourceConfig from(Entry entry, String origin) throws CiJwtException {
+        String name = required(entry.name(), ConfigBinding.key(origin, "name"));
+        if (!"vault".equals(required(entry.type(), ConfigBinding.key(origin, "type")))) {
+            throw invalid(ConfigBinding.key(origin, "type"), "must be vault");
         }
-        Optional<String> sharedPath = optionalText(config, "shared_path", at).filter(s -> !s.isBlank());
-        if (sharedPath.isPresent()) {
-            checkTemplate(sharedPath.get(), at + ": shared_path '" + sharedPath.get() + "'", false);
+        if (entry.config() == null) {
+            throw invalid(ConfigBinding.key(origin, "config"), "is required");
         }
-        Optional<String> namespace = optionalText(config, "namespace", at).filter(s -> !s.isBlank());
-        String authPath = normalizeAuthPath(optionalText(config, "auth_path", at).orElse(DEFAULT_AUTH_PATH));
+        Settings c = entry.config();
+        String at = ConfigBinding.key(origin, "config");
+
+        URI url = parseUrl(required(c.url(), ConfigBinding.key(at, "url")), ConfigBinding.key(at, "url"));
+        String pathPrefix = normalizePrefix(present(c.pathPrefix()).orElse(DEFAULT_PATH_PREFIX),
+                ConfigBinding.key(at, "path_prefix"));
+        List<LookupTemplate> templates = templates(c.lookupTemplates(), ConfigBinding.key(at, "lookup_templates"));
+        Optional<LookupTemplate> sharedPath = Optional.empty();
+        if (present(c.sharedPath()).isPresent()) {
+            sharedPath = Optional.of(LookupTemplate.parse(c.sharedPath(), ConfigBinding.key(at, "shared_path"), false)
+                    .withSecretAppended());
+        }
+        Optional<String> namespace = present(c.namespace());
+        if (namespace.isPresent()) {
+            checkSegments(normalizeNamespace(namespace.get()), ConfigBinding.key(at, "namespace"), true);
+        }
+        String authPath = normalizeAuthPath(present(c.authPath()).orElse(DEFAULT_AUTH_PATH));
         if (authPath.isEmpty()) {
-            throw invalid(at + ": auth_path is empty once normalised");
+            throw invalid(ConfigBinding.key(at, "auth_path"), "is empty once normalised (a mount path such as concourse)");
         }
-        String authType = optionalText(config, "auth_type", at).orElse(AUTH_TYPE_JWT);
+        checkSegments(authPath, ConfigBinding.key(at, "auth_path"), false);
+        String authType = present(c.authType()).orElse(AUTH_TYPE_JWT);
         if (!AUTH_TYPE_JWT.equals(authType)) {
-            throw invalid(at + ": auth_type '" + authType + "' is not supported (only jwt)");
+            throw invalid(ConfigBinding.key(at, "auth_type"), "must be jwt, the only auth type this source supports");
         }
-        String authRole = requiredText(config, "auth_role", at);
-        String audience = optionalText(config, "audience", at).orElse(trimSlash(url.toString()));
+        String authRole = required(c.authRole(), ConfigBinding.key(at, "auth_role"));
+        String audience = c.audience() == null ? trimSlash(url.toString()) : c.audience();
         if (audience.isBlank()) {
-            throw invalid(at + ": audience is empty");
+            throw invalid(ConfigBinding.key(at, "audience"), "must not be empty");
         }
-        Duration tokenTtl = duration(config, "token_ttl", DEFAULT_TOKEN_TTL, at);
-        if (tokenTtl.compareTo(Duration.ofMinutes(1)) < 0 || tokenTtl.compareTo(Duration.ofHours(1)) > 0) {
-            throw invalid(at + ": token_ttl " + config.get("token_ttl").asText() + " is outside [1m, 1h]");
+        Duration tokenTtl = ConfigBinding.duration(present(c.tokenTtl()), DEFAULT_TOKEN_TTL,
+                ConfigBinding.key(at, "token_ttl"), MIN_TOKEN_TTL, MAX_TOKEN_TTL);
+        TlsMaterial tls = tls(c, at);
+        checkTlsFitsScheme(url, tls, at);
+        Duration connectTimeout = ConfigBinding.duration(present(c.connectTimeout()), DEFAULT_CONNECT_TIMEOUT,
+                ConfigBinding.key(at, "connect_timeout"), SHORTEST, MAX_CONNECT_TIMEOUT);
+        Duration loginTimeout = ConfigBinding.duration(present(c.loginTimeout()), DEFAULT_LOGIN_TIMEOUT,
+                ConfigBinding.key(at, "login_timeout"), SHORTEST, MAX_ANSWER_TIMEOUT);
+        Duration queryTimeout = ConfigBinding.duration(present(c.queryTimeout()), DEFAULT_QUERY_TIMEOUT,
+                ConfigBinding.key(at, "query_timeout"), SHORTEST, MAX_ANSWER_TIMEOUT);
+        int retryMax = c.retryMax() == null ? DEFAULT_RETRY_MAX : c.retryMax();
+        if (retryMax < 0 || retryMax > MAX_RETRY_MAX) {
+            throw invalid(ConfigBinding.key(at, "retry_max"), "must be a whole number from 0 to " + MAX_RETRY_MAX);
         }
-        Tls tls = new Tls(pem(config, "ca_cert", at), pem(config, "client_cert", at), pem(config, "client_key", at),
-                bool(config, "insecure_skip_verify", at));
-        if (tls.clientCertPem().isPresent() != tls.clientKeyPem().isPresent()) {
-            throw invalid(at + ": client_cert and client_key must be given together");
+        Duration retryInitial = ConfigBinding.duration(present(c.retryInitial()), DEFAULT_RETRY_INITIAL,
+                ConfigBinding.key(at, "retry_initial"), SHORTEST, MAX_RETRY_INITIAL);
+        return new VaultVarSourceConfig(origin, name, url, pathPrefix, templates, sharedPath, namespace, authPath,
+                authType, authRole, audience, tokenTtl, tls, connectTimeout, loginTimeout, queryTimeout, retryMax,
+                retryInitial);
+    }
+
+    private static List<LookupTemplate> templates(List<String> given, String path) throws CiJwtException {
+        List<String> texts = given == null ? DEFAULT_LOOKUP_TEMPLATES : given;
+        if (texts.isEmpty()) {
+            throw invalid(path, "must be a non-empty list of strings");
         }
-        if ("http".equals(url.getScheme()) && (tls.caCertPem().isPresent() || tls.clientCertPem().isPresent())) {
-            throw invalid(at + ": TLS settings are given but url '" + url + "' is http");
-        }
-        Duration connectTimeout = positive(duration(config, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, at),
-                "connect_timeout", at);
-        Duration loginTimeout = positive(duration(config, "login_timeout", DEFAULT_LOGIN_TIMEOUT, at),
-                "login_timeout", at);
-        Duration queryTimeout = positive(duration(config, "query_timeout", DEFAULT_QUERY_TIMEOUT, at),
-                "query_timeout", at);
-        int retryMax = DEFAULT_RETRY_MAX;
-        if (config.has("retry_max")) {
-            JsonNode node = config.get("retry_max");
-            if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 0 || node.asInt() > MAX_RETRY_MAX) {
-                throw invalid(at + ": retry_max must be a whole number from 0 to " + MAX_RETRY_MAX);
+        Set<String> seen = new LinkedHashSet<>();
+        List<LookupTemplate> out = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            if (text == null || text.isBlank()) {
+                throw invalid(path + "[" + i + "]", "must not be empty");
             }
-            retryMax = node.asInt();
+            if (seen.add(text)) {
+                out.add(LookupTemplate.parse(text, path + "[" + i + "]", true));
+            }
         }
-        Duration retryInitial = positive(duration(config, "retry_initial", DEFAULT_RETRY_INITIAL, at),
-                "retry_initial", at);
-        return new VaultVarSourceConfig(name, url, pathPrefix, templates, sharedPath, namespace, authPath, authType,
-                authRole, audience, tokenTtl, tls, connectTimeout, loginTimeout, queryTimeout, retryMax, retryInitial);
+        return List.copyOf(out);
+    }
+
+    /**
+     * PEM text only: a value without a PEM block is refused with one message, whatever it names, so
+     * that a pipeline can neither make the worker read a host file nor learn whether one exists.
+     */
+    private static TlsMaterial tls(Settings c, String at) throws CiJwtException {
+        Optional<String> ca = pemText(c.caCert(), ConfigBinding.key(at, "ca_cert"), "ca_cert_file");
+        Optional<String> cert = pemText(c.clientCert(), ConfigBinding.key(at, "client_cert"), "client_cert_file");
+        Optional<String> key = pemText(c.clientKey(), ConfigBinding.key(at, "client_key"), "client_key_file");
+        if (cert.isPresent() != key.isPresent()) {
+            throw invalid(ConfigBinding.key(at, cert.isPresent() ? "client_key" : "client_cert"),
+                    "is required: client_cert and client_key go together");
+        }
+        List<X509Certificate> trust = ca.isPresent()
+                ? PemTls.certificates(ca.get(), ConfigBinding.key(at, "ca_cert")) : List.of();
+        Optional<TlsMaterial.ClientCertificate> client = Optional.empty();
+        if (cert.isPresent()) {
+            client = Optional.of(PemTls.clientCertificate(cert.get(), ConfigBinding.key(at, "client_cert"), key.get(),
+                    ConfigBinding.key(at, "client_key")));
+        }
+        return new TlsMaterial(trust, client);
+    }
+
+    private static Optional<String> pemText(String value, String path, String operatorKey) throws CiJwtException {
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        if (!value.strip().startsWith(PemTls.PEM_BEGIN)) {
+            throw invalid(path, "must be PEM text (starting with -----BEGIN); a pipeline cannot name a file, only the"
+                    + " operator can (" + operatorKey + " in the Vault operator settings)");
+        }
+        return Optional.of(value);
+    }
+
+    private static void checkTlsFitsScheme(URI url, TlsMaterial tls, String at) throws CiJwtException {
+        if ("http".equalsIgnoreCase(url.getScheme()) && !tls.isEmpty()) {
+            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, at + ": ca_cert, client_cert and client_key are"
+                    + " given but url is http, which uses no TLS");
+        }
     }
 
     /**
@@ -276,6 +356,23 @@ public record VaultVarSourceConfig(
         return trimSlashes(p);
     }
 
+    /** {@code /team-a/} is {@code team-a}; {@code root} and {@code /root} are the root namespace, written as empty. */
+    static String normalizeNamespace(String namespace) {
+        String ns = trimSlashes(namespace.trim().replaceAll("/+", "/"));
+        return ns.equals("root") ? "" : ns;
+    }
+
+    private static void checkSegments(String path, String where, boolean emptyAllowed) throws CiJwtException {
+        if (path.isEmpty() && emptyAllowed) {
+            return;
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                throw invalid(where, "has an empty, '.' or '..' path segment");
+            }
+        }
+    }
+
     private static String trimSlashes(String text) {
         int from = 0;
         int to = text.length();
@@ -288,9 +385,12 @@ public record VaultVarSourceConfig(
         return text.substring(from, to);
     }
 
-    private static String normalizePrefix(String prefix) {
-        String p = prefix.replaceAll("/+", "/");
-        p = trimSlash(p.startsWith("/") ? p.substring(1) : p);
+    private static String normalizePrefix(String prefix, String where) throws CiJwtException {
+        String p = trimSlashes(prefix.trim().replaceAll("/+", "/"));
+        if (p.contains("{{") || p.contains("}}")) {
+            throw invalid(where, "cannot hold placeholders; they belong in lookup_templates and shared_path");
+        }
+        checkSegments(p, where, true);
         return p.isEmpty() ? "" : "/" + p;
     }
 
@@ -298,156 +398,35 @@ public record VaultVarSourceConfig(
         return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
     }
 
-    private static void checkTemplate(String template, String what, boolean requireSecret) throws CiJwtException {
-        Matcher m = PLACEHOLDER.matcher(template);
-        while (m.find()) {
-            if (!PLACEHOLDERS.contains(m.group())) {
-                throw invalid(what + " uses unknown placeholder " + m.group() + " (known: {{.Team}}, {{.Pipeline}},"
-                        + " {{.Secret}})");
-            }
-        }
-        if (requireSecret && !template.contains("{{.Secret}}")) {
-            throw invalid(what + " must contain {{.Secret}}");
-        }
-    }
-
-    private static URI parseUrl(String text, String at) throws CiJwtException {
+    /** Checks a Vault address; the message never quotes it, since a URL can carry credentials. */
+    static URI parseUrl(String text, String where) throws CiJwtException {
+        String rule = "must be an absolute http or https URL with a host and no user info, query or fragment";
+        URI uri;
         try {
-            URI uri = new URI(text);
-            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                throw invalid(at + ": url '" + text + "' must be an absolute http(s) URL with a host");
-            }
-            if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-                throw invalid(at + ": url '" + text + "' may not have user info, a query or a fragment");
-            }
-            return uri;
+            uri = new URI(text);
         } catch (URISyntaxException e) {
-            throw invalid(at + ": url '" + text + "' is not a valid URL: " + e.getReason());
+            throw invalid(where, rule);
         }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
+                || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw invalid(where, rule);
+        }
+        return uri;
     }
 
-    private static JsonNode readYaml(String yaml, String what) throws CiJwtException {
-        Objects.requireNonNull(yaml, what);
-        try {
-            return YAML.readTree(yaml);
-        } catch (JsonProcessingException e) {
-            throw invalid(what + " is not valid YAML: " + e.getOriginalMessage());
+    private static String required(String value, String where) throws CiJwtException {
+        if (value == null || value.isBlank()) {
+            throw invalid(where, "is required");
         }
+        return value;
     }
 
-    private static void requireKnownKeys(JsonNode node, Set<String> known, String where) throws CiJwtException {
-        for (String key : (Iterable<String>) node::fieldNames) {
-            if (!known.contains(key)) {
-                throw invalid(where + ": unknown key '" + key + "' (known: " + String.join(", ", sorted(known)) + ")");
-            }
-        }
+    private static Optional<String> present(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
     }
 
-    private static List<String> sorted(Set<String> names) {
-        List<String> list = new ArrayList<>(names);
-        list.sort(null);
-        return list;
-    }
-
-    private static String requiredText(JsonNode node, String key, String where) throws CiJwtException {
-        return optionalText(node, key, where)
-                .filter(s -> !s.isBlank())
-                .orElseThrow(() -> invalid(where + ": " + key + " is required"));
-    }
-
-    private static Optional<String> optionalText(JsonNode node, String key, String where) throws CiJwtException {
-        JsonNode value = node.get(key);
-        if (value == null || value.isNull()) {
-            return Optional.empty();
-        }
-        if (!value.isTextual()) {
-            throw invalid(where + ": " + key + " must be a string");
-        }
-        return Optional.of(value.textValue());
-    }
-
-    private static List<String> textList(JsonNode node, String what) throws CiJwtException {
-        if (node == null || !node.isArray() || node.isEmpty()) {
-            throw invalid(what + " must be a non-empty list of strings");
-        }
-        Set<String> out = new LinkedHashSet<>();
-        for (JsonNode item : node) {
-            if (!item.isTextual() || item.textValue().isBlank()) {
-                throw invalid(what + " must be a non-empty list of strings");
-            }
-            out.add(item.textValue());
-        }
-        return List.copyOf(out);
-    }
-
-    private static boolean bool(JsonNode node, String key, String where) throws CiJwtException {
-        JsonNode value = node.get(key);
-        if (value == null || value.isNull()) {
-            return false;
-        }
-        if (!value.isBoolean()) {
-            throw invalid(where + ": " + key + " must be true or false");
-        }
-        return value.booleanValue();
-    }
-
-    /** PEM text as given, or read from a file when the value is a path. */
-    private static Optional<String> pem(JsonNode node, String key, String where) throws CiJwtException {
-        Optional<String> text = optionalText(node, key, where).filter(s -> !s.isBlank());
-        if (text.isEmpty() || text.get().contains("-----BEGIN")) {
-            return text;
-        }
-        Path file = Path.of(text.get().trim());
-        try {
-            String content = Files.readString(file);
-            if (!content.contains("-----BEGIN")) {
-                throw invalid(where + ": " + key + " file " + file + " holds no PEM block");
-            }
-            return Optional.of(content);
-        } catch (IOException e) {
-            throw invalid(where + ": " + key + " is neither PEM text nor a readable file (" + file + ")");
-        }
-    }
-
-    private static Duration duration(JsonNode node, String key, Duration fallback, String where) throws CiJwtException {
-        Optional<String> text = optionalText(node, key, where);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        return parseDuration(text.get()).orElseThrow(() -> invalid(where + ": " + key + " '" + text.get()
-                + "' is not a duration (use e.g. 500ms, 5s, 2m, 1h)"));
-    }
-
-    /** Reads a Go-style duration such as {@code 500ms}, {@code 5s} or {@code 1m30s}. */
-    static Optional<Duration> parseDuration(String text) {
-        String v = text.trim();
-        if (v.isEmpty()) {
-            return Optional.empty();
-        }
-        Matcher m = DURATION_PART.matcher(v);
-        Duration total = Duration.ZERO;
-        int at = 0;
-        while (m.find() && m.start() == at) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            });
-            at = m.end();
-        }
-        return at == v.length() ? Optional.of(total) : Optional.empty();
-    }
-
-    private static Duration positive(Duration d, String key, String where) throws CiJwtException {
-        if (d.isZero() || d.isNegative()) {
-            throw invalid(where + ": " + key + " must be more than 0");
-        }
-        return d;
-    }
-
-    private static CiJwtException invalid(String message) {
-        return new CiJwtException(ErrorCode.SETTING_INVALID, message);
+    private static CiJwtException invalid(String where, String rule) {
+        return new CiJwtException(ErrorCode.SETTING_INVALID, where + ": " + rule);
     }
 }

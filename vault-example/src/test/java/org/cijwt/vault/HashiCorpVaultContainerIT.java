@@ -81,7 +81,7 @@ class HashiCorpVaultContainerIT {
                 """.formatted(vault.getHttpHostAddress(), AUDIENCE));
         BuildMetadata build = BuildMetadata.fromJson(TestKeys.metadata("use-vars"), "use-vars");
 
-        try (VaultJwtVarSource source = new VaultJwtVarSource(config, new TokenMinter(() -> ring, Clock.systemUTC()),
+        try (VaultJwtVarSource source = new VaultJwtVarSource(Admit.own(config), new TokenMinter(() -> ring, Clock.systemUTC()),
                 ClaimsPolicy.builder().issuer(ISSUER).audience("x").build(), Clock.systemUTC())) {
             JsonNode secret = (JsonNode) source.lookup(VarReference.of("hvjwt", "some_secret"), build).orElseThrow();
 

@@ -74,6 +74,13 @@ class VaultJwtVarSourceIT {
         admin.writePolicy(OTHER_PIPELINE, OpenBaoAdmin.teamPipelinePolicy("concourse", "main", OTHER_PIPELINE));
         admin.writeRole("concourse", new OpenBaoAdmin.JwtRole("other", AUDIENCE,
                 Map.of("team", "main", "pipeline", OTHER_PIPELINE), List.of(OTHER_PIPELINE), Duration.ofMinutes(5)));
+
+        // A role whose policy is wider than one team's folder, so that only the lookup paths decide (L4).
+        admin.writePolicy("wide", "path \"concourse/data/*\" { capabilities = [\"read\"] }\n");
+        admin.writeRole("concourse", new OpenBaoAdmin.JwtRole("wide", AUDIENCE, Map.of("team", "main"),
+                List.of("wide"), Duration.ofMinutes(5)));
+        admin.writeSecret("concourse", 2, "victim/db", Map.of("value", "victim-team-value"));
+        admin.writeSecret("concourse", 2, "main/db/db", Map.of("value", "pipeline-db-value"));
     }
 
     /** JWT auth at auth/concourse, role example, KV v2 at concourse/ with the RFC's two secrets. */
@@ -117,7 +124,7 @@ class VaultJwtVarSourceIT {
 
     private static VaultJwtVarSource source(VaultVarSourceConfig config, Clock mintClock, Clock cacheClock)
             throws Exception {
-        return new VaultJwtVarSource(config, new TokenMinter(() -> ring, mintClock),
+        return new VaultJwtVarSource(Admit.own(config), new TokenMinter(() -> ring, mintClock),
                 ClaimsPolicy.builder().issuer(ISSUER).audience("replaced-by-config").build(), cacheClock);
     }
 
@@ -194,14 +201,66 @@ class VaultJwtVarSourceIT {
 
     @Test
     void lookupWhenSecretIsMissingThenTheErrorNamesEveryPathTried() throws Exception {
+        // Before issue 9 (L4) a fourth path, concourse/nope, was tried and denied; there is no such fallback now.
         try (VaultJwtVarSource source = source("")) {
             assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "nope"), useVars))
-                    .isInstanceOf(VarResolutionException.class)
-                    .hasMessageContaining("secret 'nope' not readable")
-                    .hasMessageContaining("denied reading 'concourse/data/nope' (1 error occurred: * permission denied)")
-                    .hasMessageContaining("role 'example'")
-                    .hasMessageContaining("not found at concourse/main/use-vars-pipeline/nope, concourse/main/nope,"
-                            + " concourse/shared/use-vars-pipeline/nope");
+                    .isInstanceOfSatisfying(VarResolutionException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_SECRET_NOT_FOUND))
+                    .hasMessage("secret 'nope' not found in Vault at " + bao.address() + "; tried"
+                            + " concourse/main/use-vars-pipeline/nope, concourse/main/nope,"
+                            + " concourse/shared/use-vars-pipeline/nope (role 'example')");
+        }
+    }
+
+    @Test
+    void lookupWhenSecretNamesAnotherTeamsFolderThenNoPathOutsideTheTeamIsTriedEvenUnderAWidePolicy() throws Exception {
+        try (VaultJwtVarSource source = source(config(bao, "").withAuthRole("wide"), Clock.systemUTC(),
+                Clock.systemUTC())) {
+            assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "victim/db"), useVars))
+                    .isInstanceOfSatisfying(VarResolutionException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_SECRET_NOT_FOUND))
+                    .hasMessage("secret 'victim/db' not found in Vault at " + bao.address() + "; tried"
+                            + " concourse/main/use-vars-pipeline/victim/db, concourse/main/victim/db,"
+                            + " concourse/shared/use-vars-pipeline/victim/db (role 'wide')")
+                    .hasMessageNotContaining("victim-team-value");
+            // The same role does read below its own team, so the refusal above is the lookup paths' doing.
+            assertThat(lookup(source, "team_only", useVars).asText()).isEqualTo("team-level");
+        }
+    }
+
+    @Test
+    void lookupWhenPipelineIsNamedLikeAPlaceholderThenItsNameIsNotExpandedIntoAnotherPipelinesPath() throws Exception {
+        BuildMetadata tricky = BuildMetadata.builder().team("main").pipeline("{{.Secret}}").job("j").buildId("3002")
+                .build();
+        try (VaultJwtVarSource source = source(config(bao, "").withAuthRole("wide"), Clock.systemUTC(),
+                Clock.systemUTC())) {
+            assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "db"), tricky))
+                    .isInstanceOfSatisfying(VarResolutionException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_SECRET_NOT_FOUND))
+                    .hasMessageContaining("tried concourse/main/{{.Secret}}/db, concourse/main/db,"
+                            + " concourse/shared/{{.Secret}}/db")
+                    .hasMessageNotContaining("pipeline-db-value");
+        }
+    }
+
+    @Test
+    void lookupWhenPipelineWritesATemplateIntoAnotherTeamsFolderThenVaultsPolicyIsTheBoundary() throws Exception {
+        VaultVarSourceConfig ownTemplate = VaultVarSourceConfig.fromYaml("""
+                name: hvjwt
+                type: vault
+                config:
+                  url: %s
+                  auth_path: concourse
+                  auth_role: example
+                  audience: %s
+                  lookup_templates: ["/victim/{{.Secret}}"]
+                """.formatted(bao.address(), AUDIENCE));
+        try (VaultJwtVarSource source = source(ownTemplate, Clock.systemUTC(), Clock.systemUTC())) {
+            assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "db"), useVars))
+                    .isInstanceOfSatisfying(VarResolutionException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_SECRET_NOT_FOUND))
+                    .hasMessageContaining("denied reading 'concourse/data/victim/db' (1 error occurred: * permission denied)")
+                    .hasMessageNotContaining("victim-team-value");
         }
     }
 
@@ -220,8 +279,10 @@ class VaultJwtVarSourceIT {
                 """.formatted(bao.address(), AUDIENCE));
         try (VaultJwtVarSource source = source(withoutPrefixLevel, Clock.systemUTC(), Clock.systemUTC())) {
             assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "nope"), useVars))
+                    .isInstanceOfSatisfying(VarResolutionException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_SECRET_NOT_FOUND))
                     .hasMessageContaining("secret 'nope' not found in Vault at " + bao.address()
-                            + "; tried concourse/main/use-vars-pipeline/nope, concourse/main/nope (role 'example')");
+                            + "; tried concourse/main/use-vars-pipeline/nope (role 'example')");
         }
     }
 
@@ -230,7 +291,7 @@ class VaultJwtVarSourceIT {
         try (VaultJwtVarSource source = source("")) {
             assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "some_secret"), otherPipeline))
                     .isInstanceOfSatisfying(VarResolutionException.class,
-                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_FAILED))
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_LOGIN_REFUSED))
                     .hasMessageContaining("Vault refused the login at auth/concourse/login for role 'example'")
                     .hasMessageContaining("pipeline " + OTHER_PIPELINE)
                     .hasMessageContaining("claim \"pipeline\"")
@@ -240,7 +301,7 @@ class VaultJwtVarSourceIT {
 
     @Test
     void lookupWhenAnotherPipelineLogsInWithItsOwnRoleThenItCannotReadThisPipelinesSecrets() throws Exception {
-        try (VaultJwtVarSource ownRole = new VaultJwtVarSource(withRole(config(bao, ""), "other"),
+        try (VaultJwtVarSource ownRole = new VaultJwtVarSource(Admit.own(config(bao, "").withAuthRole("other")),
                      new TokenMinter(() -> ring, Clock.systemUTC()),
                      ClaimsPolicy.builder().issuer(ISSUER).audience("x").build(), Clock.systemUTC())) {
             assertThat(lookup(ownRole, "theirs", otherPipeline).asText()).isEqualTo("other-value");
@@ -248,6 +309,8 @@ class VaultJwtVarSourceIT {
             // Through the team template, "use-vars-pipeline/some_secret" names this pipeline's secret.
             assertThatThrownBy(() -> ownRole.lookup(VarReference.of("hvjwt", "use-vars-pipeline/some_secret"),
                     otherPipeline))
+                    .isInstanceOfSatisfying(VarResolutionException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_SECRET_NOT_FOUND))
                     .hasMessageContaining("denied reading 'concourse/data/main/use-vars-pipeline/some_secret'"
                             + " (1 error occurred: * permission denied)")
                     .hasMessageContaining("role 'other'")
@@ -255,17 +318,13 @@ class VaultJwtVarSourceIT {
         }
     }
 
-    private static VaultVarSourceConfig withRole(VaultVarSourceConfig c, String role) {
-        return new VaultVarSourceConfig(c.name(), c.url(), c.pathPrefix(), c.lookupTemplates(), c.sharedPath(),
-                c.namespace(), c.authPath(), c.authType(), role, c.audience(), c.tokenTtl(), c.tls(),
-                c.connectTimeout(), c.loginTimeout(), c.queryTimeout(), c.retryMax(), c.retryInitial());
-    }
-
     @Test
     void loginWhenTokenExpiredThenRefusedWithOpenBaosReason() throws Exception {
         MutableClock past = new MutableClock(Instant.now().minus(Duration.ofHours(2)));
         try (VaultJwtVarSource source = source(config(bao, ""), past, Clock.systemUTC())) {
             assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "some_secret"), useVars))
+                    .isInstanceOfSatisfying(VarResolutionException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_LOGIN_REFUSED))
                     .hasMessageContaining("Vault refused the login at auth/concourse/login for role 'example'")
                     .hasMessageContaining("expired")
                     .hasMessageNotContaining("eyJ");
@@ -277,6 +336,8 @@ class VaultJwtVarSourceIT {
         try (VaultJwtVarSource source = source(config(bao, "").withAudience("https://someone-else.example"),
                 Clock.systemUTC(), Clock.systemUTC())) {
             assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "some_secret"), useVars))
+                    .isInstanceOfSatisfying(VarResolutionException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_LOGIN_REFUSED))
                     .hasMessageContaining("Vault refused the login at auth/concourse/login for role 'example'")
                     .hasMessageContaining("aud")
                     .hasMessageNotContaining("eyJ");

@@ -39,16 +39,17 @@ class VaultJwtVarSourceTest {
                   auth_role: example
                   retry_max: 0
                 """ + extraConfig);
-        return new VaultJwtVarSource(config, new TokenMinter(() -> ring, Clock.systemUTC()),
+        return new VaultJwtVarSource(Admit.own(config), new TokenMinter(() -> ring, Clock.systemUTC()),
                 ClaimsPolicy.builder().audience("replaced").build(), Clock.systemUTC());
     }
 
+    // The <path_prefix>/<secret> fallback is gone (issue 9, L4): these lists end with the templates and shared_path.
+
     @Test
-    void candidatePathsWhenDefaultsThenTemplatesInOrderThenThePrefix() throws Exception {
+    void candidatePathsWhenDefaultsThenTheTemplatesInOrderAndNothingElse() throws Exception {
         assertThat(source("").candidatePaths("some_secret", useVars)).containsExactly(
                 "concourse/main/use-vars-pipeline/some_secret",
-                "concourse/main/some_secret",
-                "concourse/some_secret");
+                "concourse/main/some_secret");
     }
 
     @Test
@@ -57,21 +58,46 @@ class VaultJwtVarSourceTest {
                 .candidatePaths("secret with_spaces.etc", useVars)).containsExactly(
                 "concourse/main/use-vars-pipeline/secret with_spaces.etc",
                 "concourse/main/secret with_spaces.etc",
-                "concourse/shared/use-vars-pipeline/secret with_spaces.etc",
-                "concourse/secret with_spaces.etc");
+                "concourse/shared/use-vars-pipeline/secret with_spaces.etc");
     }
 
     @Test
     void candidatePathsWhenSharedPathIsADirectoryThenTheSecretIsAppended() throws Exception {
         assertThat(source("  shared_path: shared\n").candidatePaths("x", useVars))
-                .containsSubsequence("concourse/shared/x", "concourse/x");
+                .endsWith("concourse/shared/x");
     }
 
     @Test
     void candidatePathsWhenOneOffBuildThenPipelineTemplatesAreSkipped() throws Exception {
         BuildMetadata oneOff = BuildMetadata.builder().team("main").buildId("9").build();
 
-        assertThat(source("").candidatePaths("x", oneOff)).containsExactly("concourse/main/x", "concourse/x");
+        assertThat(source("").candidatePaths("x", oneOff)).containsExactly("concourse/main/x");
+    }
+
+    @Test
+    void candidatePathsWhenSecretNamesAnotherTeamsFolderThenEveryPathStaysBelowTheTeam() throws Exception {
+        assertThat(source("").candidatePaths("victim/db", useVars))
+                .containsExactly("concourse/main/use-vars-pipeline/victim/db", "concourse/main/victim/db")
+                .doesNotContain("concourse/victim/db");
+    }
+
+    @Test
+    void candidatePathsWhenPipelineIsNamedLikeAPlaceholderThenTheNameStaysLiteral() throws Exception {
+        BuildMetadata tricky = BuildMetadata.builder().team("main").pipeline("{{.Secret}}").buildId("1").build();
+
+        assertThat(source("  shared_path: /shared/{{.Pipeline}}\n").candidatePaths("db", tricky)).containsExactly(
+                "concourse/main/{{.Secret}}/db",
+                "concourse/main/db",
+                "concourse/shared/{{.Secret}}/db");
+    }
+
+    @Test
+    void candidatePathsWhenTeamOrSecretLooksLikeAPlaceholderThenNothingIsExpandedTwice() throws Exception {
+        BuildMetadata tricky = BuildMetadata.builder().team("{{.Pipeline}}").pipeline("p").buildId("1").build();
+
+        assertThat(source("").candidatePaths("{{.Team}}", tricky)).containsExactly(
+                "concourse/{{.Pipeline}}/p/{{.Team}}",
+                "concourse/{{.Pipeline}}/{{.Team}}");
     }
 
     @Test
@@ -79,9 +105,15 @@ class VaultJwtVarSourceTest {
         VaultJwtVarSource source = source("");
 
         assertThatThrownBy(() -> source.candidatePaths("../other-team/secret", useVars))
-                .isInstanceOf(VarResolutionException.class)
+                .isInstanceOfSatisfying(VarResolutionException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.VAR_SYNTAX))
                 .hasMessageContaining("'..'");
         assertThatThrownBy(() -> source.candidatePaths("a//b", useVars)).hasMessageContaining("empty");
+        BuildMetadata slashed = BuildMetadata.builder().team("main/../victim").buildId("1").build();
+        assertThatThrownBy(() -> source.candidatePaths("x", slashed))
+                .isInstanceOfSatisfying(VarResolutionException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.METADATA_INVALID))
+                .hasMessageContaining("team name");
     }
 
     @Test
@@ -97,29 +129,10 @@ class VaultJwtVarSourceTest {
     }
 
     @Test
-    void constructorWhenCaCertIsNotACertificateThenFailsAtStartNamingTheTlsSettings() throws Exception {
-        VaultVarSourceConfig config = VaultVarSourceConfig.fromYaml("""
-                name: hvjwt
-                type: vault
-                config:
-                  url: https://127.0.0.1:9
-                  auth_role: example
-                  ca_cert: |
-                    -----BEGIN CERTIFICATE-----
-                    bm90IGEgY2VydGlmaWNhdGU=
-                    -----END CERTIFICATE-----
-                """);
-
-        assertThatThrownBy(() -> new VaultJwtVarSource(config, new TokenMinter(() -> ring, Clock.systemUTC()),
-                ClaimsPolicy.builder().audience("x").build(), Clock.systemUTC()))
-                .isInstanceOf(VarResolutionException.class)
-                .hasMessageContaining("TLS settings (ca_cert, client_cert, client_key) cannot be used");
-    }
-
-    @Test
     void encodePathWhenSegmentsHoldSpacesAndDotsThenEachIsEncodedAndSlashesStay() {
         assertThat(VaultHttp.encodePath("concourse/data/main/secret with_spaces.etc"))
                 .isEqualTo("concourse/data/main/secret%20with_spaces.etc");
         assertThat(VaultHttp.encodePath("a/b?c#d%e")).isEqualTo("a/b%3Fc%23d%25e");
+        assertThat(VaultHttp.encodePath("main/{{.Secret}}/db")).isEqualTo("main/%7B%7B.Secret%7D%7D/db");
     }
 }

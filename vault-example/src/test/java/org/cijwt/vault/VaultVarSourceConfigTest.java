@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class VaultVarSourceConfigTest {
 
@@ -27,6 +29,27 @@ class VaultVarSourceConfigTest {
               auth_type: "jwt"
               auth_role: "example"
             """;
+
+    private static TestPki.Issued ca;
+    private static TestPki.Issued client;
+    private static TestPki.Issued otherClient;
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        ca = TestPki.ca("pipeline CA");
+        client = TestPki.client(ca, "pipeline-client");
+        otherClient = TestPki.client(ca, "other-client");
+    }
+
+    private static AbstractThrowableAssert<?, ? extends Throwable> refused(String yaml, ErrorCode code) {
+        return assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(yaml))
+                .isInstanceOfSatisfying(CiJwtException.class, e -> assertThat(e.code()).isEqualTo(code));
+    }
+
+    /** A YAML block scalar holding {@code pem}, for a key of the config map. */
+    private static String block(String key, String pem) {
+        return "  " + key + ": |\n" + pem.indent(4);
+    }
 
     @ParameterizedTest(name = "''{0}'' -> ''{1}''")
     @CsvSource(value = {
@@ -56,16 +79,19 @@ class VaultVarSourceConfigTest {
         assertThat(config.name()).isEqualTo("hvjwt");
         assertThat(config.url()).isEqualTo(URI.create("https://vault.example.com"));
         assertThat(config.pathPrefix()).isEqualTo("/concourse");
-        assertThat(config.lookupTemplates()).containsExactly("/{{.Team}}/{{.Pipeline}}/{{.Secret}}", "/{{.Team}}/{{.Secret}}");
-        assertThat(config.sharedPath()).contains("/shared/{{.Pipeline}}/{{.Secret}}");
+        assertThat(config.lookupTemplates()).extracting(LookupTemplate::text)
+                .containsExactly("/{{.Team}}/{{.Pipeline}}/{{.Secret}}", "/{{.Team}}/{{.Secret}}");
+        assertThat(config.sharedPath().map(LookupTemplate::text)).contains("/shared/{{.Pipeline}}/{{.Secret}}");
         assertThat(config.namespace()).contains("/root");
         assertThat(config.authPath()).isEqualTo("concourse");
         assertThat(config.loginPath()).isEqualTo("auth/concourse/login");
+        assertThat(config.qualifiedAuthPath()).isEqualTo("concourse");
         assertThat(config.authType()).isEqualTo("jwt");
         assertThat(config.authRole()).isEqualTo("example");
         assertThat(config.audience()).isEqualTo("https://vault.example.com");
-        assertThat(config.tls()).isEqualTo(VaultVarSourceConfig.Tls.DEFAULT);
+        assertThat(config.tls()).isEqualTo(TlsMaterial.NONE);
         assertThat(config.retryMax()).isEqualTo(VaultVarSourceConfig.DEFAULT_RETRY_MAX);
+        assertThat(config.origin()).isEqualTo("var_source");
     }
 
     @Test
@@ -77,7 +103,8 @@ class VaultVarSourceConfigTest {
                 """);
 
         assertThat(config.pathPrefix()).isEqualTo("/concourse");
-        assertThat(config.lookupTemplates()).isEqualTo(VaultVarSourceConfig.DEFAULT_LOOKUP_TEMPLATES);
+        assertThat(config.lookupTemplates()).extracting(LookupTemplate::text)
+                .isEqualTo(VaultVarSourceConfig.DEFAULT_LOOKUP_TEMPLATES);
         assertThat(config.sharedPath()).isEmpty();
         assertThat(config.namespace()).isEmpty();
         assertThat(config.authPath()).isEqualTo("jwt");
@@ -116,74 +143,205 @@ class VaultVarSourceConfigTest {
     }
 
     @Test
-    void fromYamlWhenConfigHasUnknownKeyThenTheErrorNamesIt() {
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY + "  auth_params: {role: example}\n"))
-                .isInstanceOf(CiJwtException.class)
-                .hasMessageContaining("var source 'hvjwt' config: unknown key 'auth_params'");
+    void fromYamlWhenConfigHasUnknownKeyThenTheErrorNamesItsPath() {
+        refused(RFC_ENTRY + "  auth_params: {role: example}\n", ErrorCode.CONFIG_UNKNOWN_KEY)
+                .hasMessageStartingWith("var_source.config.auth_params: unknown key (known: ")
+                .hasMessageContaining("auth_role");
     }
 
     @Test
-    void fromYamlWhenEntryHasUnknownKeyThenTheErrorNamesIt() {
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY + "extra: 1\n"))
-                .hasMessageContaining("unknown key 'extra'");
+    void fromYamlWhenEntryHasUnknownKeyThenTheErrorNamesItsPath() {
+        refused(RFC_ENTRY + "extra: 1\n", ErrorCode.CONFIG_UNKNOWN_KEY)
+                .hasMessageStartingWith("var_source.extra: unknown key");
+    }
+
+    @Test
+    void fromYamlWhenSkipVerifyIsAskedForThenItIsAnUnknownKeyAsItNeverTookEffect() {
+        refused(RFC_ENTRY + "  insecure_skip_verify: true\n", ErrorCode.CONFIG_UNKNOWN_KEY)
+                .hasMessageStartingWith("var_source.config.insecure_skip_verify: unknown key");
     }
 
     @Test
     void fromYamlWhenAuthTypeIsNotJwtThenRefused() {
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY.replace("auth_type: \"jwt\"", "auth_type: approle")))
-                .hasMessageContaining("auth_type 'approle' is not supported (only jwt)");
+        refused(RFC_ENTRY.replace("auth_type: \"jwt\"", "auth_type: approle"), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.auth_type: must be jwt, the only auth type this source supports");
     }
 
     @Test
-    void fromYamlWhenRequiredKeyMissingThenTheErrorNamesIt() {
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY.replace("  auth_role: \"example\"\n", "")))
-                .hasMessageContaining("var source 'hvjwt': auth_role is required");
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY.replace("  url: https://vault.example.com\n", "")))
-                .hasMessageContaining("url is required");
+    void fromYamlWhenRequiredKeyMissingThenTheErrorNamesItsPath() {
+        refused(RFC_ENTRY.replace("  auth_role: \"example\"\n", ""), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.auth_role: is required");
+        refused(RFC_ENTRY.replace("  url: https://vault.example.com\n", ""), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.url: is required");
+        refused("name: v\ntype: vault\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config: is required");
     }
 
     @Test
-    void fromYamlWhenValuesAreWrongThenEachErrorNamesTheSetting() {
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY.replace("https://vault.example.com", "vault:8200")))
-                .hasMessageContaining("url 'vault:8200' must be an absolute http(s) URL");
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY + "  query_timeout: soon\n"))
-                .hasMessageContaining("query_timeout 'soon' is not a duration");
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY + "  retry_max: 99\n"))
-                .hasMessageContaining("retry_max must be a whole number from 0 to 10");
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY + "  lookup_templates: [\"/{{.Team}}/x\"]\n"))
-                .hasMessageContaining("must contain {{.Secret}}");
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY.replace("{{.Pipeline}}/{{.Secret}}\", \"/",
-                "{{.Job}}/{{.Secret}}\", \"/")))
-                .hasMessageContaining("unknown placeholder {{.Job}}");
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY + "  client_cert: \"-----BEGIN CERTIFICATE-----\"\n"))
-                .hasMessageContaining("client_cert and client_key must be given together");
-        assertThatThrownBy(() -> VaultVarSourceConfig.fromYaml(RFC_ENTRY.replace("auth_path: \"/auth/concourse\"",
-                "auth_path: \"/auth/login\"")))
-                .hasMessageContaining("auth_path is empty once normalised");
+    void fromYamlWhenValuesBreakARuleThenEachErrorNamesThePathAndTheRule() {
+        refused(RFC_ENTRY.replace("https://vault.example.com", "vault:8200"), ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("var_source.config.url: must be an absolute http or https URL");
+        refused(RFC_ENTRY + "  query_timeout: soon\n", ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("var_source.config.query_timeout: is not a duration");
+        refused(RFC_ENTRY + "  retry_max: 99\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.retry_max: must be a whole number from 0 to 10");
+        refused(RFC_ENTRY + "  lookup_templates: [\"/{{.Team}}/x\"]\n", ErrorCode.CONFIG_UNREADABLE)
+                .hasMessageContaining("key 'lookup_templates' is given twice");
+        refused(RFC_ENTRY.replace("[\"/{{.Team}}/{{.Pipeline}}/{{.Secret}}\", ", "[\"/{{.Team}}/x\", "),
+                ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.lookup_templates[0]: must contain {{.Secret}}");
+        refused(RFC_ENTRY.replace("{{.Pipeline}}/{{.Secret}}\", \"/", "{{.Job}}/{{.Secret}}\", \"/"),
+                ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("var_source.config.lookup_templates[0]: unknown placeholder {{.Job}}");
+        refused(RFC_ENTRY.replace("\"/{{.Team}}/{{.Secret}}\"]", "\"/{{.Team}/{{.Secret}}\"]"), ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("var_source.config.lookup_templates[1]: has a '{{' or '}}'");
+        refused(RFC_ENTRY.replace("/shared/{{.Pipeline}}", "/shared/../{{.Pipeline}}"), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.shared_path: has a '.' or '..' path segment");
+        refused(RFC_ENTRY.replace("path_prefix: \"/concourse\"", "path_prefix: /concourse/../sys"),
+                ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.path_prefix: has an empty, '.' or '..' path segment");
+        refused(RFC_ENTRY.replace("auth_path: \"/auth/concourse\"", "auth_path: \"/auth/login\""),
+                ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("var_source.config.auth_path: is empty once normalised");
+        refused(RFC_ENTRY.replace("auth_path: \"/auth/concourse\"", "auth_path: concourse/../cert"),
+                ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.auth_path: has an empty, '.' or '..' path segment");
+        refused(RFC_ENTRY + "  token_ttl: 2h\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.token_ttl: must be from 1m to 1h");
     }
 
     @Test
-    void fromPipelineYamlWhenSeveralSourcesThenOnlyVaultEntriesAreRead() throws Exception {
+    void fromYamlWhenAValueHasTheWrongTypeThenRefusedNotCoerced() {
+        refused(RFC_ENTRY + "  retry_max: \"3\"\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.retry_max: must be a whole number");
+        refused(RFC_ENTRY + "  retry_max: 1.5\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.retry_max: must be a whole number");
+        refused(RFC_ENTRY + "  retry_max: true\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.retry_max: must be a whole number");
+        refused(RFC_ENTRY.replace("auth_role: \"example\"", "auth_role: 42"), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.auth_role: must be a string");
+        refused(RFC_ENTRY.replace("auth_role: \"example\"", "auth_role: true"), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.auth_role: must be a string");
+        refused(RFC_ENTRY + "  token_ttl: 300\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.token_ttl: must be a string");
+        refused(RFC_ENTRY.replace("[\"/{{.Team}}/{{.Pipeline}}/{{.Secret}}\", \"/{{.Team}}/{{.Secret}}\"]",
+                "\"/{{.Team}}/{{.Secret}}\""), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.lookup_templates: must be a list");
+        refused(RFC_ENTRY.replace("[\"/{{.Team}}/{{.Pipeline}}/{{.Secret}}\", ", "[7, "), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.lookup_templates[0]: must be a string");
+        refused("name: v\ntype: vault\nconfig: [url]\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config: must be a map");
+    }
+
+    @Test
+    void fromYamlWhenDurationsAreWrittenThenTheSharedGrammarAppliesAndZeroIsRefused() throws Exception {
+        assertThat(VaultVarSourceConfig.fromYaml(RFC_ENTRY + "  login_timeout: 1m2s4ms\n").loginTimeout())
+                .isEqualTo(Duration.parse("PT1M2.004S"));
+        refused(RFC_ENTRY + "  login_timeout: \"5\"\n", ErrorCode.SETTING_INVALID)
+                .hasMessageContaining("a unit is required");
+        refused(RFC_ENTRY + "  login_timeout: 5S\n", ErrorCode.SETTING_INVALID)
+                .hasMessageContaining("units are lower case");
+        refused(RFC_ENTRY + "  login_timeout: 5s ago\n", ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("var_source.config.login_timeout: is not a duration");
+        // None of these durations documents "0 turns it off", so 0 is out of range rather than off.
+        refused(RFC_ENTRY + "  connect_timeout: \"0\"\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.connect_timeout: must be from 1ms to 1m");
+        refused(RFC_ENTRY + "  query_timeout: 1h\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.query_timeout: must be from 1ms to 5m");
+        refused(RFC_ENTRY + "  retry_initial: 1m\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.retry_initial: must be from 1ms to 5s");
+    }
+
+    @Test
+    void fromYamlWhenTextIsNotYamlOrHasADuplicateKeyThenUnreadableWithoutQuotingIt() {
+        refused("name: v\ntype: vault\nconfig: {url: [unclosed SECRET-MARKER\n", ErrorCode.CONFIG_UNREADABLE)
+                .hasMessageStartingWith("var source is not valid YAML (line ")
+                .hasMessageNotContaining("SECRET-MARKER");
+        refused(RFC_ENTRY + "  url: https://other.example.com\n", ErrorCode.CONFIG_UNREADABLE)
+                .hasMessageStartingWith("var source: key 'url' is given twice");
+    }
+
+    @Test
+    void fromYamlWhenValuesMayBeSecretThenNoErrorQuotesThem() {
+        refused(RFC_ENTRY.replace("https://vault.example.com", "https://user:S3CRET@vault.example.com"),
+                ErrorCode.SETTING_INVALID).hasMessageNotContaining("S3CRET").hasMessageContaining("no user info");
+        String garbageKey = "-----BEGIN PRIVATE KEY-----\nS3CRETS3CRETS3CRET\n-----END PRIVATE KEY-----\n";
+        refused(RFC_ENTRY + block("client_cert", client.certificatePem()) + block("client_key", garbageKey),
+                ErrorCode.TLS_INVALID)
+                .hasMessageStartingWith("var_source.config.client_key: holds no")
+                .hasMessageNotContaining("S3CRET");
+        refused(RFC_ENTRY + "  audience: 17\n", ErrorCode.SETTING_INVALID).hasMessageNotContaining("17");
+    }
+
+    @Test
+    void fromYamlWhenTlsIsGivenAsPemTextThenItIsParsedAndCheckedAtLoad() throws Exception {
+        VaultVarSourceConfig config = VaultVarSourceConfig.fromYaml(RFC_ENTRY + block("ca_cert", ca.certificatePem())
+                + block("client_cert", client.certificatePem()) + block("client_key", client.privateKeyPem()));
+
+        assertThat(config.tls().trustAnchors()).containsExactly(ca.certificate());
+        assertThat(config.tls().clientCertificate()).hasValueSatisfying(c -> {
+            assertThat(c.chain()).containsExactly(client.certificate());
+            assertThat(c.key()).isEqualTo(client.keys().getPrivate());
+        });
+        assertThat(config.toString()).doesNotContain("PRIVATE").contains("key=<redacted>");
+    }
+
+    @Test
+    void fromYamlWhenTlsPemIsWrongThenTlsInvalidNamingTheSetting() {
+        refused(RFC_ENTRY + block("ca_cert", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n"
+                + "-----END CERTIFICATE-----\n"), ErrorCode.TLS_INVALID)
+                .hasMessageStartingWith("var_source.config.ca_cert: holds no");
+        refused(RFC_ENTRY + block("ca_cert", client.privateKeyPem()), ErrorCode.TLS_INVALID)
+                .hasMessage("var_source.config.ca_cert: holds a PEM block that is not a certificate")
+                .hasMessageNotContaining("PRIVATE KEY-----");
+        refused(RFC_ENTRY + block("client_cert", client.certificatePem()) + block("client_key", otherClient.privateKeyPem()),
+                ErrorCode.TLS_INVALID)
+                .hasMessage("var_source.config.client_key: is not the private key of the first certificate in"
+                        + " var_source.config.client_cert");
+        refused(RFC_ENTRY + block("client_cert", client.certificatePem()), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.client_key: is required: client_cert and client_key go together");
+    }
+
+    @Test
+    void fromYamlWhenTlsIsGivenForAnHttpUrlThenTheConflictIsNamed() {
+        refused(RFC_ENTRY.replace("https://vault.example.com", "http://vault.example.com")
+                + block("ca_cert", ca.certificatePem()), ErrorCode.OPTIONS_CONFLICT)
+                .hasMessageContaining("url is http");
+    }
+
+    @Test
+    void fromPipelineYamlWhenSeveralSourcesThenOnlyVaultEntriesAreReadAndErrorsNameTheIndex() throws Exception {
         String pipeline = "var_sources:\n- name: other\n  type: dummy\n  config: {vars: {a: b}}\n- "
                 + RFC_ENTRY.replace("\n", "\n  ").stripTrailing() + "\njobs: []\n";
 
         List<VaultVarSourceConfig> configs = VaultVarSourceConfig.fromPipelineYaml(pipeline);
 
         assertThat(configs).extracting(VaultVarSourceConfig::name).containsExactly("hvjwt");
+        assertThat(configs.get(0).origin()).isEqualTo("var_sources[1]");
+        assertThatThrownBy(() -> VaultVarSourceConfig.fromPipelineYaml(pipeline.replace("auth_role: \"example\"",
+                "auth_role: [example]")))
+                .isInstanceOfSatisfying(CiJwtException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SETTING_INVALID))
+                .hasMessage("var_sources[1].config.auth_role: must be a string");
+        assertThatThrownBy(() -> VaultVarSourceConfig.fromPipelineYaml("var_sources: {a: b}\n"))
+                .hasMessage("var_sources: must be a list");
     }
 
     @Test
-    void tlsToStringWhenClientKeyGivenThenTheKeyIsRedacted() {
-        VaultVarSourceConfig.Tls tls = new VaultVarSourceConfig.Tls(Optional.empty(), Optional.of("CERT"),
-                Optional.of("-----BEGIN PRIVATE KEY-----secret"), false);
+    void withUrlWhenTheNewUrlBreaksTheRuleThenRefused() throws Exception {
+        VaultVarSourceConfig config = VaultVarSourceConfig.fromYaml(RFC_ENTRY);
 
-        assertThat(tls.toString()).contains("<redacted>").doesNotContain("secret");
+        assertThat(config.withUrl(URI.create("http://127.0.0.1:8200")).address()).isEqualTo("http://127.0.0.1:8200");
+        assertThatThrownBy(() -> config.withUrl(URI.create("ftp://127.0.0.1")))
+                .hasMessageStartingWith("var_source.config.url: must be an absolute http or https URL");
     }
 
     @Test
-    void parseDurationWhenGoStyleThenRead() {
-        assertThat(VaultVarSourceConfig.parseDuration("1h2m3s4ms")).contains(Duration.parse("PT1H2M3.004S"));
-        assertThat(VaultVarSourceConfig.parseDuration("5")).isEmpty();
-        assertThat(VaultVarSourceConfig.parseDuration("5s ago")).isEmpty();
+    void qualifiedAuthPathWhenANamespaceIsGivenThenItComesFirstAndRootIsNoNamespace() throws Exception {
+        assertThat(VaultVarSourceConfig.fromYaml(RFC_ENTRY.replace("namespace: \"/root\"", "namespace: /team-a/"))
+                .qualifiedAuthPath()).isEqualTo("team-a/concourse");
+        assertThat(VaultVarSourceConfig.fromYaml(RFC_ENTRY.replace("namespace: \"/root\"", "namespace: root"))
+                .qualifiedAuthPath()).isEqualTo("concourse");
+        refused(RFC_ENTRY.replace("namespace: \"/root\"", "namespace: a/../b"), ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.namespace: has an empty, '.' or '..' path segment");
     }
 }

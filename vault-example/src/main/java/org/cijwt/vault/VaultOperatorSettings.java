@@ -1,0 +1,248 @@
+package org.cijwt.vault;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
+import org.cijwt.io.SecureFiles;
+
+/**
+ * What only the operator of a worker sets for the Vault var source: the Vault addresses and JWT
+ * auth mounts a pipeline's {@code var_sources} entry may use, and the host's TLS files (a CA bundle,
+ * a client certificate and its key). Pipelines can name none of these: file paths and other host
+ * resources come from here only, and {@link #admit} refuses a pipeline entry that reaches past them.
+ *
+ * <p>Written as YAML ({@link #fromFile}) or built in code ({@link #builder()}); the files are read
+ * and checked once, when the settings are loaded.
+ *
+ * @param allowedAddresses Vault base URLs, normalised (lower-case scheme and host, explicit port, no trailing slash)
+ * @param allowedAuthPaths auth mounts, each with its namespace in front when it has one ({@code team-a/concourse})
+ * @param tls the host's CA bundle and client certificate; {@link TlsMaterial#NONE} when none is set
+ */
+public record VaultOperatorSettings(List<URI> allowedAddresses, List<String> allowedAuthPaths, TlsMaterial tls) {
+
+    /** The settings file as written. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Settings(List<String> allowedAddresses, List<String> allowedAuthPaths, String caCertFile,
+                    String clientCertFile, String clientKeyFile) {
+    }
+
+    public VaultOperatorSettings {
+        allowedAddresses = List.copyOf(allowedAddresses);
+        allowedAuthPaths = List.copyOf(allowedAuthPaths);
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** Reads the settings file; errors begin with its path. */
+    public static VaultOperatorSettings fromFile(Path file) throws CiJwtException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "Vault operator settings " + file + " cannot be read: "
+                    + SecureFiles.reason(e));
+        }
+        return fromYaml(text, file.toString());
+    }
+
+    /** Reads settings written as YAML; {@code origin} (a file name, say) begins every error. */
+    public static VaultOperatorSettings fromYaml(String yaml, String origin) throws CiJwtException {
+        JsonNode tree = ConfigBinding.readTree(yaml, origin);
+        return from(ConfigBinding.bind(tree, Settings.class, origin + ":"), origin + ":");
+    }
+
+    private static VaultOperatorSettings from(Settings s, String origin) throws CiJwtException {
+        String addressesAt = ConfigBinding.key(origin, "allowed_addresses");
+        if (s.allowedAddresses() == null || s.allowedAddresses().isEmpty()) {
+            throw invalid(addressesAt, "is required: list the Vault addresses pipelines may use");
+        }
+        Set<URI> addresses = new LinkedHashSet<>();
+        for (int i = 0; i < s.allowedAddresses().size(); i++) {
+            String at = addressesAt + "[" + i + "]";
+            String text = s.allowedAddresses().get(i);
+            if (text == null || text.isBlank()) {
+                throw invalid(at, "must not be empty");
+            }
+            addresses.add(normalizeAddress(VaultVarSourceConfig.parseUrl(text, at)));
+        }
+        String authAt = ConfigBinding.key(origin, "allowed_auth_paths");
+        if (s.allowedAuthPaths() == null || s.allowedAuthPaths().isEmpty()) {
+            throw invalid(authAt, "is required: list the JWT auth mounts pipelines may log in at");
+        }
+        Set<String> authPaths = new LinkedHashSet<>();
+        for (int i = 0; i < s.allowedAuthPaths().size(); i++) {
+            String at = authAt + "[" + i + "]";
+            String text = s.allowedAuthPaths().get(i);
+            String normalised = text == null ? "" : VaultVarSourceConfig.normalizeAuthPath(text);
+            if (normalised.isEmpty()) {
+                throw invalid(at, "must name an auth mount, e.g. concourse or team-a/concourse");
+            }
+            for (String segment : normalised.split("/")) {
+                if (segment.equals(".") || segment.equals("..")) {
+                    throw invalid(at, "has a '.' or '..' path segment");
+                }
+            }
+            authPaths.add(normalised);
+        }
+        List<X509Certificate> trust = List.of();
+        Optional<String> caFile = present(s.caCertFile());
+        if (caFile.isPresent()) {
+            String at = ConfigBinding.key(origin, "ca_cert_file");
+            trust = PemTls.certificates(read(caFile.get(), at, false), at + " (" + caFile.get() + ")");
+        }
+        Optional<String> certFile = present(s.clientCertFile());
+        Optional<String> keyFile = present(s.clientKeyFile());
+        if (certFile.isPresent() != keyFile.isPresent()) {
+            throw invalid(ConfigBinding.key(origin, certFile.isPresent() ? "client_key_file" : "client_cert_file"),
+                    "is required: client_cert_file and client_key_file go together");
+        }
+        Optional<TlsMaterial.ClientCertificate> client = Optional.empty();
+        if (certFile.isPresent()) {
+            String certAt = ConfigBinding.key(origin, "client_cert_file");
+            String keyAt = ConfigBinding.key(origin, "client_key_file");
+            client = Optional.of(PemTls.clientCertificate(read(certFile.get(), certAt, false),
+                    certAt + " (" + certFile.get() + ")", read(keyFile.get(), keyAt, true),
+                    keyAt + " (" + keyFile.get() + ")"));
+        }
+        return new VaultOperatorSettings(List.copyOf(addresses), List.copyOf(authPaths), new TlsMaterial(trust, client));
+    }
+
+    /** Reads an operator's file; a key file must be private (0600), as every private key file ci-jwt reads. */
+    private static String read(String name, String at, boolean privateKey) throws CiJwtException {
+        Path file = Path.of(name);
+        if (!file.isAbsolute()) {
+            throw invalid(at, "must be an absolute path");
+        }
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            if (privateKey) {
+                SecureFiles.requirePrivatePermissions(file, at);
+            }
+            return text;
+        } catch (NoSuchFileException e) {
+            throw new CiJwtException(ErrorCode.TLS_INVALID, at + ": file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.TLS_INVALID, at + ": file " + file + " cannot be read: "
+                    + SecureFiles.reason(e));
+        }
+    }
+
+    /** Starts settings built in code, with the same rules as the YAML form. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects settings; {@link #build()} applies every rule. */
+    public static final class Builder {
+        private final List<String> addresses = new ArrayList<>();
+        private final List<String> authPaths = new ArrayList<>();
+        private String caCertFile;
+        private String clientCertFile;
+        private String clientKeyFile;
+
+        private Builder() {
+        }
+
+        /** Allows one Vault address, e.g. {@code https://vault.example.com:8200}. */
+        public Builder allowAddress(URI address) {
+            addresses.add(address.toString());
+            return this;
+        }
+
+        /** Allows one auth mount, with its namespace in front when it has one. */
+        public Builder allowAuthPath(String authPath) {
+            authPaths.add(authPath);
+            return this;
+        }
+
+        /** The CA bundle every allowed address is verified with, unless a pipeline brings its own. */
+        public Builder caCertFile(Path file) {
+            caCertFile = file.toString();
+            return this;
+        }
+
+        /** The host's client certificate, presented to the allowed addresses only. */
+        public Builder clientCertificateFiles(Path certificate, Path privateKey) {
+            clientCertFile = certificate.toString();
+            clientKeyFile = privateKey.toString();
+            return this;
+        }
+
+        public VaultOperatorSettings build() throws CiJwtException {
+            return from(new Settings(addresses, authPaths, caCertFile, clientCertFile, clientKeyFile),
+                    "Vault operator settings:");
+        }
+    }
+
+    /**
+     * Checks a pipeline's entry against these settings and decides the TLS material of its
+     * connection, once, when the pipeline's var sources are loaded.
+     *
+     * <ul>
+     *   <li>{@code url} must be one of {@link #allowedAddresses()};</li>
+     *   <li>{@code namespace} plus {@code auth_path} must be one of {@link #allowedAuthPaths()};</li>
+     *   <li>trust: the pipeline's {@code ca_cert}, else the operator's CA file, else the JVM's default;</li>
+     *   <li>client certificate: the pipeline's own, else the operator's; a pipeline's {@code ca_cert}
+     *       without its own client certificate is refused while the operator presents one, because
+     *       it would let the pipeline decide which server receives the host's certificate.</li>
+     * </ul>
+     */
+    public AdmittedVarSource admit(VaultVarSourceConfig config) throws CiJwtException {
+        String at = config.origin() + ".config";
+        if (!allowedAddresses.contains(normalizeAddress(config.url()))) {
+            throw invalid(ConfigBinding.key(at, "url"), "is not a Vault address the operator allows on this worker"
+                    + " (allowed_addresses: " + join(allowedAddresses) + ")");
+        }
+        if (!allowedAuthPaths.contains(config.qualifiedAuthPath())) {
+            throw invalid(ConfigBinding.key(at, "auth_path"), "with its namespace is not an auth mount the operator"
+                    + " allows on this worker (allowed_auth_paths: " + join(allowedAuthPaths) + ")");
+        }
+        TlsMaterial own = config.tls();
+        if (!own.trustAnchors().isEmpty() && own.clientCertificate().isEmpty() && tls.clientCertificate().isPresent()) {
+            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, ConfigBinding.key(at, "ca_cert") + ": cannot be used"
+                    + " on this worker without the pipeline's own client_cert and client_key: the operator presents"
+                    + " the host's client certificate, and only the operator's trust decides who receives it");
+        }
+        List<X509Certificate> trust = own.trustAnchors().isEmpty() ? tls.trustAnchors() : own.trustAnchors();
+        Optional<TlsMaterial.ClientCertificate> client = own.clientCertificate().isPresent()
+                ? own.clientCertificate() : tls.clientCertificate();
+        return new AdmittedVarSource(config, new TlsMaterial(trust, client));
+    }
+
+    /** {@code HTTPS://Vault.Example.com/} and {@code https://vault.example.com:443} are the same address. */
+    static URI normalizeAddress(URI url) {
+        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
+        int port = url.getPort() != -1 ? url.getPort() : "https".equals(scheme) ? 443 : 80;
+        String path = url.getRawPath() == null ? "" : url.getRawPath().replaceAll("/+$", "");
+        return URI.create(scheme + "://" + url.getHost().toLowerCase(Locale.ROOT) + ":" + port + path);
+    }
+
+    private static String join(List<?> values) {
+        List<String> out = new ArrayList<>();
+        values.forEach(v -> out.add(String.valueOf(v)));
+        return String.join(", ", out);
+    }
+
+    private static Optional<String> present(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
+    }
+
+    private static CiJwtException invalid(String where, String rule) {
+        return new CiJwtException(ErrorCode.SETTING_INVALID, where + ": " + rule);
+    }
+}
