@@ -46,6 +46,10 @@ public enum ErrorCode {
     VAULT_LOGIN_REFUSED("CJ602", "Vault or OpenBao refused the login with the build's token"),
     VAULT_SECRET_NOT_FOUND("CJ603", "no secret at any path the team may read"),
 
+    // 7xx: signed task configs
+    SIGNED_STEP_INVALID("CJ701", "a task step cannot be signed or checked: no inline config, not a task step, or a malformed signed_step"),
+    CONFIG_NOT_VERIFIED("CJ702", "a task's config is unsigned, signed by an unpinned key, changed, replayed from elsewhere, or differs from what the container runs"),
+
     // 9xx: the machine
     IO_FAILED("CJ901", "a file or directory could not be read, written or created");
 
