@@ -40,6 +40,10 @@ public enum ErrorCode {
     MOUNT_CONFLICT("CJ503", "the container already mounts something at or over the token directory"),
     TOKEN_DIR_REFUSED("CJ504", "the token directory exists and was not made by ci-jwt for this container"),
     DELIVERY_RECORD_INVALID("CJ505", "ci-jwt has no trustworthy record of a delivery it is asked to undo or repeat"),
+    CONTAINER_CONFLICT("CJ506", "the agent already delivered to a container with this id or bundle"),
+    CONTAINER_UNKNOWN("CJ507", "the agent has no delivery for this container id"),
+    PROFILE_UNKNOWN("CJ508", "a container asked for a token profile the operator did not define"),
+    REQUEST_INVALID("CJ509", "an agent API request is not valid JSON, has an unknown field, or a value of the wrong type"),
 
     // 6xx: Vault and OpenBao
     VAULT_FAILED("CJ601", "Vault or OpenBao could not be reached or answered with an error"),
