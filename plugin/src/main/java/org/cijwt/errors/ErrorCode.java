@@ -40,11 +40,19 @@ public enum ErrorCode {
     MOUNT_CONFLICT("CJ503", "the container already mounts something at or over the token directory"),
     TOKEN_DIR_REFUSED("CJ504", "the token directory exists and was not made by ci-jwt for this container"),
     DELIVERY_RECORD_INVALID("CJ505", "ci-jwt has no trustworthy record of a delivery it is asked to undo or repeat"),
+    CONTAINER_CONFLICT("CJ506", "the agent already delivered to a container with this id or bundle"),
+    CONTAINER_UNKNOWN("CJ507", "the agent has no delivery for this container id"),
+    PROFILE_UNKNOWN("CJ508", "a container asked for a token profile the operator did not define"),
+    REQUEST_INVALID("CJ509", "an agent API request is not valid JSON, has an unknown field, or a value of the wrong type"),
 
     // 6xx: Vault and OpenBao
     VAULT_FAILED("CJ601", "Vault or OpenBao could not be reached or answered with an error"),
     VAULT_LOGIN_REFUSED("CJ602", "Vault or OpenBao refused the login with the build's token"),
     VAULT_SECRET_NOT_FOUND("CJ603", "no secret at any path the team may read"),
+
+    // 7xx: signed task configs
+    SIGNED_STEP_INVALID("CJ701", "a task step cannot be signed or checked: no inline config, not a task step, or a malformed signed_step"),
+    CONFIG_NOT_VERIFIED("CJ702", "a task's config is unsigned, signed by an unpinned key, changed, replayed from elsewhere, or differs from what the container runs"),
 
     // 9xx: the machine
     IO_FAILED("CJ901", "a file or directory could not be read, written or created");

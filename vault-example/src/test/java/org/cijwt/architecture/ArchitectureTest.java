@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     /** The worker-side library: what a worker embeds, with no CLI, no HTTP server and no picocli in it. */
     private static final String[] CORE = {"org.cijwt.claims..", "org.cijwt.config..", "org.cijwt.delivery..",
-            "org.cijwt.errors..", "org.cijwt.io..", "org.cijwt.jose..", "org.cijwt.keys..", "org.cijwt.tokens..",
+            "org.cijwt.errors..", "org.cijwt.io..", "org.cijwt.jose..", "org.cijwt.keys..", "org.cijwt.signedconfig..", "org.cijwt.tokens..",
             "org.cijwt.vars.."};
 
     private static JavaClasses classes;

@@ -14,7 +14,8 @@ class AssembledCommandLineTest {
 
     @Test
     void helpWhenAskedOnEveryVerbOfTheAssembledJarThenExit0() {
-        for (String verb : List.of("keygen", "mint", "verify", "jwks", "preflight", "serve", "demo")) {
+        for (String verb : List.of("keygen", "mint", "verify", "jwks", "preflight", "serve", "sign-pipeline",
+                "verify-pipeline", "demo")) {
             CommandLine cli = Main.commandLine();
             StringWriter out = new StringWriter();
             cli.setOut(new PrintWriter(out));

@@ -1,0 +1,3 @@
+module github.com/cijwt/ci-jwt/runtime
+
+go 1.19

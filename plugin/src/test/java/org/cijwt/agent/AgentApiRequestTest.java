@@ -1,0 +1,62 @@
+package org.cijwt.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
+import org.junit.jupiter.api.Test;
+
+class AgentApiRequestTest {
+
+    private static void refused(String body, String message) {
+        assertThatThrownBy(() -> AgentApi.parseCreate(body))
+                .isInstanceOfSatisfying(CiJwtException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.REQUEST_INVALID))
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void parseCreateWhenTheDesignedFieldsAreGivenThenARequest() throws Exception {
+        ContainerService.CreateRequest r = AgentApi.parseCreate(
+                "{\"id\":\"c-1\",\"bundle\":\"/run/b/c-1\",\"metadata\":{\"team\":\"main\"},\"profile\":\"vault\"}");
+
+        assertThat(r.id()).isEqualTo("c-1");
+        assertThat(r.bundle()).isEqualTo(Path.of("/run/b/c-1"));
+        assertThat(r.metadata().get("team").asText()).isEqualTo("main");
+        assertThat(r.profile()).contains("vault");
+    }
+
+    @Test
+    void parseCreateWhenAFieldIsUnknownOrMistypedThenRefusedNamingIt() {
+        refused("{\"id\":\"c\",\"bundle\":\"/b\",\"metadata\":{},\"ttl\":\"24h\"}", "unknown field 'ttl'");
+        refused("{\"id\":1,\"bundle\":\"/b\",\"metadata\":{}}", "id must be a non-empty string");
+        refused("{\"id\":\"c\",\"bundle\":\"/b\",\"metadata\":\"team=main\"}", "metadata must be a JSON object");
+        refused("{\"id\":\"c\",\"bundle\":\"/b\",\"metadata\":{},\"profile\":{\"ttl\":\"24h\"}}", "profile must be a non-empty string");
+    }
+
+    @Test
+    void parseCreateWhenIdOrBundleCouldEscapeThenRefused() {
+        refused("{\"id\":\"../etc\",\"bundle\":\"/b\",\"metadata\":{}}", "id is not a runc container id");
+        refused("{\"id\":\"c\",\"bundle\":\"relative/b\",\"metadata\":{}}", "bundle must be an absolute");
+        refused("{\"id\":\"c\",\"bundle\":\"/b/../etc\",\"metadata\":{}}", "normalised");
+    }
+
+    @Test
+    void parseCreateWhenBodyIsNotJsonOrHasDuplicateKeysThenRefused() {
+        refused("not json", "not valid JSON");
+        refused("[1]", "must be a JSON object");
+        refused("{\"id\":\"c\",\"id\":\"d\",\"bundle\":\"/b\",\"metadata\":{}}", "not valid JSON");
+    }
+
+    @Test
+    void statusWhenErrorCodesAreMappedThenClientErrorsAre4xxAndAKeyOutageIs503() {
+        assertThat(AgentApi.status(ErrorCode.METADATA_INVALID)).isEqualTo(400);
+        assertThat(AgentApi.status(ErrorCode.CONTAINER_CONFLICT)).isEqualTo(409);
+        assertThat(AgentApi.status(ErrorCode.CONTAINER_UNKNOWN)).isEqualTo(404);
+        assertThat(AgentApi.status(ErrorCode.KEY_SERVICE_FAILED)).isEqualTo(503);
+        for (ErrorCode c : ErrorCode.values()) {
+            assertThat(AgentApi.status(c)).isBetween(400, 503).isNotEqualTo(500);
+        }
+    }
+}
