@@ -51,19 +51,27 @@ public final class TokenVerifier {
      */
     public TokenVerifier(Supplier<KeyRing> keys, String issuer, List<String> audiences, Duration leeway, Clock clock,
                          int cacheSize) {
+        this(keys, issuer, audiences, leeway, clock, cacheSize > 0 ? new VerifiedSignatures(cacheSize) : null);
+    }
+
+    TokenVerifier(Supplier<KeyRing> keys, String issuer, List<String> audiences, Duration leeway, Clock clock,
+                  VerifiedSignatures cache) {
         this.keys = keys;
         this.issuer = issuer;
         this.audiences = List.copyOf(audiences);
         this.leeway = leeway;
         this.clock = clock;
-        this.verified = cacheSize > 0 ? new VerifiedSignatures(cacheSize) : null;
+        this.verified = cache;
     }
 
     public Verification verify(String token) {
         return verify(token, null);
     }
 
-    /** Verifies; a non-null {@code audience} replaces the configured audiences for this call. */
+    /**
+     * Verifies; a non-null {@code audience} replaces the configured audiences for this call. The
+     * token must be exactly as issued: canonical base64url in all three parts, no whitespace.
+     */
     public Verification verify(String token, String audience) {
         if (token == null || token.isEmpty()) {
             return reject(Rejection.MALFORMED, "no token given");
@@ -71,28 +79,27 @@ public final class TokenVerifier {
         if (token.length() > MAX_TOKEN_LENGTH) {
             return reject(Rejection.MALFORMED, "token is longer than " + MAX_TOKEN_LENGTH + " characters");
         }
-        String trimmed = token.strip();
+        // Before anything else, so that every later step (the cache above all) sees one spelling per token.
+        Optional<String> defect = CanonicalCompact.defect(token);
+        if (defect.isPresent()) {
+            return reject(Rejection.MALFORMED, defect.get());
+        }
         KeyRing ring = keys.get();
         String cacheKey = null;
         if (verified != null) {
-            cacheKey = VerifiedSignatures.key(trimmed);
-            VerifiedSignatures.Entry hit = verified.get(cacheKey, ring);
+            cacheKey = VerifiedSignatures.key(token);
+            VerifiedSignatures.Entry hit = verified.get(cacheKey, ring, clock.instant());
             if (hit != null) {
                 return checkClaims(hit.claims(), hit.kid(), hit.algorithm(), audience);
             }
-        }
-        int dot1 = trimmed.indexOf('.');
-        int dot2 = dot1 < 0 ? -1 : trimmed.indexOf('.', dot1 + 1);
-        if (dot1 <= 0 || dot2 < 0 || trimmed.indexOf('.', dot2 + 1) >= 0) {
-            return reject(Rejection.MALFORMED, "a JWS in compact form has three dot-separated parts");
         }
         // Parse once; only a token Nimbus refuses as a JWS (alg "none", say) has its raw header read
         // again, so that "none" is reported by name rather than as malformed.
         SignedJWT jwt;
         try {
-            jwt = SignedJWT.parse(trimmed);
+            jwt = SignedJWT.parse(token);
         } catch (ParseException e) {
-            return rejectUnparsable(trimmed.substring(0, dot1));
+            return rejectUnparsable(token.substring(0, token.indexOf('.')));
         }
         // The algorithm is checked before the claims are even read, so HMAC is refused by name.
         JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
@@ -134,9 +141,12 @@ public final class TokenVerifier {
                 return reject(Rejection.BAD_SIGNATURE, "the token has no kid and no published " + alg + " key verifies it");
             }
         }
+        // Stored only now, after the signature verified: nothing that failed can take a place.
         if (verified != null && claims.getExpirationTime() != null) {
-            verified.put(cacheKey, new VerifiedSignatures.Entry(ring, claims, key.entry().kid(), key.entry().algorithm(),
-                    claims.getExpirationTime().toInstant().plus(leeway)), clock.instant());
+            Instant until = claims.getExpirationTime().toInstant().plus(leeway);
+            if (clock.instant().isBefore(until)) {
+                verified.put(cacheKey, new VerifiedSignatures.Entry(ring, claims, key.entry().kid(), key.entry().algorithm(), until));
+            }
         }
         return checkClaims(claims, key.entry().kid(), key.entry().algorithm(), audience);
     }

@@ -163,6 +163,69 @@ class TokenVerifierTest {
         assertThat(((Verification.Rejected) verifier().verify("")).reason()).isEqualTo(Rejection.MALFORMED);
     }
 
+    @ParameterizedTest
+    @EnumSource(SigningAlgorithm.class)
+    void verifyWhenAnyPartIsSpelledNonCanonicallyThenMalformed(SigningAlgorithm alg) throws Exception {
+        // Each of these decodes, with a lenient base64url decoder, to the very bytes of a valid token.
+        String token = mint(alg);
+        assertThat(verifier().verify(token).active()).isTrue();
+        String[] p = token.split("\\.");
+        for (int part = 0; part < 3; part++) {
+            for (String respelled : respellings(p[part])) {
+                String[] q = p.clone();
+                q[part] = respelled;
+                String variant = String.join(".", q);
+                assertThat(reason(variant)).as("part %d spelled %s", part, respelled.substring(Math.max(0, respelled.length() - 6)))
+                        .isEqualTo(Rejection.MALFORMED);
+            }
+        }
+        assertThat(reason(token + "\n")).as("a trailing newline").isEqualTo(Rejection.MALFORMED);
+        assertThat(reason(" " + token)).as("a leading space").isEqualTo(Rejection.MALFORMED);
+    }
+
+    /** Spellings of one base64url segment that lenient decoders read as the same bytes. */
+    private static List<String> respellings(String segment) {
+        List<String> out = new java.util.ArrayList<>();
+        int mid = segment.length() / 2;
+        for (String junk : List.of("!!!", "~", "\u00e9", " ", "+", "/", "\t", "*")) {
+            out.add(segment.substring(0, mid) + junk + segment.substring(mid));
+            out.add(segment + junk);
+        }
+        out.add(segment + "=");
+        out.add(segment + "==");
+        int rem = segment.length() % 4;
+        if (rem != 0) {
+            // The last character carries 4 (rem 2) or 2 (rem 3) unused bits: set the lowest one.
+            char last = segment.charAt(segment.length() - 1);
+            String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            char flipped = alphabet.charAt(alphabet.indexOf(last) | 1);
+            out.add(segment.substring(0, segment.length() - 1) + flipped);
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @EnumSource(SigningAlgorithm.class)
+    void verifyWhenTheTokenStringIsChangedAnywhereThenItIsNeverActive(SigningAlgorithm alg) throws Exception {
+        // Property: only the exact string that was signed verifies; a deny-list keyed on its hash holds.
+        String token = mint(alg);
+        java.util.Random random = new java.util.Random(alg.ordinal());
+        String chars = "Aa0-_=.+/ ~!\u00e9\n";
+        TokenVerifier v = verifier();
+        for (int i = 0; i < 3_000; i++) {
+            int at = random.nextInt(token.length() + 1);
+            char c = chars.charAt(random.nextInt(chars.length()));
+            String variant = switch (random.nextInt(3)) {
+                case 0 -> token.substring(0, at) + c + token.substring(at);
+                case 1 -> at == token.length() ? token + c : token.substring(0, at) + c + token.substring(at + 1);
+                default -> at == token.length() ? token.substring(0, at - 1) : token.substring(0, at) + token.substring(at + 1);
+            };
+            if (!variant.equals(token)) {
+                assertThat(v.verify(variant).active()).as("variant %d", i).isFalse();
+            }
+        }
+    }
+
     @Test
     void mintedTokenToStringThenTheTokenIsRedacted() throws Exception {
         MintedToken t = new TokenMinter(() -> signing, clock).mint(md, policy(SigningAlgorithm.EdDSA));
