@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.cijwt.errors.Printable;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing.PublishedKey;
 import org.cijwt.keys.KeyRing;
@@ -39,7 +40,8 @@ public final class TokenVerifier {
 
     /**
      * @param issuer the only accepted {@code iss}, compared byte for byte
-     * @param audiences accepted audiences; empty accepts any (the caller then checks)
+     * @param audiences accepted audiences; when empty, every call must name the audience it
+     *     expects, and a token checked against no audience at all is rejected
      */
     public TokenVerifier(Supplier<KeyRing> keys, String issuer, List<String> audiences, Duration leeway, Clock clock) {
         this(keys, issuer, audiences, leeway, clock, 0);
@@ -62,6 +64,11 @@ public final class TokenVerifier {
         this.leeway = leeway;
         this.clock = clock;
         this.verified = cache;
+    }
+
+    /** The audiences checked when a call names none; empty means every call must name one. */
+    public List<String> audiences() {
+        return audiences;
     }
 
     public Verification verify(String token) {
@@ -119,15 +126,15 @@ public final class TokenVerifier {
         if (kid != null) {
             Optional<PublishedKey> k = ring.publishedKey(kid);
             if (k.isEmpty()) {
-                return reject(Rejection.UNKNOWN_KID, "no published key has kid " + kid);
+                return reject(Rejection.UNKNOWN_KID, "no published key has kid " + Printable.quoted(kid));
             }
             key = k.get();
             if (key.entry().algorithm() != allowed.get()) {
-                return reject(Rejection.ALGORITHM_NOT_ALLOWED, "key " + kid + " is an " + key.entry().algorithm()
-                        + " key, but the token says " + alg);
+                return reject(Rejection.ALGORITHM_NOT_ALLOWED, "key " + Printable.quoted(kid) + " is an "
+                        + key.entry().algorithm() + " key, but the token says " + alg);
             }
             if (!verifies(key, jwt)) {
-                return reject(Rejection.BAD_SIGNATURE, "the signature does not verify with key " + kid);
+                return reject(Rejection.BAD_SIGNATURE, "the signature does not verify with key " + Printable.quoted(kid));
             }
         } else {
             // Without a kid, try only the keys of the token's algorithm, never a key it carries.
@@ -169,7 +176,7 @@ public final class TokenVerifier {
     }
 
     private static Verification notAllowed(String alg) {
-        return reject(Rejection.ALGORITHM_NOT_ALLOWED, "algorithm " + alg + " is not allowed (allowed: EdDSA, ES256, RS256)");
+        return reject(Rejection.ALGORITHM_NOT_ALLOWED, "algorithm " + Printable.quoted(alg) + " is not allowed (allowed: EdDSA, ES256, RS256)");
     }
 
     private static boolean verifies(PublishedKey key, SignedJWT jwt) {
@@ -199,17 +206,24 @@ public final class TokenVerifier {
             }
         }
         List<String> expected = audience != null ? List.of(audience) : audiences;
-        if (!expected.isEmpty()) {
-            List<String> aud = claims.getAudience();
-            if (aud.stream().noneMatch(expected::contains)) {
-                return reject(Rejection.WRONG_AUDIENCE, "audience " + aud + " does not include " + String.join(" or ", expected));
-            }
+        if (expected.isEmpty()) {
+            // A token for some other relying party must not pass for lack of a setting.
+            return reject(Rejection.WRONG_AUDIENCE, "no audience to check the token against: none configured and none asked for");
+        }
+        List<String> aud = claims.getAudience();
+        if (aud.stream().noneMatch(expected::contains)) {
+            return reject(Rejection.WRONG_AUDIENCE, "audience " + printable(aud) + " does not include "
+                    + String.join(" or ", expected.stream().map(Printable::quoted).toList()));
         }
         return new Verification.Accepted(claims, kid, algorithm);
     }
 
     private static String quote(String s) {
-        return s == null ? "(none)" : "'" + s + "'";
+        return Printable.quoted(s);
+    }
+
+    private static String printable(List<String> values) {
+        return values.stream().map(Printable::quoted).toList().toString();
     }
 
     private static String ago(Duration d) {

@@ -227,6 +227,41 @@ class TokenVerifierTest {
     }
 
     @Test
+    void verifyWhenNoAudienceIsConfiguredNorAskedForThenWrongAudience() throws Exception {
+        TokenVerifier anyAudience = new TokenVerifier(() -> published, ISSUER, List.of(), TokenVerifier.DEFAULT_LEEWAY, clock);
+        String token = mint(SigningAlgorithm.EdDSA);
+        Verification v = anyAudience.verify(token);
+        assertThat(v).isInstanceOf(Verification.Rejected.class);
+        assertThat(((Verification.Rejected) v).reason()).isEqualTo(Rejection.WRONG_AUDIENCE);
+        assertThat(((Verification.Rejected) v).detail()).contains("no audience to check");
+        assertThat(anyAudience.verify(token, "vault").active()).as("an audience asked for per call").isTrue();
+    }
+
+    @Test
+    void verifyWhenHeaderValuesHoldControlCharactersThenTheDetailShowsThemEscaped() throws Exception {
+        String[] p = mint(SigningAlgorithm.ES256).split("\\.");
+        String evilKid = "\u001b[2J\u001b[31mkid\nINFO accepted token\u202e\u009b";
+        String header = Base64URL.encode("{\"alg\":\"ES256\",\"kid\":" + jsonString(evilKid) + "}").toString();
+        Verification.Rejected r = (Verification.Rejected) verifier().verify(header + "." + p[1] + "." + p[2]);
+        assertThat(r.reason()).isEqualTo(Rejection.UNKNOWN_KID);
+        assertThat(r.detail()).contains("\\u001B[2J").contains("\\u000A").contains("\\u202E").contains("\\u009B");
+        assertThat(r.detail().chars().filter(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x202e)).isEmpty();
+
+        String evilAlg = Base64URL.encode("{\"alg\":" + jsonString("HS256\u001b]0;pwned\u0007") + "}").toString();
+        Verification.Rejected alg = (Verification.Rejected) verifier().verify(evilAlg + "." + p[1] + "." + p[2]);
+        assertThat(alg.reason()).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
+        assertThat(alg.detail()).contains("\\u001B]0;pwned\\u0007").doesNotContain("\u001b");
+    }
+
+    private static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            sb.append(c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return sb.append('"').toString();
+    }
+
+    @Test
     void mintedTokenToStringThenTheTokenIsRedacted() throws Exception {
         MintedToken t = new TokenMinter(() -> signing, clock).mint(md, policy(SigningAlgorithm.EdDSA));
         assertThat(t.toString()).doesNotContain(t.compact()).contains("<redacted>");
