@@ -169,9 +169,10 @@ class IntrospectionEndpointTest extends ServerTestBase {
                 sig.substring(0, sig.length() - 1) + alphabet.charAt(alphabet.indexOf(last) | 1));
         assertThat(sig.length() % 4).isEqualTo(2);
         List<Future<?>> all = new ArrayList<>();
-        for (String s : respelled) {
-            all.add(introspect(p[0] + "." + p[1] + "." + s).map(answer -> {
-                tc.verify(() -> assertThat(answer).as(s.substring(mid - 2)).isEqualTo(
+        for (int i = 0; i < respelled.size(); i++) {
+            int variant = i;
+            all.add(introspect(p[0] + "." + p[1] + "." + respelled.get(i)).map(answer -> {
+                tc.verify(() -> assertThat(answer).as("respelling %d", variant).isEqualTo(
                         new JsonObject().put("active", false).put("reason", "malformed")));
                 return answer;
             }));
