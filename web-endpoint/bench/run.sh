@@ -27,7 +27,7 @@ trap cleanup EXIT
 
 metadata="$root/fixtures/src/main/resources/org/cijwt/fixtures/metadata/main.json"
 "$root/ci-jwt" keygen --help >/dev/null   # builds the jar once, before anything is timed
-"$root/ci-jwt" serve --listen "127.0.0.1:$PORT" --issuer "$url" --keys "$work/keys" --reload-interval 0 "$@" \
+"$root/ci-jwt" serve --listen "127.0.0.1:$PORT" --issuer "$url" --keys "$work/keys" --audiences ci-jwt --reload-interval 0 "$@" \
   >"$work/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do

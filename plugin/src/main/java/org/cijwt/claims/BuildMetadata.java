@@ -1,8 +1,11 @@
 package org.cijwt.claims;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,12 +13,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.errors.Printable;
 
 /**
  * What a build is: the facts a worker knows at container pre-flight. Only {@code team} and
@@ -36,7 +41,13 @@ public record BuildMetadata(
         String stepType,
         String worker) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate keys are refused (the last one would silently win); floats keep every digit for the exactness check. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) [\"'](.*)[\"']");
 
     public BuildMetadata {
         Objects.requireNonNull(team, "team");
@@ -71,6 +82,11 @@ public record BuildMetadata(
         try {
             root = JSON.readTree(json);
         } catch (JsonParseException e) {
+            Matcher dup = DUPLICATE.matcher(e.getOriginalMessage());
+            if (dup.find()) {
+                throw new CiJwtException(ErrorCode.METADATA_INVALID, origin + " has the key " + Printable.quoted(dup.group(1))
+                        + " twice (line " + e.getLocation().getLineNr() + "); a key may appear once");
+            }
             throw new CiJwtException(ErrorCode.METADATA_INVALID,
                     origin + " is not valid JSON (line " + e.getLocation().getLineNr() + ")");
         } catch (IOException e) {
@@ -92,7 +108,7 @@ public record BuildMetadata(
                     throw new CiJwtException(ErrorCode.METADATA_INVALID,
                             origin + ": instance_vars must be a JSON object");
                 }
-                b.instanceVars(JSON.convertValue(value, LinkedHashMap.class));
+                b.instanceVars(instanceVars(value, origin));
                 continue;
             }
             String text = scalar(origin, key, value);
@@ -109,10 +125,16 @@ public record BuildMetadata(
                 case ClaimNames.STEP_TYPE -> b.stepType(text);
                 case ClaimNames.WORKER -> b.worker(text);
                 default -> throw new CiJwtException(ErrorCode.METADATA_INVALID,
-                        origin + ": unknown key '" + key + "' (known keys: " + String.join(", ", ClaimNames.BUILD) + ")");
+                        origin + ": unknown key " + Printable.quoted(key) + " (known keys: " + String.join(", ", ClaimNames.BUILD) + ")");
             }
         }
         return b.build(origin);
+    }
+
+    /** Instance vars keep their JSON types (a number is not the string of its digits), normalized once. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> instanceVars(JsonNode value, String origin) throws CiJwtException {
+        return (Map<String, Object>) CanonicalJson.normalize(value, origin, ClaimNames.INSTANCE_VARS);
     }
 
     private static String scalar(String origin, String key, JsonNode value) throws CiJwtException {
@@ -159,8 +181,17 @@ public record BuildMetadata(
         BuildMetadata build(String origin) throws CiJwtException {
             require(origin, ClaimNames.TEAM, team);
             require(origin, ClaimNames.BUILD_ID, buildId);
-            return new BuildMetadata(team, teamId, pipeline, pipelineId, instanceVars, job, jobId,
+            return new BuildMetadata(team, teamId, pipeline, pipelineId, normalized(origin), job, jobId,
                     buildId, buildName, task, stepType, worker);
+        }
+
+        /** Instance vars as parsed JSON would give them, so a library caller's 1 and 1.0 are one value. */
+        @SuppressWarnings("unchecked")
+        private Map<String, Object> normalized(String origin) throws CiJwtException {
+            if (instanceVars == null || instanceVars.isEmpty()) {
+                return Map.of();
+            }
+            return (Map<String, Object>) CanonicalJson.normalize(instanceVars, origin, ClaimNames.INSTANCE_VARS);
         }
 
         private static void require(String origin, String key, String value) throws CiJwtException {

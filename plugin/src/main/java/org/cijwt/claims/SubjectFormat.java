@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cijwt.errors.CiJwtException;
@@ -17,8 +18,9 @@ import org.cijwt.errors.ErrorCode;
  * <p>Every value is percent-encoded byte by byte except RFC 3986 unreserved characters, so a
  * value never contains {@code %}, {@code /}, {@code :} or {@code ,} of its own. Concourse escapes
  * {@code /} but not {@code %}, which lets {@code a%2Fb} and {@code a/b} collide; here the
- * encoding is injective per value, and templates must separate placeholders by a character that
- * values cannot contain, so two different builds never share a {@code sub}.
+ * encoding is injective per value, instance vars keep their JSON type (see
+ * {@link #instanceVars}), and templates must separate placeholders by a character that values
+ * cannot contain, so two different builds never share a {@code sub}.
  */
 public final class SubjectFormat {
 
@@ -30,7 +32,7 @@ public final class SubjectFormat {
             try {
                 return valueOf(text.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new CiJwtException(ErrorCode.POLICY_INVALID,
+                throw new CiJwtException(ErrorCode.SUBJECT_INVALID,
                         "subject scope '" + text + "' is unknown (use team, pipeline, instance, job, step or a template with {placeholders})");
             }
         }
@@ -61,7 +63,7 @@ public final class SubjectFormat {
     /** Parses a scope name or, when the text has a {@code {placeholder}}, a template. */
     public static SubjectFormat parse(String text) throws CiJwtException {
         if (text == null || text.isBlank()) {
-            throw new CiJwtException(ErrorCode.POLICY_INVALID, "subject format is empty");
+            throw new CiJwtException(ErrorCode.SUBJECT_INVALID, "subject format is empty");
         }
         if (!text.contains("{")) {
             return scope(Scope.parse(text.trim()));
@@ -72,11 +74,11 @@ public final class SubjectFormat {
         while (m.find()) {
             String literal = text.substring(at, m.start());
             if (literal.contains("{") || literal.contains("}")) {
-                throw new CiJwtException(ErrorCode.POLICY_INVALID,
+                throw new CiJwtException(ErrorCode.SUBJECT_INVALID,
                         "subject template '" + text + "' has a stray brace near position " + at);
             }
             if (!parts.isEmpty() && parts.get(parts.size() - 1) instanceof Field && !hasSeparator(literal)) {
-                throw new CiJwtException(ErrorCode.POLICY_INVALID,
+                throw new CiJwtException(ErrorCode.SUBJECT_INVALID,
                         "subject template '" + text + "': placeholders must be separated by a character such as ':' or '/'"
                                 + " so that two builds cannot map to the same sub");
             }
@@ -85,7 +87,7 @@ public final class SubjectFormat {
             }
             String name = m.group(1);
             if (!TEMPLATE_FIELDS.contains(name)) {
-                throw new CiJwtException(ErrorCode.POLICY_INVALID,
+                throw new CiJwtException(ErrorCode.SUBJECT_INVALID,
                         "subject template '" + text + "' uses unknown placeholder {" + name + "} (known: "
                                 + String.join(", ", TEMPLATE_FIELDS) + ")");
             }
@@ -94,7 +96,7 @@ public final class SubjectFormat {
         }
         String tail = text.substring(at);
         if (tail.contains("{") || tail.contains("}")) {
-            throw new CiJwtException(ErrorCode.POLICY_INVALID,
+            throw new CiJwtException(ErrorCode.SUBJECT_INVALID,
                     "subject template '" + text + "' has a stray brace near position " + at);
         }
         if (!tail.isEmpty()) {
@@ -163,20 +165,32 @@ public final class SubjectFormat {
 
     private String need(String value, String field) throws CiJwtException {
         if (value == null || value.isEmpty()) {
-            throw new CiJwtException(ErrorCode.METADATA_INVALID,
+            throw new CiJwtException(ErrorCode.SUBJECT_INVALID,
                     "subject format '" + this + "' needs '" + field + "' but the build metadata has none");
         }
         return value;
     }
 
-    /** Instance vars as {@code key:value,key:value} in key order, each side escaped. */
-    static String instanceVars(Map<String, Object> vars) {
+    /**
+     * Instance vars in key order, comma-separated, each side escaped: a string value as
+     * {@code key:value} (Concourse's form), any other value as {@code key=} and its RFC 8785
+     * canonical JSON, so {@code 1} ({@code branch=1}) and {@code "1"} ({@code branch:1}) differ, and
+     * a nested object has one spelling whatever its member order. Escaped text never holds
+     * {@code , : = /}, so the segment reads back one way only.
+     */
+    static String instanceVars(Map<String, Object> vars) throws CiJwtException {
         StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, Object> e : vars.entrySet()) {
+        for (Map.Entry<String, Object> e : new TreeMap<>(vars).entrySet()) {
             if (sb.length() > 0) {
                 sb.append(',');
             }
-            sb.append(escape(e.getKey())).append(':').append(escape(String.valueOf(e.getValue())));
+            sb.append(escape(e.getKey()));
+            if (e.getValue() instanceof String text) {
+                sb.append(':').append(escape(text));
+            } else {
+                sb.append('=').append(escape(CanonicalJson.text(e.getValue(), "build metadata",
+                        ClaimNames.INSTANCE_VARS + "." + e.getKey())));
+            }
         }
         return sb.toString();
     }

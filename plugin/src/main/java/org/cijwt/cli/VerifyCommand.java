@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.errors.ExitCode;
+import org.cijwt.errors.Printable;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.VerificationKeySource;
 import org.cijwt.tokens.TokenVerifier;
@@ -54,9 +55,11 @@ final class VerifyCommand implements Callable<Integer> {
         String t = token == null || token.equals("-") ? readStdin() : token;
         Verification v = new TokenVerifier(() -> ring, issuer, List.of(audience), leeway, Clock.systemUTC()).verify(t);
         if (v instanceof Verification.Accepted a) {
-            spec.commandLine().getOut().println(Json.pretty(a.claims().toJSONObject()));
+            // Claims come from the token: a name with an escape sequence must not reach the terminal raw.
+            spec.commandLine().getOut().println(Printable.json(Json.pretty(a.claims().toJSONObject())));
             return ExitCode.OK;
         }
+        // The detail quotes header and claim values through Printable, so it is one safe line.
         spec.commandLine().getErr().println("rejected: " + v);
         return ExitCode.REJECTED;
     }
@@ -90,7 +93,7 @@ final class VerifyCommand implements Callable<Integer> {
             byte[] b = in.readNBytes(TokenVerifier.MAX_TOKEN_LENGTH + 1);
             return new String(b, StandardCharsets.US_ASCII).strip();
         } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.TOKEN_REJECTED, "cannot read the token from standard input");
+            throw new CiJwtException(ErrorCode.IO_FAILED, "cannot read the token from standard input: " + e.getMessage());
         }
     }
 }

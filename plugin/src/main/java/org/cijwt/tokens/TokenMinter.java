@@ -36,7 +36,9 @@ public final class TokenMinter {
         try {
             jwt.sign(key.signer());
         } catch (JOSEException e) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "signing with " + key + " failed: " + e.getMessage());
+            // A local key proved it can sign when the ring was loaded (SigningKey's probe), so a
+            // failure here is the remote key service's (Vault Transit) failing to sign.
+            throw new CiJwtException(ErrorCode.KEY_SERVICE_FAILED, "signing with " + key + " failed: " + e.getMessage());
         }
         return new MintedToken(jwt.serialize(), assembled.claims(), key.kid(), key.algorithm(),
                 assembled.claims().getExpirationTime().toInstant(), assembled.claims().getIssueTime().toInstant(),

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.cijwt.errors.Printable;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing.PublishedKey;
 import org.cijwt.keys.KeyRing;
@@ -39,7 +40,8 @@ public final class TokenVerifier {
 
     /**
      * @param issuer the only accepted {@code iss}, compared byte for byte
-     * @param audiences accepted audiences; empty accepts any (the caller then checks)
+     * @param audiences accepted audiences; when empty, every call must name the audience it
+     *     expects, and a token checked against no audience at all is rejected
      */
     public TokenVerifier(Supplier<KeyRing> keys, String issuer, List<String> audiences, Duration leeway, Clock clock) {
         this(keys, issuer, audiences, leeway, clock, 0);
@@ -51,19 +53,32 @@ public final class TokenVerifier {
      */
     public TokenVerifier(Supplier<KeyRing> keys, String issuer, List<String> audiences, Duration leeway, Clock clock,
                          int cacheSize) {
+        this(keys, issuer, audiences, leeway, clock, cacheSize > 0 ? new VerifiedSignatures(cacheSize) : null);
+    }
+
+    TokenVerifier(Supplier<KeyRing> keys, String issuer, List<String> audiences, Duration leeway, Clock clock,
+                  VerifiedSignatures cache) {
         this.keys = keys;
         this.issuer = issuer;
         this.audiences = List.copyOf(audiences);
         this.leeway = leeway;
         this.clock = clock;
-        this.verified = cacheSize > 0 ? new VerifiedSignatures(cacheSize) : null;
+        this.verified = cache;
+    }
+
+    /** The audiences checked when a call names none; empty means every call must name one. */
+    public List<String> audiences() {
+        return audiences;
     }
 
     public Verification verify(String token) {
         return verify(token, null);
     }
 
-    /** Verifies; a non-null {@code audience} replaces the configured audiences for this call. */
+    /**
+     * Verifies; a non-null {@code audience} replaces the configured audiences for this call. The
+     * token must be exactly as issued: canonical base64url in all three parts, no whitespace.
+     */
     public Verification verify(String token, String audience) {
         if (token == null || token.isEmpty()) {
             return reject(Rejection.MALFORMED, "no token given");
@@ -71,28 +86,27 @@ public final class TokenVerifier {
         if (token.length() > MAX_TOKEN_LENGTH) {
             return reject(Rejection.MALFORMED, "token is longer than " + MAX_TOKEN_LENGTH + " characters");
         }
-        String trimmed = token.strip();
+        // Before anything else, so that every later step (the cache above all) sees one spelling per token.
+        Optional<String> defect = CanonicalCompact.defect(token);
+        if (defect.isPresent()) {
+            return reject(Rejection.MALFORMED, defect.get());
+        }
         KeyRing ring = keys.get();
         String cacheKey = null;
         if (verified != null) {
-            cacheKey = VerifiedSignatures.key(trimmed);
-            VerifiedSignatures.Entry hit = verified.get(cacheKey, ring);
+            cacheKey = VerifiedSignatures.key(token);
+            VerifiedSignatures.Entry hit = verified.get(cacheKey, ring, clock.instant());
             if (hit != null) {
                 return checkClaims(hit.claims(), hit.kid(), hit.algorithm(), audience);
             }
-        }
-        int dot1 = trimmed.indexOf('.');
-        int dot2 = dot1 < 0 ? -1 : trimmed.indexOf('.', dot1 + 1);
-        if (dot1 <= 0 || dot2 < 0 || trimmed.indexOf('.', dot2 + 1) >= 0) {
-            return reject(Rejection.MALFORMED, "a JWS in compact form has three dot-separated parts");
         }
         // Parse once; only a token Nimbus refuses as a JWS (alg "none", say) has its raw header read
         // again, so that "none" is reported by name rather than as malformed.
         SignedJWT jwt;
         try {
-            jwt = SignedJWT.parse(trimmed);
+            jwt = SignedJWT.parse(token);
         } catch (ParseException e) {
-            return rejectUnparsable(trimmed.substring(0, dot1));
+            return rejectUnparsable(token.substring(0, token.indexOf('.')));
         }
         // The algorithm is checked before the claims are even read, so HMAC is refused by name.
         JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
@@ -112,15 +126,15 @@ public final class TokenVerifier {
         if (kid != null) {
             Optional<PublishedKey> k = ring.publishedKey(kid);
             if (k.isEmpty()) {
-                return reject(Rejection.UNKNOWN_KID, "no published key has kid " + kid);
+                return reject(Rejection.UNKNOWN_KID, "no published key has kid " + Printable.quoted(kid));
             }
             key = k.get();
             if (key.entry().algorithm() != allowed.get()) {
-                return reject(Rejection.ALGORITHM_NOT_ALLOWED, "key " + kid + " is an " + key.entry().algorithm()
-                        + " key, but the token says " + alg);
+                return reject(Rejection.ALGORITHM_NOT_ALLOWED, "key " + Printable.quoted(kid) + " is an "
+                        + key.entry().algorithm() + " key, but the token says " + alg);
             }
             if (!verifies(key, jwt)) {
-                return reject(Rejection.BAD_SIGNATURE, "the signature does not verify with key " + kid);
+                return reject(Rejection.BAD_SIGNATURE, "the signature does not verify with key " + Printable.quoted(kid));
             }
         } else {
             // Without a kid, try only the keys of the token's algorithm, never a key it carries.
@@ -134,9 +148,12 @@ public final class TokenVerifier {
                 return reject(Rejection.BAD_SIGNATURE, "the token has no kid and no published " + alg + " key verifies it");
             }
         }
+        // Stored only now, after the signature verified: nothing that failed can take a place.
         if (verified != null && claims.getExpirationTime() != null) {
-            verified.put(cacheKey, new VerifiedSignatures.Entry(ring, claims, key.entry().kid(), key.entry().algorithm(),
-                    claims.getExpirationTime().toInstant().plus(leeway)), clock.instant());
+            Instant until = claims.getExpirationTime().toInstant().plus(leeway);
+            if (clock.instant().isBefore(until)) {
+                verified.put(cacheKey, new VerifiedSignatures.Entry(ring, claims, key.entry().kid(), key.entry().algorithm(), until));
+            }
         }
         return checkClaims(claims, key.entry().kid(), key.entry().algorithm(), audience);
     }
@@ -159,7 +176,7 @@ public final class TokenVerifier {
     }
 
     private static Verification notAllowed(String alg) {
-        return reject(Rejection.ALGORITHM_NOT_ALLOWED, "algorithm " + alg + " is not allowed (allowed: EdDSA, ES256, RS256)");
+        return reject(Rejection.ALGORITHM_NOT_ALLOWED, "algorithm " + Printable.quoted(alg) + " is not allowed (allowed: EdDSA, ES256, RS256)");
     }
 
     private static boolean verifies(PublishedKey key, SignedJWT jwt) {
@@ -189,17 +206,24 @@ public final class TokenVerifier {
             }
         }
         List<String> expected = audience != null ? List.of(audience) : audiences;
-        if (!expected.isEmpty()) {
-            List<String> aud = claims.getAudience();
-            if (aud.stream().noneMatch(expected::contains)) {
-                return reject(Rejection.WRONG_AUDIENCE, "audience " + aud + " does not include " + String.join(" or ", expected));
-            }
+        if (expected.isEmpty()) {
+            // A token for some other relying party must not pass for lack of a setting.
+            return reject(Rejection.WRONG_AUDIENCE, "no audience to check the token against: none configured and none asked for");
+        }
+        List<String> aud = claims.getAudience();
+        if (aud.stream().noneMatch(expected::contains)) {
+            return reject(Rejection.WRONG_AUDIENCE, "audience " + printable(aud) + " does not include "
+                    + String.join(" or ", expected.stream().map(Printable::quoted).toList()));
         }
         return new Verification.Accepted(claims, kid, algorithm);
     }
 
     private static String quote(String s) {
-        return s == null ? "(none)" : "'" + s + "'";
+        return Printable.quoted(s);
+    }
+
+    private static String printable(List<String> values) {
+        return values.stream().map(Printable::quoted).toList().toString();
     }
 
     private static String ago(Duration d) {

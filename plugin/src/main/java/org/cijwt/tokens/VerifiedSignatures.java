@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing;
 
@@ -15,50 +17,69 @@ import org.cijwt.keys.KeyRing;
  * the Kubernetes API server caches token reviews). Time, issuer and audience are still checked
  * on every call by the verifier.
  *
- * <p>Entries are keyed by the SHA-256 of the token, so the cache never holds a bearer token, and
- * belong to the {@link KeyRing} instance they were verified with: a reload (a key unpinned or
- * retired) makes every older entry miss. The size is bounded; when full, expired entries go
- * first and then everything.
+ * <p>Entries are keyed by the SHA-256 of the token's canonical compact form, so the cache never
+ * holds a bearer token, and a holder cannot vary the key: the verifier refuses every other
+ * spelling of a token before it looks here ({@link CanonicalCompact}), and stores a token only
+ * after its signature verified. An entry belongs to the {@link KeyRing} instance it was verified
+ * with: a reload (a key unpinned or retired) makes every older entry miss.
+ *
+ * <p>The size is bounded by evicting the least recently used entry, one at a time; nothing a
+ * caller sends can empty the cache, and since only verified tokens are stored, a flood of
+ * invalid strings cannot evict anything at all.
  */
 final class VerifiedSignatures {
     record Entry(KeyRing ring, JWTClaimsSet claims, String kid, SigningAlgorithm algorithm, Instant expiresAt) {
     }
 
-    private final int capacity;
-    private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<String, Entry> entries;
 
     VerifiedSignatures(int capacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive");
         }
-        this.capacity = capacity;
+        this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+                return size() > capacity;
+            }
+        };
     }
 
-    static String key(String token) {
+    /** The cache key of a token that passed {@link CanonicalCompact}: its SHA-256, base64url. */
+    static String key(String canonicalToken) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII));
-            return java.util.Base64.getEncoder().withoutPadding().encodeToString(digest);
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonicalToken.getBytes(StandardCharsets.US_ASCII));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
     }
 
-    Entry get(String key, KeyRing ring) {
+    /** The entry verified with {@code ring} and not yet past its expiry; a stale entry is dropped. */
+    synchronized Entry get(String key, KeyRing ring, Instant now) {
         Entry e = entries.get(key);
-        return e != null && e.ring() == ring ? e : null;
+        if (e == null) {
+            return null;
+        }
+        if (e.ring() != ring || !now.isBefore(e.expiresAt())) {
+            entries.remove(key);
+            return null;
+        }
+        return e;
     }
 
-    void put(String key, Entry entry, Instant now) {
-        if (entries.size() >= capacity) {
-            entries.values().removeIf(e -> !e.expiresAt().isAfter(now) || e.ring() != entry.ring());
-            if (entries.size() >= capacity) {
-                entries.clear();
-            }
-        }
+    /** Stores a token whose signature verified; call it for nothing else. */
+    synchronized void put(String key, Entry entry) {
         entries.put(key, entry);
     }
 
-    int size() {
+    synchronized boolean contains(String key) {
+        return entries.containsKey(key);
+    }
+
+    synchronized int size() {
         return entries.size();
     }
 }

@@ -7,6 +7,8 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.TestKeys;
 import org.junit.jupiter.api.Test;
 
@@ -67,20 +69,24 @@ class ClaimsAssemblerTest {
     @Test
     void buildWhenExtraClaimOverridesARegisteredOrBuildClaimThenRefused() {
         assertThatThrownBy(() -> policy().toBuilder().extraClaim("sub", "admin").build())
-                .hasMessageContaining("extra claim 'sub' would override");
+                .hasMessageContaining("extra claim 'sub' would override")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.POLICY_INVALID));
         assertThatThrownBy(() -> policy().toBuilder().extraClaim("team", "other").build())
-                .hasMessageContaining("extra claim 'team' would override");
+                .hasMessageContaining("extra claim 'team' would override")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.POLICY_INVALID));
     }
 
     @Test
     void buildWhenTtlOutsideOneMinuteToOneDayThenRefusedNamingTheTtl() {
-        assertThatThrownBy(() -> policy().toBuilder().ttl(Duration.ofSeconds(59)).build()).hasMessageContaining("ttl 59s is outside [1m, 24h]");
+        assertThatThrownBy(() -> policy().toBuilder().ttl(Duration.ofSeconds(59)).build()).hasMessageContaining("ttl 59s is outside [1m, 24h]")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.POLICY_INVALID));
         assertThatThrownBy(() -> policy().toBuilder().ttl(Duration.ofHours(25)).build()).hasMessageContaining("ttl 25h is outside");
     }
 
     @Test
     void buildWhenNoAudienceThenRefused() {
-        assertThatThrownBy(() -> ClaimsPolicy.builder().build()).hasMessageContaining("at least one audience");
+        assertThatThrownBy(() -> ClaimsPolicy.builder().build()).hasMessageContaining("at least one audience")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.POLICY_INVALID));
     }
 
     @Test
@@ -98,8 +104,32 @@ class ClaimsAssemblerTest {
     }
 
     @Test
+    void assembleWhenInstanceVarsAreTypedThenTheClaimKeepsTheTypesTheSubShows() throws Exception {
+        BuildMetadata md = BuildMetadata.fromJson("{\"team\":\"main\",\"pipeline\":\"deploy\",\"buildid\":\"1\","
+                + "\"instance_vars\":{\"branch\":1,\"name\":\"1\"}}", "m.json");
+        ClaimsPolicy p = policy().toBuilder().subject(SubjectFormat.parse("instance")).build();
+        JWTClaimsSet c = ClaimsAssembler.assemble(md, p, NOW, "j").claims();
+        assertThat(c.toString()).contains("\"instance_vars\":{\"branch\":1,\"name\":\"1\"}");
+        assertThat(c.getSubject()).isEqualTo("main/deploy/branch=1,name:1");
+    }
+
+    @Test
+    void assembleWhenTheSubjectNeedsAFieldTheBuildLacksThenSubjectInvalid() throws Exception {
+        BuildMetadata oneOff = BuildMetadata.fromJson(TestKeys.metadata("one-off"), "one-off");
+        ClaimsPolicy p = policy().toBuilder().subject(SubjectFormat.parse("job")).build();
+        assertThatThrownBy(() -> ClaimsAssembler.assemble(oneOff, p, NOW, "j"))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.SUBJECT_INVALID));
+    }
+
+    private static ErrorCode code(Throwable e) {
+        assertThat(e).isInstanceOf(CiJwtException.class);
+        return ((CiJwtException) e).code();
+    }
+
+    @Test
     void validateIssuerWhenTrailingSlashQueryOrRelativeThenRefused() {
-        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("https://ci.example.com/")).hasMessageContaining("ends with '/'");
+        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("https://ci.example.com/")).hasMessageContaining("ends with '/'")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.POLICY_INVALID));
         assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("https://ci.example.com?x=1")).hasMessageContaining("query or fragment");
         assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("ci.example.com")).hasMessageContaining("absolute http(s) URL");
     }

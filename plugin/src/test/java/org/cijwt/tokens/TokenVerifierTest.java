@@ -163,6 +163,103 @@ class TokenVerifierTest {
         assertThat(((Verification.Rejected) verifier().verify("")).reason()).isEqualTo(Rejection.MALFORMED);
     }
 
+    @ParameterizedTest
+    @EnumSource(SigningAlgorithm.class)
+    void verifyWhenAnyPartIsSpelledNonCanonicallyThenMalformed(SigningAlgorithm alg) throws Exception {
+        // Each of these decodes, with a lenient base64url decoder, to the very bytes of a valid token.
+        String token = mint(alg);
+        assertThat(verifier().verify(token).active()).isTrue();
+        String[] p = token.split("\\.");
+        for (int part = 0; part < 3; part++) {
+            List<String> respellings = respellings(p[part]);
+            for (int i = 0; i < respellings.size(); i++) {
+                String[] q = p.clone();
+                q[part] = respellings.get(i);
+                assertThat(reason(String.join(".", q))).as("part %d, respelling %d", part, i).isEqualTo(Rejection.MALFORMED);
+            }
+        }
+        assertThat(reason(token + "\n")).as("a trailing newline").isEqualTo(Rejection.MALFORMED);
+        assertThat(reason(" " + token)).as("a leading space").isEqualTo(Rejection.MALFORMED);
+    }
+
+    /** Spellings of one base64url segment that lenient decoders read as the same bytes. */
+    private static List<String> respellings(String segment) {
+        List<String> out = new java.util.ArrayList<>();
+        int mid = segment.length() / 2;
+        for (String junk : List.of("!!!", "~", "\u00e9", " ", "+", "/", "\t", "*")) {
+            out.add(segment.substring(0, mid) + junk + segment.substring(mid));
+            out.add(segment + junk);
+        }
+        out.add(segment + "=");
+        out.add(segment + "==");
+        int rem = segment.length() % 4;
+        if (rem != 0) {
+            // The last character carries 4 (rem 2) or 2 (rem 3) unused bits: set the lowest one.
+            char last = segment.charAt(segment.length() - 1);
+            String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            char flipped = alphabet.charAt(alphabet.indexOf(last) | 1);
+            out.add(segment.substring(0, segment.length() - 1) + flipped);
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @EnumSource(SigningAlgorithm.class)
+    void verifyWhenTheTokenStringIsChangedAnywhereThenItIsNeverActive(SigningAlgorithm alg) throws Exception {
+        // Property: only the exact string that was signed verifies; a deny-list keyed on its hash holds.
+        String token = mint(alg);
+        java.util.Random random = new java.util.Random(alg.ordinal());
+        String chars = "Aa0-_=.+/ ~!\u00e9\n";
+        TokenVerifier v = verifier();
+        for (int i = 0; i < 3_000; i++) {
+            int at = random.nextInt(token.length() + 1);
+            char c = chars.charAt(random.nextInt(chars.length()));
+            String variant = switch (random.nextInt(3)) {
+                case 0 -> token.substring(0, at) + c + token.substring(at);
+                case 1 -> at == token.length() ? token + c : token.substring(0, at) + c + token.substring(at + 1);
+                default -> at == token.length() ? token.substring(0, at - 1) : token.substring(0, at) + token.substring(at + 1);
+            };
+            if (!variant.equals(token)) {
+                assertThat(v.verify(variant).active()).as("variant %d", i).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void verifyWhenNoAudienceIsConfiguredNorAskedForThenWrongAudience() throws Exception {
+        TokenVerifier anyAudience = new TokenVerifier(() -> published, ISSUER, List.of(), TokenVerifier.DEFAULT_LEEWAY, clock);
+        String token = mint(SigningAlgorithm.EdDSA);
+        Verification v = anyAudience.verify(token);
+        assertThat(v).isInstanceOf(Verification.Rejected.class);
+        assertThat(((Verification.Rejected) v).reason()).isEqualTo(Rejection.WRONG_AUDIENCE);
+        assertThat(((Verification.Rejected) v).detail()).contains("no audience to check");
+        assertThat(anyAudience.verify(token, "vault").active()).as("an audience asked for per call").isTrue();
+    }
+
+    @Test
+    void verifyWhenHeaderValuesHoldControlCharactersThenTheDetailShowsThemEscaped() throws Exception {
+        String[] p = mint(SigningAlgorithm.ES256).split("\\.");
+        String evilKid = "\u001b[2J\u001b[31mkid\nINFO accepted token\u202e\u009b";
+        String header = Base64URL.encode("{\"alg\":\"ES256\",\"kid\":" + jsonString(evilKid) + "}").toString();
+        Verification.Rejected r = (Verification.Rejected) verifier().verify(header + "." + p[1] + "." + p[2]);
+        assertThat(r.reason()).isEqualTo(Rejection.UNKNOWN_KID);
+        assertThat(r.detail()).contains("\\u001B[2J").contains("\\u000A").contains("\\u202E").contains("\\u009B");
+        assertThat(r.detail().chars().filter(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x202e)).isEmpty();
+
+        String evilAlg = Base64URL.encode("{\"alg\":" + jsonString("HS256\u001b]0;pwned\u0007") + "}").toString();
+        Verification.Rejected alg = (Verification.Rejected) verifier().verify(evilAlg + "." + p[1] + "." + p[2]);
+        assertThat(alg.reason()).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
+        assertThat(alg.detail()).contains("\\u001B]0;pwned\\u0007").doesNotContain("\u001b");
+    }
+
+    private static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            sb.append(c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return sb.append('"').toString();
+    }
+
     @Test
     void mintedTokenToStringThenTheTokenIsRedacted() throws Exception {
         MintedToken t = new TokenMinter(() -> signing, clock).mint(md, policy(SigningAlgorithm.EdDSA));

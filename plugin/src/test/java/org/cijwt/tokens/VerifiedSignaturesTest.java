@@ -2,9 +2,13 @@ package org.cijwt.tokens;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.cijwt.claims.BuildMetadata;
@@ -78,8 +82,103 @@ class VerifiedSignaturesTest {
             String key = VerifiedSignatures.key(token);
             assertThat(key).doesNotContain(token.substring(0, 20)).hasSize(43);
             cache.put(key, new VerifiedSignatures.Entry(signing, null, "k", SigningAlgorithm.EdDSA,
-                    clock.instant().plusSeconds(60)), clock.instant());
+                    clock.instant().plusSeconds(60)));
             assertThat(cache.size()).isLessThanOrEqualTo(3);
         }
+    }
+
+    @Test
+    void putWhenFullThenOnlyTheLeastRecentlyUsedEntryIsEvicted() throws Exception {
+        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA)).load();
+        VerifiedSignatures cache = new VerifiedSignatures(3);
+        Instant until = clock.instant().plusSeconds(60);
+        for (String k : List.of("a", "b", "c")) {
+            cache.put(k, new VerifiedSignatures.Entry(signing, null, k, SigningAlgorithm.EdDSA, until));
+        }
+        assertThat(cache.get("a", signing, clock.instant())).as("a is used again").isNotNull();
+        cache.put("d", new VerifiedSignatures.Entry(signing, null, "d", SigningAlgorithm.EdDSA, until));
+        assertThat(cache.size()).isEqualTo(3);
+        assertThat(cache.contains("b")).as("the least recently used goes").isFalse();
+        assertThat(cache.contains("a")).isTrue();
+        assertThat(cache.contains("c")).isTrue();
+        assertThat(cache.contains("d")).isTrue();
+    }
+
+    @Test
+    void verifyWhenFloodedWithDistinctInvalidStringsThenTheValidEntryStaysCached() throws Exception {
+        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA)).load();
+        KeyRing published = publicOnly(signing);
+        VerifiedSignatures cache = new VerifiedSignatures(2);
+        TokenVerifier v = new TokenVerifier(() -> published, ISSUER, List.of("vault"), Duration.ZERO, clock, cache);
+        String token = mint(signing, "vault");
+        assertThat(v.verify(token).active()).isTrue();
+        String key = VerifiedSignatures.key(token);
+        assertThat(cache.contains(key)).isTrue();
+
+        // Respellings a lenient decoder reads as the same token, and canonical strings that do not verify.
+        String[] p = token.split("\\.");
+        Random random = new Random(1);
+        for (int i = 0; i < 2_000; i++) {
+            int at = 1 + random.nextInt(p[2].length() - 1);
+            String variant = switch (i % 4) {
+                case 0 -> p[0] + "." + p[1] + "." + p[2].substring(0, at) + "!".repeat(1 + i % 7) + p[2].substring(at);
+                case 1 -> p[0] + "." + p[1] + "." + p[2] + "=".repeat(1 + i % 3) + "~".repeat(i % 5);
+                case 2 -> p[0] + " ".repeat(1 + i % 9) + "." + p[1] + "." + p[2];
+                default -> p[0] + "." + p[1] + "." + randomSignature(random, p[2].length());
+            };
+            assertThat(v.verify(variant).active()).as("variant %d", i).isFalse();
+        }
+        assertThat(cache.size()).as("nothing that failed took a place").isEqualTo(1);
+        assertThat(cache.contains(key)).as("the valid token is still cached").isTrue();
+        assertThat(v.verify(token).active()).isTrue();
+    }
+
+    @Test
+    void verifyWhenEs256SignatureIsTheHighSTwinThenItIsNotServedFromTheCacheAsActive() throws Exception {
+        // (r, n - s) verifies under textbook ECDSA; it must be refused (low-S only), and in no case
+        // may it reach the cache or be answered from it. Passes once ES256 verification refuses high S.
+        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
+        KeyRing published = publicOnly(signing);
+        VerifiedSignatures cache = new VerifiedSignatures(100);
+        TokenVerifier v = new TokenVerifier(() -> published, ISSUER, List.of("vault"), Duration.ZERO, clock, cache);
+        BuildMetadata md = BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
+        ClaimsPolicy policy = ClaimsPolicy.builder().issuer(ISSUER).audience("vault").algorithm(SigningAlgorithm.ES256)
+                .ttl(Duration.ofMinutes(5)).build();
+        String token = new TokenMinter(() -> signing, clock).mint(md, policy).compact();
+        assertThat(v.verify(token).active()).isTrue();
+        assertThat(v.verify(token).active()).as("served from the cache").isTrue();
+
+        String twin = highSTwin(token);
+        assertThat(twin).isNotEqualTo(token);
+        assertThat(CanonicalCompact.defect(twin)).as("the twin is canonical base64url").isEmpty();
+        Verification answer = v.verify(twin);
+        assertThat(cache.contains(VerifiedSignatures.key(twin))).as("the twin never enters the cache").isFalse();
+        assertThat(answer.active()).as("the twin is not active").isFalse();
+        assertThat(((Verification.Rejected) answer).reason()).isEqualTo(Rejection.BAD_SIGNATURE);
+        assertThat(v.verify(token).active()).as("the original is unaffected").isTrue();
+    }
+
+    private static final BigInteger P256_ORDER =
+            new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+
+    /** The same token with s replaced by n - s: the other of the two ECDSA signatures of its input. */
+    private static String highSTwin(String token) {
+        String[] p = token.split("\\.");
+        byte[] sig = Base64.getUrlDecoder().decode(p[2]);
+        BigInteger s = new BigInteger(1, Arrays.copyOfRange(sig, 32, 64));
+        byte[] twinS = P256_ORDER.subtract(s).toByteArray();
+        byte[] out = Arrays.copyOf(sig, 64);
+        Arrays.fill(out, 32, 64, (byte) 0);
+        int len = Math.min(32, twinS.length);
+        System.arraycopy(twinS, twinS.length - len, out, 64 - len, len);
+        return p[0] + "." + p[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(out);
+    }
+
+    private static String randomSignature(Random random, int length) {
+        byte[] b = new byte[64];
+        random.nextBytes(b);
+        String sig = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        assertThat(sig).hasSize(length);
+        return sig;
     }
 }

@@ -48,7 +48,7 @@ public final class ServerDemoStep implements DemoStep {
             ClaimsPolicy policy = ctx.policy().toBuilder().issuer(issuer).build();
             token = new TokenMinter(ctx::keyRing, Clock.systemUTC()).mint(ctx.metadata(), policy);
         }
-        WebConfig config = WebConfig.builder().listen(HOST, port).issuer(issuer)
+        WebConfig config = WebConfig.builder().listen(HOST, port).issuer(issuer).audiences(ctx.policy().audiences())
                 .eventLoops(1).verifyWorkers(1).reloadInterval(Duration.ZERO).shutdownGrace(Duration.ofSeconds(1)).build();
         ReloadingKeyRing ring = ReloadingKeyRing.start(new FixedKeySource(ctx.keyRing(), ctx.keySource().describe()), Clock.systemUTC());
         Vertx vertx = Vertx.vertx();

@@ -21,9 +21,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /api/v1/tokens/introspect} (RFC 7662): reads {@code token} and an optional expected
+ * {@code POST /api/v1/tokens/introspect} (RFC 7662): reads {@code token} and the expected
  * {@code audience} from a form or JSON body, verifies the token against the key ring and answers
- * whether it is active. Slow signature checks run on a worker pool, never on the event loop.
+ * whether it is active. The audience may be left out only when the server has {@code audiences}
+ * configured; a request that gives no audience to a server without them is a 400, never an
+ * answer for a token of any audience. Slow signature checks run on a worker pool, never on the
+ * event loop.
  */
 final class IntrospectionHandler implements Handler<RoutingContext> {
     private static final Logger LOG = LoggerFactory.getLogger(IntrospectionHandler.class);
@@ -83,6 +86,12 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
             }
         }
         String expected = audience == null || audience.isEmpty() ? null : audience;
+        if (expected == null && verifier.audiences().isEmpty()) {
+            // Safe by default: with nothing to compare, a token minted for any other relying party would pass.
+            invalidRequest(ctx, "no audience to check the token against: send the 'audience' parameter,"
+                    + " or set 'audiences' in the server's configuration");
+            return;
+        }
         Future<Verification> result = inlineEdDsa && isEdDsa(token)
                 ? Future.succeededFuture(verify(token, expected))
                 : workers.executeBlocking(() -> verify(token, expected), false);

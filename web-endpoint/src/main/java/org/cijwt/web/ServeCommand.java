@@ -55,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--rotation-grace", paramLabel = "DURATION", description = "Embedded store pre-publication grace (default 24h).")
     String rotationGrace;
 
-    @Option(names = "--audiences", paramLabel = "AUD", description = "Audiences accepted when a request names none; repeatable (default any).")
+    @Option(names = "--audiences", paramLabel = "AUD", description = "Audiences accepted when a request names none; repeatable. Without it every request must name its audience.")
     List<String> audiences = new ArrayList<>();
 
     @Option(names = "--jwks-max-age", paramLabel = "DURATION", description = "Cache-Control max-age of JWKS and discovery (default 300s).")

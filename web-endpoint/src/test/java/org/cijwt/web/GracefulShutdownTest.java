@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.cijwt.jose.SigningAlgorithm;
@@ -83,7 +84,7 @@ class GracefulShutdownTest {
         ReloadingKeyRing keys = ReloadingKeyRing.start(new EphemeralKeySource(EnumSet.of(SigningAlgorithm.EdDSA)),
                 Clock.fixed(NOW, ZoneOffset.UTC));
         String token = ServerTestBase.mint(keys.get(), clock, ISSUER, "vault", SigningAlgorithm.EdDSA).compact();
-        WebConfig config = WebConfig.builder().listen("127.0.0.1", 0).issuer(ISSUER).eventLoops(1).verifyWorkers(1)
+        WebConfig config = WebConfig.builder().listen("127.0.0.1", 0).issuer(ISSUER).audiences(List.of("vault")).eventLoops(1).verifyWorkers(1)
                 .verifyCacheSize(0).reloadInterval(Duration.ZERO).shutdownGrace(Duration.ofSeconds(BOUND_SECONDS)).build();
         WebClient client = WebClient.create(vertx);
         NetClient probe = vertx.createNetClient();

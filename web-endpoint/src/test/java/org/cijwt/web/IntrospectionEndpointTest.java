@@ -152,6 +152,35 @@ class IntrospectionEndpointTest extends ServerTestBase {
     }
 
     @Test
+    void introspectWhenTheSignatureIsRespelledThenMalformed(VertxTestContext tc) throws Exception {
+        // Each decodes, leniently, to the real signature's bytes; they all used to be active.
+        String[] p = mint(SigningAlgorithm.EdDSA).compact().split("\\.");
+        String sig = p[2];
+        int mid = sig.length() / 2;
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        char last = sig.charAt(sig.length() - 1);
+        List<String> respelled = List.of(
+                sig.substring(0, mid) + "!!!" + sig.substring(mid),
+                sig + "~",
+                sig.substring(0, mid) + "\u00e9" + sig.substring(mid),
+                sig.substring(0, mid) + " " + sig.substring(mid),
+                sig + "==",
+                // 86 characters carry 64 bytes and 4 unused bits: set one.
+                sig.substring(0, sig.length() - 1) + alphabet.charAt(alphabet.indexOf(last) | 1));
+        assertThat(sig.length() % 4).isEqualTo(2);
+        List<Future<?>> all = new ArrayList<>();
+        for (int i = 0; i < respelled.size(); i++) {
+            int variant = i;
+            all.add(introspect(p[0] + "." + p[1] + "." + respelled.get(i)).map(answer -> {
+                tc.verify(() -> assertThat(answer).as("respelling %d", variant).isEqualTo(
+                        new JsonObject().put("active", false).put("reason", "malformed")));
+                return answer;
+            }));
+        }
+        Future.all(all).onComplete(tc.succeedingThenComplete());
+    }
+
+    @Test
     void introspectWhenTokenIsGarbageThenMalformed(VertxTestContext tc) {
         expectReason(tc, "not.a-token.at-all", "malformed");
     }

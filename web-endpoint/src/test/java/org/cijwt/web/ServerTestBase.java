@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
@@ -58,7 +59,7 @@ abstract class ServerTestBase {
     @BeforeEach
     void startServer(Vertx vertx, VertxTestContext tc) throws CiJwtException {
         keys = ReloadingKeyRing.start(keySource(), clock);
-        WebConfig config = configure(WebConfig.builder().listen("127.0.0.1", 0).issuer(ISSUER)
+        WebConfig config = configure(WebConfig.builder().listen("127.0.0.1", 0).issuer(ISSUER).audiences(List.of(AUDIENCE))
                 .eventLoops(1).verifyWorkers(2).reloadInterval(Duration.ZERO).shutdownGrace(Duration.ofSeconds(1))).build();
         client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1"));
         WebServer.start(vertx, config, keys, clock).onComplete(tc.succeeding(s -> {
