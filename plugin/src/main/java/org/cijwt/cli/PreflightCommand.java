@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.cijwt.claims.BuildMetadata;
+import org.cijwt.delivery.DeliveryRecords;
 import org.cijwt.delivery.Preflight;
 import org.cijwt.delivery.PreflightConfig;
 import org.cijwt.delivery.RefreshScheduler;
@@ -39,15 +40,22 @@ import picocli.CommandLine;
  */
 @Command(name = "preflight", mixinStandardHelpOptions = true,
         description = {
-            "Mint the build's tokens, write them into a host token directory (files 0444, directory 0555) and patch"
-                + " the bundle's config.json in place: CONCOURSE_CI_JWT, CONCOURSE_CI_JWT_FILE and a read-only"
+            "Mint the build's tokens, write them into a new host token directory that only the task's user can read"
+                + " and patch the bundle's config.json in place: CONCOURSE_CI_JWT, CONCOURSE_CI_JWT_FILE and a read-only"
                 + " (nosuid,nodev,noexec) bind mount of the directory at /var/run/secrets/concourse-ci.",
+            "The task's user is config.json's process.user, mapped through linux.uidMappings/gidMappings when the"
+                + " container has a user namespace. As root, the directory is root:<task gid> 0550 and each file"
+                + " <task uid>:<task gid> 0400; directories created above it are 0700. A token directory that already"
+                + " exists is refused (CJ504) unless this bundle's earlier delivery created it.",
+            "What was delivered is recorded in --state-dir, which only ci-jwt's user can write; --cleanup and a"
+                + " repeated pre-flight undo exactly what that record says, never what config.json says.",
             "stdout: one line per token, then with --watch the line 'watching' once everything is in place;"
                 + " warnings go to stderr.",
             "With --watch it stays and rewrites each file at 80% of the token's lifetime until the process of"
                 + " --pid/--pid-file has exited (exit 0) or it gets SIGTERM (the write in progress finishes;"
                 + " exit status 143 as for any process ended by SIGTERM).",
-            "ci-jwt preflight --cleanup --bundle DIR reverts config.json and removes the token directory."})
+            "ci-jwt preflight --cleanup --bundle DIR removes the recorded token files and directory and the recorded"
+                + " variables and mount from config.json."})
 final class PreflightCommand implements Callable<Integer> {
 
     /** How often {@code --watch} checks whether the container's process still runs. */
@@ -66,8 +74,15 @@ final class PreflightCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--token-dir", paramLabel = "DIR",
-            description = "Host directory for the token files (default: <bundle>/" + Preflight.DEFAULT_TOKEN_DIRECTORY + ").")
+            description = "Host directory for the token files, which must not exist yet (default: <bundle>/"
+                    + Preflight.DEFAULT_TOKEN_DIRECTORY + "). With --cleanup: checked against the record.")
     Path tokenDir;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where ci-jwt keeps its record of each delivery (0700, refused when others can write it). Default: "
+                    + DeliveryRecords.ROOT_DEFAULT_TEXT + " as root, else $XDG_RUNTIME_DIR/ci-jwt/preflight, else"
+                    + " ~/.ci-jwt/preflight. Give the same one to --cleanup.")
+    Path stateDir;
 
     @Option(names = "--issuer", paramLabel = "URL",
             description = "The iss claim of every token; overrides the config's issuer (default: the config's, else "
@@ -84,7 +99,8 @@ final class PreflightCommand implements Callable<Integer> {
             description = "With --watch: read the pid to watch from this file once it appears (as written by runc create --pid-file).")
     Path pidFile;
 
-    @Option(names = "--cleanup", description = "Revert config.json and remove the token directory instead of delivering.")
+    @Option(names = "--cleanup",
+            description = "Undo the recorded delivery into --bundle (token files, directory, variables, mount) instead of delivering.")
     boolean cleanup;
 
     @Mixin
@@ -98,10 +114,13 @@ final class PreflightCommand implements Callable<Integer> {
         checkCombinations();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        DeliveryRecords records = DeliveryRecords.open(stateDir != null ? stateDir : DeliveryRecords.defaultDirectory());
         if (cleanup) {
-            Preflight.Cleanup done = Preflight.cleanup(bundle, tokenDir);
-            out.println("config.json " + (done.specReverted() ? "reverted" : "had no ci-jwt delivery") + "; token directory "
-                    + done.removedDirectory().map(d -> d + " removed").orElse("not present"));
+            Preflight.Cleanup done = Preflight.cleanup(records, bundle, tokenDir);
+            done.warnings().forEach(w -> err.println("ci-jwt: warning: " + w));
+            err.flush();
+            out.println("config.json " + (done.specReverted() ? "reverted" : "had no recorded ci-jwt delivery")
+                    + "; token directory " + done.removedDirectory().map(d -> d + " removed").orElse("not present"));
             out.flush();
             return ExitCode.OK;
         }
@@ -117,7 +136,7 @@ final class PreflightCommand implements Callable<Integer> {
         KeySource source = keySource(tokens.algorithms());
         Supplier<KeyRing> ring = watch ? reloading(source) : constant(source.load());
 
-        Preflight preflight = new Preflight(ring, Clock.systemUTC());
+        Preflight preflight = new Preflight(ring, Clock.systemUTC(), records);
         Path dir = tokenDir != null ? tokenDir : Preflight.defaultTokenDirectory(bundle);
         Preflight.Delivery delivery = preflight.deliver(md, tokens, dir, bundle);
         delivery.warnings().forEach(w -> err.println("ci-jwt: warning: " + w.message()));
@@ -140,7 +159,7 @@ final class PreflightCommand implements Callable<Integer> {
     private void checkCombinations() {
         if (cleanup) {
             if (metadata != null || config != null || watch || issuer != null) {
-                throw usage("--cleanup takes only --bundle and --token-dir");
+                throw usage("--cleanup takes only --bundle, --state-dir and --token-dir");
             }
             return;
         }

@@ -18,35 +18,29 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.cijwt.errors.ErrorCode;
+import org.cijwt.io.FileOwner;
 import org.cijwt.io.SecureFiles;
 
 /**
  * An OCI runtime spec ({@code config.json}) as an immutable JSON tree, to which a {@link DeliveryPlan}
- * can be applied and from which it can be reverted exactly.
+ * can be applied and from which exactly that delivery can be reverted again.
  *
  * <p>Every field the plan does not touch is kept as it was, including fields this class does not know.
- * What was added is recorded in the annotation {@value #ANNOTATION}, so {@link #revert()} removes
- * exactly that and nothing the task configured itself.
+ * What was added is returned as a {@link SpecPatch} for the caller to keep in its own record; nothing in
+ * the spec itself says what to remove, because whoever can write the spec must not be able to choose that.
  */
 public final class OciSpec {
 
     /** File name of the runtime spec inside a bundle. */
     public static final String CONFIG_FILE = "config.json";
-
-    /** Annotation recording what {@link #apply(DeliveryPlan)} added. */
-    public static final String ANNOTATION = "org.cijwt.preflight";
-
-    private static final int RECORD_VERSION = 1;
-    private static final String CREATED_ENV = "process.env";
-    private static final String CREATED_MOUNTS = "mounts";
-    private static final String CREATED_ANNOTATIONS = "annotations";
 
     private static final Set<PosixFilePermission> NEW_FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-------");
 
@@ -64,12 +58,34 @@ public final class OciSpec {
         this.root = root;
     }
 
-    /** The result of applying a plan: the new spec and the warnings for the task's own variables that won. */
-    public record Applied(OciSpec spec, List<DeliveryWarning> warnings) {
+    /**
+     * The result of applying a plan: the new spec, the warnings for the task's own variables that won, and
+     * the patch that {@link #revert(SpecPatch)} takes back out.
+     */
+    public record Applied(OciSpec spec, List<DeliveryWarning> warnings, SpecPatch patch) {
 
         public Applied {
             Objects.requireNonNull(spec, "spec");
             warnings = List.copyOf(warnings);
+            Objects.requireNonNull(patch, "patch");
+        }
+    }
+
+    /**
+     * The result of reverting a patch: the new spec, what was removed, and what the patch lists but the spec
+     * no longer holds as it was written (changed or removed since), which stays as it is.
+     */
+    public record Reverted(OciSpec spec, List<String> removed, List<String> notFound) {
+
+        public Reverted {
+            Objects.requireNonNull(spec, "spec");
+            removed = List.copyOf(removed);
+            notFound = List.copyOf(notFound);
+        }
+
+        /** Whether anything was removed. */
+        public boolean changed() {
+            return !removed.isEmpty();
         }
     }
 
@@ -79,9 +95,9 @@ public final class OciSpec {
         try {
             text = Files.readString(configJson, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new DeliveryException(configJson + " does not exist");
+            throw invalid(configJson + " does not exist");
         } catch (IOException e) {
-            throw new DeliveryException("cannot read " + configJson + ": " + e.getMessage(), e);
+            throw new DeliveryException(ErrorCode.BUNDLE_INVALID, "cannot read " + configJson + ": " + SecureFiles.reason(e), e);
         }
         return parse(text, configJson.toString());
     }
@@ -99,10 +115,10 @@ public final class OciSpec {
             // Jackson's own message can quote the offending text, which may be a token: report the place only.
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new DeliveryException(name + " is not valid JSON" + where);
+            throw invalid(name + " is not valid JSON" + where);
         }
         if (node == null || !node.isObject()) {
-            throw new DeliveryException(name + " is not a JSON object");
+            throw invalid(name + " is not a JSON object");
         }
         return new OciSpec((ObjectNode) node);
     }
@@ -121,20 +137,30 @@ public final class OciSpec {
         }
     }
 
-    /** Whether a plan has been applied to this spec (its annotation is present). */
-    public boolean isApplied() {
-        JsonNode annotations = root.get("annotations");
-        return annotations != null && annotations.has(ANNOTATION);
+    /** The lower-case hex SHA-256 of the bytes {@link #write} writes for this spec. */
+    public String sha256() {
+        return SpecPatch.sha256(bytes());
+    }
+
+    /**
+     * The host user and group the task runs as: {@code process.user}, mapped through the user namespace's
+     * {@code linux.uidMappings}/{@code gidMappings} when it has one.
+     *
+     * @throws DeliveryException ({@link ErrorCode#BUNDLE_INVALID}) when an id is not a valid id or not mapped
+     */
+    public FileOwner taskUser() throws DeliveryException {
+        return TaskUser.hostIds(root);
     }
 
     /**
      * Returns a spec with the plan's variables and read-only token mount added.
      *
-     * <p>A variable the task already sets keeps the task's value, and a warning names it. A spec that
-     * already carries an earlier plan has that plan reverted first, so pre-flight can run again.
+     * <p>A variable the task already sets keeps the task's value, and a warning names it. To deliver again,
+     * revert the earlier delivery's patch first: its mount is at the reserved path, so it is a conflict too.
      *
-     * @throws DeliveryException when the spec already mounts something at or under
-     *     {@link DeliveryPlan#CONTAINER_TOKEN_DIR}, or its shape is not an OCI runtime spec
+     * @throws DeliveryException ({@link ErrorCode#MOUNT_CONFLICT}) when the spec already mounts something at
+     *     or under {@link DeliveryPlan#CONTAINER_TOKEN_DIR}, or ({@link ErrorCode#BUNDLE_INVALID}) when its shape
+     *     is not an OCI runtime spec
      */
     public Applied apply(DeliveryPlan plan) throws DeliveryException {
         return apply(plan, null);
@@ -147,94 +173,67 @@ public final class OciSpec {
      */
     public Applied apply(DeliveryPlan plan, Path bundle) throws DeliveryException {
         Objects.requireNonNull(plan, "plan");
-        ObjectNode next = (isApplied() ? revert().root : root).deepCopy();
-        List<String> created = new ArrayList<>();
+        ObjectNode next = root.deepCopy();
+        Set<SpecPatch.CreatedField> created = EnumSet.noneOf(SpecPatch.CreatedField.class);
 
-        ArrayNode mounts = arrayField(next, "mounts", CREATED_MOUNTS, created);
+        ArrayNode mounts = arrayField(next, "mounts", SpecPatch.CreatedField.MOUNTS, created);
         refuseConflictingMounts(mounts, plan, rootFileSystem(next, bundle));
 
         List<DeliveryWarning> warnings = new ArrayList<>();
-        List<String> added = new ArrayList<>();
+        List<SpecPatch.AddedVariable> added = new ArrayList<>();
         if (!plan.environment().isEmpty()) {
             JsonNode process = next.get("process");
             if (process == null || !process.isObject()) {
-                throw new DeliveryException(CONFIG_FILE + " has no process object to add environment variables to");
+                throw invalid(CONFIG_FILE + " has no process object to add environment variables to");
             }
-            ArrayNode env = arrayField((ObjectNode) process, "env", CREATED_ENV, created);
+            ArrayNode env = arrayField((ObjectNode) process, "env", SpecPatch.CreatedField.PROCESS_ENV, created);
             Set<String> existing = variableNames(env);
             for (Map.Entry<String, String> variable : plan.environment().entrySet()) {
                 if (existing.contains(variable.getKey())) {
                     warnings.add(DeliveryWarning.taskVariableWins(variable.getKey()));
                 } else {
                     env.add(variable.getKey() + "=" + variable.getValue());
-                    added.add(variable.getKey());
+                    added.add(SpecPatch.AddedVariable.of(variable.getKey(), variable.getValue()));
                 }
             }
         }
 
-        ObjectNode mount = mounts.addObject();
-        mount.put("destination", DeliveryPlan.CONTAINER_TOKEN_DIR);
-        mount.put("type", "bind");
-        mount.put("source", plan.tokenDirectory().toString());
-        ArrayNode options = mount.putArray("options");
-        DeliveryPlan.MOUNT_OPTIONS.forEach(options::add);
-
-        JsonNode annotationsNode = next.get("annotations");
-        if (annotationsNode == null) {
-            created.add(CREATED_ANNOTATIONS);
-            annotationsNode = next.putObject("annotations");
-        } else if (!annotationsNode.isObject()) {
-            throw new DeliveryException(CONFIG_FILE + " has annotations that are not a JSON object");
-        }
-        ObjectNode record = JSON.createObjectNode();
-        record.put("version", RECORD_VERSION);
-        record.put("source", plan.tokenDirectory().toString());
-        record.put("destination", DeliveryPlan.CONTAINER_TOKEN_DIR);
-        added.forEach(record.putArray("env")::add);
-        created.forEach(record.putArray("created")::add);
-        // OCI annotations are string to string, so the record is JSON inside a string.
-        ((ObjectNode) annotationsNode).put(ANNOTATION, record.toString());
-        return new Applied(new OciSpec(next), warnings);
+        SpecPatch.TokenMount tokenMount = SpecPatch.TokenMount.of(plan);
+        mounts.add(mountNode(tokenMount));
+        return new Applied(new OciSpec(next), warnings, new SpecPatch(added, tokenMount, created));
     }
 
     /**
-     * Returns a spec without what an earlier {@link #apply(DeliveryPlan)} added: its variables, its
-     * mount, the annotation, and any of {@code process.env}, {@code mounts}, {@code annotations} it created.
-     * A spec without the annotation is returned unchanged.
+     * Returns a spec without what {@code patch} added, entry by entry: a variable only where its whole
+     * {@code NAME=value} entry still has the recorded digest, the mount only where it is still exactly as
+     * written, and {@code process.env} or {@code mounts} only when the patch created it and it is empty again.
+     * Anything else, including an entry that was changed since, stays as it is and is named in
+     * {@link Reverted#notFound()}.
      */
-    public OciSpec revert() throws DeliveryException {
-        if (!isApplied()) {
-            return this;
-        }
+    public Reverted revert(SpecPatch patch) {
+        Objects.requireNonNull(patch, "patch");
         ObjectNode next = root.deepCopy();
-        ObjectNode annotations = (ObjectNode) next.get("annotations");
-        JsonNode record = readRecord(annotations.get(ANNOTATION));
-        Set<String> created = new HashSet<>();
-        record.path("created").forEach(c -> created.add(c.asText()));
-        Set<String> addedVariables = new HashSet<>();
-        record.path("env").forEach(v -> addedVariables.add(v.asText()));
-        String source = record.path("source").asText();
-        String destination = record.path("destination").asText();
+        List<String> removed = new ArrayList<>();
+        List<String> notFound = new ArrayList<>();
 
         JsonNode process = next.get("process");
-        if (process != null && process.isObject() && process.get("env") instanceof ArrayNode env) {
-            removeIf(env, entry -> entry.isTextual() && addedVariables.contains(nameOf(entry.asText())));
-            if (env.isEmpty() && created.contains(CREATED_ENV)) {
-                ((ObjectNode) process).remove("env");
-            }
+        ArrayNode env = process != null && process.isObject() && process.get("env") instanceof ArrayNode a ? a : null;
+        for (SpecPatch.AddedVariable variable : patch.variables()) {
+            boolean found = env != null && removeIf(env, e -> e.isTextual() && variable.matches(e.asText()));
+            (found ? removed : notFound).add("variable " + variable.name());
         }
-        if (next.get("mounts") instanceof ArrayNode mounts) {
-            removeIf(mounts, m -> destination.equals(m.path("destination").asText(null))
-                    && source.equals(m.path("source").asText(null)));
-            if (mounts.isEmpty() && created.contains(CREATED_MOUNTS)) {
-                next.remove("mounts");
-            }
+        if (env != null && env.isEmpty() && patch.created().contains(SpecPatch.CreatedField.PROCESS_ENV)) {
+            ((ObjectNode) process).remove("env");
         }
-        annotations.remove(ANNOTATION);
-        if (annotations.isEmpty() && created.contains(CREATED_ANNOTATIONS)) {
-            next.remove("annotations");
+
+        ObjectNode ours = mountNode(patch.mount());
+        ArrayNode mounts = next.get("mounts") instanceof ArrayNode m ? m : null;
+        boolean mountFound = mounts != null && removeIf(mounts, ours::equals);
+        (mountFound ? removed : notFound).add("mount of " + patch.mount().source() + " at " + patch.mount().destination());
+        if (mounts != null && mounts.isEmpty() && patch.created().contains(SpecPatch.CreatedField.MOUNTS)) {
+            next.remove("mounts");
         }
-        return new OciSpec(next);
+        return new Reverted(removed.isEmpty() ? this : new OciSpec(next), removed, notFound);
     }
 
     /** Writes the spec to {@code configJson} atomically, keeping the file's permissions if it exists. */
@@ -251,45 +250,51 @@ public final class OciSpec {
     /** Writes the spec to {@code configJson} atomically with the given permissions. */
     public void write(Path configJson, Set<PosixFilePermission> permissions) throws DeliveryException {
         try {
-            SecureFiles.replace(configJson, (toJson() + "\n").getBytes(StandardCharsets.UTF_8), permissions);
+            SecureFiles.replace(configJson, bytes(), permissions);
         } catch (IOException e) {
             throw new DeliveryException("cannot write " + configJson + ": " + SecureFiles.reason(e), e);
         }
     }
 
     /**
-     * Applies the plan to {@code bundle/config.json} in place, atomically, and returns the warnings.
+     * Applies the plan to {@code bundle/config.json} in place, atomically, and returns what was applied.
      *
      * <p>The file is left 0600 (owner only): once the plan adds {@code CONCOURSE_CI_JWT} it holds a token.
      */
-    public static List<DeliveryWarning> applyToBundle(Path bundle, DeliveryPlan plan) throws DeliveryException {
+    public static Applied applyToBundle(Path bundle, DeliveryPlan plan) throws DeliveryException {
         Path config = bundle.resolve(CONFIG_FILE);
         Applied applied = read(config).apply(plan, bundle);
         applied.spec().write(config, SecureFiles.PRIVATE);
-        return applied.warnings();
-    }
-
-    /** The host token directory an applied plan mounts, as its annotation records it; empty when none is applied. */
-    public Optional<Path> appliedTokenDirectory() throws DeliveryException {
-        if (!isApplied()) {
-            return Optional.empty();
-        }
-        return Optional.of(Path.of(readRecord(root.get("annotations").get(ANNOTATION)).path("source").asText()));
+        return applied;
     }
 
     /**
-     * Reverts an earlier plan in {@code bundle/config.json} in place, atomically.
+     * Reverts {@code patch} in {@code bundle/config.json} in place, atomically.
      *
      * @return whether there was anything to revert
      */
-    public static boolean revertBundle(Path bundle) throws DeliveryException {
+    public static boolean revertBundle(Path bundle, SpecPatch patch) throws DeliveryException {
         Path config = bundle.resolve(CONFIG_FILE);
-        OciSpec spec = read(config);
-        if (!spec.isApplied()) {
+        Reverted reverted = read(config).revert(patch);
+        if (reverted.changed()) {
+            reverted.spec().write(config);
+        }
+        return reverted.changed();
+    }
+
+    /** Whether the spec mounts anything exactly at the reserved token path (as written, normalised). */
+    public boolean mountsTheTokenPath() {
+        if (!(root.get("mounts") instanceof ArrayNode mounts)) {
             return false;
         }
-        spec.revert().write(config);
-        return true;
+        for (JsonNode mount : mounts) {
+            JsonNode destination = mount.get("destination");
+            if (destination != null && destination.isTextual()
+                    && normalize(destination.asText()).equals(DeliveryPlan.CONTAINER_TOKEN_DIR)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -303,7 +308,7 @@ public final class OciSpec {
             JsonNode mount = mounts.get(i);
             JsonNode destinationNode = mount.get("destination");
             if (!mount.isObject() || destinationNode == null || !destinationNode.isTextual()) {
-                throw new DeliveryException(CONFIG_FILE + " mount #" + (i + 1) + " has no destination");
+                throw invalid(CONFIG_FILE + " mount #" + (i + 1) + " has no destination");
             }
             String destination = normalize(destinationNode.asText());
             String resolved = rootfs == null ? destination : resolveInRoot(rootfs, destination);
@@ -314,7 +319,7 @@ public final class OciSpec {
                         ? source.asText()
                         : "a " + mount.path("type").asText("mount");
                 String via = resolved.equals(destination) ? "" : " (" + resolved + " in the image)";
-                throw new DeliveryException(CONFIG_FILE + " mounts " + what + " at " + destinationNode.asText() + via
+                throw new DeliveryException(ErrorCode.MOUNT_CONFLICT, CONFIG_FILE + " mounts " + what + " at " + destinationNode.asText() + via
                         + ", which is " + (same ? "" : "inside ") + "the reserved token path " + reserved
                         + (reservedResolved.equals(reserved) ? "" : " (" + reservedResolved + " in the image)")
                         + " where ci-jwt mounts " + plan.tokenDirectory());
@@ -393,17 +398,35 @@ public final class OciSpec {
         return Path.of(absolute).normalize().toString();
     }
 
-    private static ArrayNode arrayField(ObjectNode parent, String field, String label, List<String> created)
-            throws DeliveryException {
+    private static ArrayNode arrayField(ObjectNode parent, String field, SpecPatch.CreatedField label,
+                                        Set<SpecPatch.CreatedField> created) throws DeliveryException {
         JsonNode node = parent.get(field);
         if (node == null || node.isNull()) {
             created.add(label);
             return parent.putArray(field);
         }
         if (!node.isArray()) {
-            throw new DeliveryException(CONFIG_FILE + " field " + label + " is not a JSON array");
+            throw invalid(CONFIG_FILE + " field " + label.path() + " is not a JSON array");
         }
         return (ArrayNode) node;
+    }
+
+    private static ObjectNode mountNode(SpecPatch.TokenMount mount) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("destination", mount.destination());
+        node.put("type", SpecPatch.TokenMount.TYPE);
+        node.put("source", mount.source());
+        ArrayNode options = node.putArray("options");
+        mount.options().forEach(options::add);
+        return node;
+    }
+
+    private byte[] bytes() {
+        return (toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static DeliveryException invalid(String message) {
+        return new DeliveryException(ErrorCode.BUNDLE_INVALID, message);
     }
 
     private static Set<String> variableNames(ArrayNode env) {
@@ -417,29 +440,15 @@ public final class OciSpec {
         return eq < 0 ? entry : entry.substring(0, eq);
     }
 
-    private static JsonNode readRecord(JsonNode annotation) throws DeliveryException {
-        String problem = CONFIG_FILE + " annotation " + ANNOTATION + " was not written by this version of ci-jwt";
-        if (annotation == null || !annotation.isTextual()) {
-            throw new DeliveryException(problem);
-        }
-        JsonNode record;
-        try {
-            record = JSON.readTree(annotation.asText());
-        } catch (JsonProcessingException e) {
-            throw new DeliveryException(problem);
-        }
-        if (record == null || record.path("version").asInt() != RECORD_VERSION
-                || !record.path("source").isTextual() || !record.path("destination").isTextual()) {
-            throw new DeliveryException(problem);
-        }
-        return record;
-    }
-
-    private static void removeIf(ArrayNode array, Predicate<JsonNode> condition) {
+    /** Removes every element that matches; returns whether any did. */
+    private static boolean removeIf(ArrayNode array, Predicate<JsonNode> condition) {
+        boolean any = false;
         for (int i = array.size() - 1; i >= 0; i--) {
             if (condition.test(array.get(i))) {
                 array.remove(i);
+                any = true;
             }
         }
+        return any;
     }
 }

@@ -1,10 +1,12 @@
 package org.cijwt.delivery;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,17 +17,27 @@ import java.util.function.Supplier;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.delivery.PreflightConfig.TokenConfig;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
+import org.cijwt.io.FileOwner;
+import org.cijwt.io.PrivateDirectories;
 import org.cijwt.io.SecureFiles;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.tokens.MintedToken;
 import org.cijwt.tokens.TokenMinter;
 
 /**
- * Container pre-flight: mints a build's tokens, writes them into a per-container host directory and
- * adds the variables and the read-only mount of that directory to the container's OCI runtime spec.
+ * Container pre-flight: mints a build's tokens, writes them into a new per-container host directory that only
+ * the task's user can read, and adds the variables and the read-only mount of that directory to the
+ * container's OCI runtime spec.
  *
- * <p>Order matters for "nothing half-written": every token is minted and the spec is checked (a
- * conflicting mount is refused) before any file is written, and {@code config.json} is replaced last.
+ * <p>What was delivered is kept in a {@link DeliveryRecord} in ci-jwt's own state directory
+ * ({@link DeliveryRecords}), and clean-up and a repeated delivery undo exactly what that record says: never
+ * what {@code config.json} says, because the container's owner can write {@code config.json}.
+ *
+ * <p>Order matters for "nothing half-written": every check is made and every token minted before anything is
+ * written; then the record is filed as pending, the token directory written, {@code config.json} replaced and
+ * the record marked delivered. A failure or a crash at any point leaves a record from which
+ * {@link #cleanup(DeliveryRecords, String)} removes whatever part was written.
  */
 public final class Preflight {
 
@@ -34,11 +46,16 @@ public final class Preflight {
 
     private final TokenMinter minter;
     private final Clock clock;
+    private final DeliveryRecords records;
 
-    /** A pre-flight that signs with the ring's active keys and dates tokens by {@code clock}. */
-    public Preflight(Supplier<KeyRing> keys, Clock clock) {
+    /**
+     * A pre-flight that signs with the ring's active keys, dates tokens by {@code clock} and keeps its
+     * record of every delivery in {@code records}.
+     */
+    public Preflight(Supplier<KeyRing> keys, Clock clock, DeliveryRecords records) {
         Objects.requireNonNull(keys, "keys");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.records = Objects.requireNonNull(records, "records");
         this.minter = new TokenMinter(keys, clock);
     }
 
@@ -72,6 +89,11 @@ public final class Preflight {
     /** The default host token directory of a bundle: {@code <bundle>/}{@value #DEFAULT_TOKEN_DIRECTORY}. */
     public static Path defaultTokenDirectory(Path bundle) {
         return bundle.toAbsolutePath().normalize().resolve(DEFAULT_TOKEN_DIRECTORY);
+    }
+
+    /** The state directory this pre-flight keeps its delivery records in. */
+    public DeliveryRecords records() {
+        return records;
     }
 
     /** Mints one configured token for the build. */
@@ -109,39 +131,108 @@ public final class Preflight {
     }
 
     /**
-     * Mints the tokens and writes them into {@code tokenDirectory} without touching any runtime spec,
-     * for callers that build the container themselves (and the demo's plain-process fallback).
+     * Mints the tokens and writes them into the new directory {@code tokenDirectory}, readable by this process's
+     * user only, without touching any runtime spec or record (the demo's plain-process fallback).
      */
     public Delivery prepare(BuildMetadata metadata, PreflightConfig config, Path tokenDirectory) throws CiJwtException {
+        FileOwner self;
+        try {
+            self = FileOwner.ofThisProcess();
+        } catch (IOException e) {
+            throw new DeliveryException("cannot tell which user ci-jwt runs as: " + SecureFiles.reason(e), e);
+        }
+        return prepare(metadata, config, tokenDirectory, self);
+    }
+
+    /**
+     * Mints the tokens and writes them into the new directory {@code tokenDirectory} for a task that runs as host
+     * user {@code reader}, without touching any runtime spec or record, for callers that build the container
+     * themselves; removing the directory is theirs too ({@link TokenDirectory#delete()}).
+     *
+     * @throws DeliveryException ({@link ErrorCode#TOKEN_DIR_REFUSED}) when {@code tokenDirectory} exists
+     */
+    public Delivery prepare(BuildMetadata metadata, PreflightConfig config, Path tokenDirectory, FileOwner reader)
+            throws CiJwtException {
         Map<String, MintedToken> tokens = mintAll(metadata, config);
         DeliveryPlan plan = plan(tokenDirectory, config, tokens);
-        TokenDirectory directory = writeAll(plan.tokenDirectory(), tokens);
+        TokenAccess access = TokenAccess.forReader(reader);
+        refuseTokenDirectory(plan.tokenDirectory(), Optional.empty());
+        TokenDirectory directory = createDirectory(plan.tokenDirectory(), access);
+        try {
+            writeAll(directory, tokens);
+        } catch (DeliveryException e) {
+            try {
+                directory.delete();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         return new Delivery(directory, plan, tokens, List.of());
     }
 
     /**
-     * Full pre-flight for an OCI bundle: mints the tokens, writes them into {@code tokenDirectory}
-     * (files 0444, directory 0555) and patches {@code bundle/config.json} in place, atomically, leaving it 0600.
+     * Full pre-flight for an OCI bundle, recorded under {@link DeliveryRecords#bundleKey the bundle's key}.
      *
-     * <p>Running it again on the same bundle replaces the earlier delivery.
-     *
-     * @throws DeliveryException when the spec mounts something at or under the reserved path (naming both
-     *     mounts), is not an OCI spec, or a file cannot be written; nothing is changed then
+     * @see #deliver(String, BuildMetadata, PreflightConfig, Path, Path)
      */
     public Delivery deliver(BuildMetadata metadata, PreflightConfig config, Path tokenDirectory, Path bundle)
             throws CiJwtException {
-        Path configJson = bundle.resolve(OciSpec.CONFIG_FILE);
+        return deliver(DeliveryRecords.bundleKey(bundle), metadata, config, tokenDirectory, bundle);
+    }
+
+    /**
+     * Full pre-flight for an OCI bundle: mints the tokens, writes them into the new directory
+     * {@code tokenDirectory} (given to the task's host user, see {@link TokenAccess}), patches
+     * {@code bundle/config.json} in place, atomically, leaving it 0600, and files the record under {@code key}.
+     *
+     * <p>Delivering again under the same key first undoes the earlier delivery as its record says; the token
+     * directory may then be the one that delivery created.
+     *
+     * @throws DeliveryException with {@link ErrorCode#BUNDLE_INVALID} (no bundle, no valid spec, a task user
+     *     that is not a valid or mapped id), {@link ErrorCode#MOUNT_CONFLICT} (the spec mounts something at or
+     *     under the reserved path; the message names both mounts), {@link ErrorCode#TOKEN_DIR_REFUSED}
+     *     ({@code tokenDirectory} exists and is not this key's earlier one, or others could replace a directory
+     *     above it), {@link ErrorCode#DELIVERY_RECORD_INVALID} (the state directory or the earlier record is not
+     *     trustworthy) or {@link ErrorCode#DELIVERY_FAILED} (a file could not be written); nothing is changed
+     *     then, or what was is undone
+     */
+    public Delivery deliver(String key, BuildMetadata metadata, PreflightConfig config, Path tokenDirectory, Path bundle)
+            throws CiJwtException {
+        Path bundleDir = existingBundle(bundle);
+        Path configJson = bundleDir.resolve(OciSpec.CONFIG_FILE);
+        Optional<DeliveryRecord> earlier = records.find(key);
+        if (earlier.isPresent() && !earlier.get().bundle().equals(bundleDir)) {
+            throw new DeliveryException(ErrorCode.DELIVERY_RECORD_INVALID, "the delivery record of " + key + " is for bundle "
+                    + earlier.get().bundle() + ", not " + bundleDir + "; clean that one up first");
+        }
+        OciSpec current = OciSpec.read(configJson);
+        OciSpec base = earlier.isPresent() ? current.revert(earlier.get().patch()).spec() : current;
+        TokenAccess access = TokenAccess.forReader(base.taskUser());
         Map<String, MintedToken> tokens = mintAll(metadata, config);
         DeliveryPlan plan = plan(tokenDirectory, config, tokens);
-        OciSpec.Applied applied = OciSpec.read(configJson).apply(plan, bundle);
-        boolean existed = Files.exists(plan.tokenDirectory(), LinkOption.NOFOLLOW_LINKS);
-        TokenDirectory directory = writeAll(plan.tokenDirectory(), tokens);
-        try {
-            applied.spec().write(configJson, SecureFiles.PRIVATE);
-        } catch (DeliveryException e) {
-            if (!existed) {
-                removeAfterFailure(plan.tokenDirectory(), e);
+        OciSpec.Applied applied = base.apply(plan, bundleDir);
+        refuseTokenDirectory(plan.tokenDirectory(), earlier);
+
+        if (earlier.isPresent()) {
+            Cleanup undone = undo(records, earlier.get());
+            if (Files.exists(plan.tokenDirectory(), LinkOption.NOFOLLOW_LINKS)) {
+                throw new DeliveryException(ErrorCode.TOKEN_DIR_REFUSED, "token directory " + plan.tokenDirectory()
+                        + " was left in place when the earlier delivery was undone (" + String.join("; ", undone.warnings())
+                        + "); remove what ci-jwt did not write, or give another path");
             }
+        }
+        DeliveryRecord pending = new DeliveryRecord(key, bundleDir, DeliveryRecord.Status.PENDING, plan.tokenDirectory(),
+                List.copyOf(tokens.keySet()), access.reader(), applied.patch(), applied.spec().sha256());
+        records.put(pending);
+        TokenDirectory directory = null;
+        try {
+            directory = createDirectory(plan.tokenDirectory(), access);
+            writeAll(directory, tokens);
+            applied.spec().write(configJson, SecureFiles.PRIVATE);
+            records.put(pending.delivered());
+        } catch (DeliveryException e) {
+            rollBack(pending, directory != null, e);
             throw e;
         }
         return new Delivery(directory, plan, tokens, applied.warnings());
@@ -155,70 +246,174 @@ public final class Preflight {
         return new TokenRefresher(delivery.directory(), again, clock, scheduler, listener);
     }
 
-    /** What a clean-up did. */
-    public record Cleanup(boolean specReverted, Optional<Path> removedDirectory) {
+    /**
+     * What a clean-up did: whether {@code config.json} changed, which token directory is gone, and what it
+     * left as found (entries changed since the delivery, files ci-jwt did not write).
+     */
+    public record Cleanup(boolean specReverted, Optional<Path> removedDirectory, List<String> warnings) {
+
+        /** The clean-up of a delivery that was never recorded: nothing to do. */
+        public static final Cleanup NOTHING = new Cleanup(false, Optional.empty(), List.of());
+
+        public Cleanup {
+            Objects.requireNonNull(removedDirectory, "removedDirectory");
+            warnings = List.copyOf(warnings);
+        }
     }
 
     /**
-     * Removes what pre-flight added to a bundle: reverts {@code config.json} if it carries a delivery
-     * and removes the token directory, which is {@code tokenDirectory} if given, else the one recorded
-     * in the spec, else the default. A bundle whose {@code config.json} is already gone is fine.
+     * Removes what pre-flight delivered into {@code bundle}, as its delivery record says.
+     *
+     * @see #cleanup(DeliveryRecords, Path, Path)
      */
-    public static Cleanup cleanup(Path bundle, Path tokenDirectory) throws DeliveryException {
-        Path configJson = bundle.resolve(OciSpec.CONFIG_FILE);
-        boolean reverted = false;
-        Optional<Path> recorded = Optional.empty();
-        if (Files.exists(configJson)) {
-            OciSpec spec = OciSpec.read(configJson);
-            recorded = spec.appliedTokenDirectory();
-            if (spec.isApplied()) {
-                spec.revert().write(configJson);
-                reverted = true;
+    public static Cleanup cleanup(DeliveryRecords records, Path bundle) throws DeliveryException {
+        return cleanup(records, bundle, null);
+    }
+
+    /**
+     * Removes what pre-flight delivered into {@code bundle}, exactly as its delivery record in {@code records}
+     * says and nothing that {@code config.json} claims: the token files it wrote and their directory, and from
+     * {@code config.json} each variable and mount it added that is still as it was written. A bundle with no
+     * record has nothing to clean up.
+     *
+     * @param expectedTokenDirectory when given, the token directory the caller believes was used; it must be the recorded one
+     * @throws DeliveryException ({@link ErrorCode#DELIVERY_RECORD_INVALID}) when the record is not trustworthy,
+     *     names another token directory than {@code expectedTokenDirectory}, or is missing while {@code config.json}
+     *     mounts something at the token path (a delivery made with another state directory, or none by ci-jwt);
+     *     nothing is changed then
+     */
+    public static Cleanup cleanup(DeliveryRecords records, Path bundle, Path expectedTokenDirectory)
+            throws DeliveryException {
+        String key = DeliveryRecords.bundleKey(bundle);
+        Optional<DeliveryRecord> record = records.find(key);
+        if (record.isEmpty()) {
+            Path configJson = DeliveryRecords.realOrAbsolute(bundle).resolve(OciSpec.CONFIG_FILE);
+            if (Files.exists(configJson) && OciSpec.read(configJson).mountsTheTokenPath()) {
+                throw new DeliveryException(ErrorCode.DELIVERY_RECORD_INVALID, configJson + " mounts something at "
+                        + DeliveryPlan.CONTAINER_TOKEN_DIR + " but " + records.directory()
+                        + " has no record of a ci-jwt delivery into " + bundle + "; nothing was changed");
             }
+            return Cleanup.NOTHING;
         }
-        Path dir = tokenDirectory != null ? tokenDirectory : recorded.orElse(defaultTokenDirectory(bundle));
+        if (expectedTokenDirectory != null
+                && !record.get().tokenDirectory().equals(expectedTokenDirectory.toAbsolutePath().normalize())) {
+            throw new DeliveryException(ErrorCode.DELIVERY_RECORD_INVALID, "the delivery into " + bundle
+                    + " was recorded with token directory " + record.get().tokenDirectory() + ", not "
+                    + expectedTokenDirectory.toAbsolutePath().normalize() + "; nothing was changed");
+        }
+        return undo(records, record.get());
+    }
+
+    /**
+     * Removes what the delivery filed under {@code key} wrote, as {@link #cleanup(DeliveryRecords, Path, Path)}
+     * does; a key with no record has nothing to clean up.
+     */
+    public static Cleanup cleanup(DeliveryRecords records, String key) throws DeliveryException {
+        Optional<DeliveryRecord> record = records.find(key);
+        return record.isEmpty() ? Cleanup.NOTHING : undo(records, record.get());
+    }
+
+    /**
+     * Undoes one recorded delivery: the token files first (they hold the secrets), then the spec entries that
+     * still match, then the record. A failure keeps the record, so running the clean-up again finishes it.
+     */
+    private static Cleanup undo(DeliveryRecords records, DeliveryRecord record) throws DeliveryException {
+        List<String> warnings = new ArrayList<>();
+        Path dir = record.tokenDirectory();
+        Optional<Path> removed = Optional.empty();
         try {
-            boolean removed = TokenDirectory.removeExisting(dir);
-            return new Cleanup(reverted, removed ? Optional.of(dir.toAbsolutePath().normalize()) : Optional.empty());
+            TokenDirectory.Removal removal = TokenDirectory.removeFiles(dir, record.tokenFiles());
+            if (removal.directoryRemoved()) {
+                removed = Optional.of(dir);
+            }
+            if (!removal.leftInPlace().isEmpty()) {
+                warnings.add("token directory " + dir + " was left in place: it holds " + String.join(", ",
+                        removal.leftInPlace()) + ", which ci-jwt did not write");
+            }
         } catch (IOException e) {
             throw new DeliveryException("cannot remove token directory " + dir + ": " + SecureFiles.reason(e), e);
         }
+        boolean reverted = false;
+        Path configJson = record.bundle().resolve(OciSpec.CONFIG_FILE);
+        if (Files.exists(configJson, LinkOption.NOFOLLOW_LINKS)) {
+            OciSpec.Reverted result = OciSpec.read(configJson).revert(record.patch());
+            if (result.changed()) {
+                result.spec().write(configJson);
+                reverted = true;
+            }
+            if (record.status() == DeliveryRecord.Status.DELIVERED && !result.notFound().isEmpty()) {
+                warnings.add(configJson + " was changed since ci-jwt patched it; left as found: "
+                        + String.join(", ", result.notFound()));
+            }
+        }
+        records.remove(record.key());
+        return new Cleanup(reverted, removed, warnings);
     }
 
-    /** Writes every token file; a directory this call created is removed again if a write fails. */
-    private static TokenDirectory writeAll(Path dir, Map<String, MintedToken> tokens) throws DeliveryException {
-        boolean existed = Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
-        TokenDirectory directory;
+    /** Undoes a delivery that failed part way; if that fails too, the pending record stays for a later clean-up. */
+    private void rollBack(DeliveryRecord pending, boolean createdDirectory, DeliveryException failure) {
         try {
-            directory = TokenDirectory.create(dir);
-        } catch (IOException e) {
-            throw new DeliveryException("cannot create token directory " + dir + ": " + SecureFiles.reason(e), e);
+            if (createdDirectory) {
+                undo(records, pending);
+            } else {
+                // The directory was not ours to remove (it appeared meanwhile) and config.json is not written yet.
+                records.remove(pending.key());
+            }
+        } catch (DeliveryException e) {
+            failure.addSuppressed(e);
         }
+    }
+
+    private static Path existingBundle(Path bundle) throws DeliveryException {
+        if (!Files.isDirectory(bundle)) {
+            throw new DeliveryException(ErrorCode.BUNDLE_INVALID, "bundle " + bundle + " is not a directory");
+        }
+        return DeliveryRecords.realOrAbsolute(bundle);
+    }
+
+    /**
+     * Refuses a token directory that exists, unless it is the one the earlier delivery under the same key
+     * created, and one that others could swap for another because a directory above it is writable by them.
+     */
+    private static void refuseTokenDirectory(Path dir, Optional<DeliveryRecord> earlier) throws DeliveryException {
+        boolean ours = earlier.isPresent() && earlier.get().tokenDirectory().equals(dir);
+        if (!ours && Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new DeliveryException(ErrorCode.TOKEN_DIR_REFUSED, "token directory " + dir + " already exists and ci-jwt"
+                    + " did not create it for this container; it was left untouched (give a path that does not exist yet)");
+        }
+        Optional<String> unsafe;
+        try {
+            unsafe = PrivateDirectories.ancestorWritableByOthers(dir);
+        } catch (IOException e) {
+            throw new DeliveryException("cannot check the directories above token directory " + dir + ": "
+                    + SecureFiles.reason(e), e);
+        }
+        if (unsafe.isPresent()) {
+            throw new DeliveryException(ErrorCode.TOKEN_DIR_REFUSED, "token directory " + dir + " cannot be kept private: "
+                    + unsafe.get());
+        }
+    }
+
+    private static TokenDirectory createDirectory(Path dir, TokenAccess access) throws DeliveryException {
+        try {
+            return TokenDirectory.create(dir, access);
+        } catch (FileAlreadyExistsException e) {
+            throw new DeliveryException(ErrorCode.TOKEN_DIR_REFUSED, "token directory " + dir + " appeared while ci-jwt"
+                    + " was creating it; it was left untouched");
+        } catch (IOException e) {
+            throw new DeliveryException("cannot create token directory " + dir + " (" + access + "): "
+                    + SecureFiles.reason(e), e);
+        }
+    }
+
+    private static void writeAll(TokenDirectory directory, Map<String, MintedToken> tokens) throws DeliveryException {
         for (Map.Entry<String, MintedToken> token : tokens.entrySet()) {
             try {
                 directory.write(token.getKey(), token.getValue().compact());
             } catch (IOException e) {
-                DeliveryException failure = new DeliveryException("cannot write token file "
-                        + directory.file(token.getKey()) + ": " + SecureFiles.reason(e), e);
-                if (!existed) {
-                    removeAfterFailure(dir, failure);
-                }
-                throw failure;
+                throw new DeliveryException("cannot write token file " + directory.file(token.getKey()) + ": "
+                        + SecureFiles.reason(e), e);
             }
-        }
-        try {
-            directory.retainOnly(tokens.keySet());
-        } catch (IOException e) {
-            throw new DeliveryException("cannot remove stale token files from " + dir + ": " + SecureFiles.reason(e), e);
-        }
-        return directory;
-    }
-
-    private static void removeAfterFailure(Path dir, DeliveryException failure) {
-        try {
-            TokenDirectory.removeExisting(dir);
-        } catch (IOException e) {
-            failure.addSuppressed(e);
         }
     }
 }

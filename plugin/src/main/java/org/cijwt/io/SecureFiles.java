@@ -50,6 +50,15 @@ public final class SecureFiles {
      * system. The exception's message names the file, never the content.
      */
     public static void replace(Path target, byte[] content, Set<PosixFilePermission> perms) throws IOException {
+        replace(target, content, perms, null);
+    }
+
+    /**
+     * {@link #replace(Path, byte[], Set)}, with the temp file given to {@code owner} before it is renamed,
+     * so the file appears with its final owner and mode at once; {@code null} keeps this process's ids.
+     */
+    public static void replace(Path target, byte[] content, Set<PosixFilePermission> perms, FileOwner owner)
+            throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
                 PosixFilePermissions.asFileAttribute(PRIVATE));
@@ -62,6 +71,9 @@ public final class SecureFiles {
                 }
                 ch.force(true);
             }
+            if (owner != null) {
+                owner.applyTo(tmp);
+            }
             Files.setPosixFilePermissions(tmp, perms);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             moved = true;
@@ -71,6 +83,12 @@ public final class SecureFiles {
                 deleteTemp(tmp);
             }
         }
+    }
+
+    /** Whether {@code fileName} is a temp file {@link #replace} makes for {@code targetName}, as a crash may leave it. */
+    public static boolean isTempFileOf(String fileName, String targetName) {
+        return fileName.startsWith("." + targetName + ".") && fileName.endsWith(".tmp")
+                && fileName.length() > targetName.length() + ".".length() * 2 + ".tmp".length();
     }
 
     /** Makes a rename durable; Linux allows fsync on a directory opened for reading, some systems do not. */

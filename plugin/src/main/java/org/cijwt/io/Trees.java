@@ -11,7 +11,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
-/** Removal of whole directory trees, including the read-only (0555) token directories pre-flight writes. */
+/** Removal of whole directory trees, including the read-only (0550/0500) token directories pre-flight writes. */
 public final class Trees {
 
     // Owner-only: a directory being emptied needs write permission, and nobody else needs to look in.
@@ -22,7 +22,7 @@ public final class Trees {
 
     /**
      * Deletes {@code dir} and everything below it without following symbolic links; a missing
-     * {@code dir} is fine. Each directory is made writable before it is emptied, because a 0555
+     * {@code dir} is fine. Each directory is made writable before it is emptied, because a read-only
      * directory cannot be emptied by a non-root owner.
      */
     public static void deleteRecursively(Path dir) throws IOException {

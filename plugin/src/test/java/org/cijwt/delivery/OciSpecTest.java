@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.cijwt.errors.ErrorCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,7 +76,11 @@ class OciSpecTest {
         assertThat(mounts.get(2).toString()).isEqualTo("{\"destination\":\"/var/run/secrets/concourse-ci\","
                 + "\"type\":\"bind\",\"source\":\"/run/cijwt/c1\","
                 + "\"options\":[\"rbind\",\"ro\",\"nosuid\",\"nodev\",\"noexec\"]}");
-        assertThat(applied.spec().isApplied()).isTrue();
+        assertThat(applied.patch().variables()).extracting(SpecPatch.AddedVariable::name)
+                .containsExactly("CONCOURSE_CI_JWT", "CONCOURSE_CI_JWT_FILE");
+        assertThat(applied.patch().mount()).isEqualTo(new SpecPatch.TokenMount(DeliveryPlan.CONTAINER_TOKEN_DIR,
+                "/run/cijwt/c1", DeliveryPlan.MOUNT_OPTIONS));
+        assertThat(applied.patch().created()).isEmpty();
     }
 
     @Test
@@ -127,6 +134,7 @@ class OciSpecTest {
 
         assertThatThrownBy(() -> OciSpec.parse(spec).apply(plan()))
                 .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.MOUNT_CONFLICT))
                 .hasMessage("config.json mounts /host/x at /var/run/secrets/concourse-ci/jwt, which is inside the"
                         + " reserved token path /var/run/secrets/concourse-ci where ci-jwt mounts /run/cijwt/c1");
     }
@@ -141,6 +149,7 @@ class OciSpecTest {
 
         assertThatThrownBy(() -> OciSpec.parse(spec).apply(plan()))
                 .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.MOUNT_CONFLICT))
                 .hasMessageStartingWith("config.json mounts a tmpfs at " + destination + ", which is ")
                 .hasMessageContaining("the reserved token path /var/run/secrets/concourse-ci");
     }
@@ -162,21 +171,26 @@ class OciSpecTest {
     void revertWhenAppliedThenSpecEqualsTheOriginal() throws DeliveryException {
         OciSpec original = OciSpec.parse(TASK_SPEC);
 
-        OciSpec reverted = original.apply(plan()).spec().revert();
+        OciSpec.Applied applied = original.apply(plan());
+        OciSpec reverted = applied.spec().revert(applied.patch()).spec();
 
         assertThat(reverted.json()).isEqualTo(original.json());
-        assertThat(reverted.isApplied()).isFalse();
+        assertThat(reverted.mountsTheTokenPath()).isFalse();
     }
 
     @Test
     void revertWhenSpecHadNoEnvMountsOrAnnotationsThenRemovesTheContainersItCreated() throws DeliveryException {
         OciSpec bare = OciSpec.parse("{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"true\"]}}");
 
-        OciSpec applied = bare.apply(plan()).spec();
-        OciSpec reverted = applied.revert();
+        OciSpec.Applied result = bare.apply(plan());
+        OciSpec applied = result.spec();
+        OciSpec reverted = applied.revert(result.patch()).spec();
 
         assertThat(applied.json().get("mounts")).hasSize(1);
-        assertThat(applied.json().get("annotations").has(OciSpec.ANNOTATION)).isTrue();
+        // Nothing in the spec says what ci-jwt added any more (the old annotation did): the patch does.
+        assertThat(applied.json().has("annotations")).isFalse();
+        assertThat(result.patch().created()).containsExactlyInAnyOrder(SpecPatch.CreatedField.PROCESS_ENV,
+                SpecPatch.CreatedField.MOUNTS);
         assertThat(reverted.json()).isEqualTo(bare.json());
     }
 
@@ -184,7 +198,8 @@ class OciSpecTest {
     void revertWhenTaskVariableWonThenTaskVariableStays() throws DeliveryException {
         String spec = TASK_SPEC.replace("\"HOME=/root\"", "\"CONCOURSE_CI_JWT_FILE=/mine/token\"");
 
-        OciSpec reverted = OciSpec.parse(spec).apply(plan()).spec().revert();
+        OciSpec.Applied applied = OciSpec.parse(spec).apply(plan());
+        OciSpec reverted = applied.spec().revert(applied.patch()).spec();
 
         assertThat(env(reverted)).containsExactly("PATH=/usr/bin:/bin", "CONCOURSE_CI_JWT_FILE=/mine/token");
     }
@@ -192,13 +207,48 @@ class OciSpecTest {
     @Test
     void revertWhenSpecWasNeverAppliedThenItIsReturnedUnchanged() throws DeliveryException {
         OciSpec original = OciSpec.parse(TASK_SPEC);
+        SpecPatch elsewhere = OciSpec.parse(TASK_SPEC).apply(plan()).patch();
 
-        assertThat(original.revert()).isSameAs(original);
+        OciSpec.Reverted reverted = original.revert(elsewhere);
+
+        assertThat(reverted.spec()).isSameAs(original);
+        assertThat(reverted.changed()).isFalse();
+        assertThat(reverted.notFound()).containsExactly("variable CONCOURSE_CI_JWT", "variable CONCOURSE_CI_JWT_FILE",
+                "mount of /run/cijwt/c1 at /var/run/secrets/concourse-ci");
     }
 
     @Test
-    void applyWhenAppliedTwiceThenOneMountAndNoDuplicateVariables() throws DeliveryException {
+    void revertWhenEntriesWereChangedSinceThenOnlyThoseStillAsWrittenAreRemoved() throws Exception {
+        OciSpec.Applied applied = OciSpec.parse(TASK_SPEC).apply(plan());
+        ObjectNode changed = applied.spec().json();
+        ArrayNode env = (ArrayNode) changed.get("process").get("env");
+        env.set(2, env.textNode("CONCOURSE_CI_JWT=set-by-someone-else"));
+        ((ObjectNode) changed.get("mounts").get(2)).put("source", "/elsewhere");
+
+        OciSpec.Reverted reverted = OciSpec.parse(changed.toString()).revert(applied.patch());
+
+        assertThat(env(reverted.spec())).containsExactly("PATH=/usr/bin:/bin", "HOME=/root",
+                "CONCOURSE_CI_JWT=set-by-someone-else");
+        assertThat(reverted.spec().json().get("mounts")).hasSize(3);
+        assertThat(reverted.removed()).containsExactly("variable CONCOURSE_CI_JWT_FILE");
+        assertThat(reverted.notFound()).containsExactly("variable CONCOURSE_CI_JWT",
+                "mount of /run/cijwt/c1 at /var/run/secrets/concourse-ci");
+    }
+
+    @Test
+    void applyWhenAppliedTwiceWithoutRevertingThenItsOwnMountIsAConflict() throws DeliveryException {
+        // Changed with M1: the spec no longer says what an earlier delivery added, so apply cannot revert it itself.
         OciSpec once = OciSpec.parse(TASK_SPEC).apply(plan()).spec();
+
+        assertThatThrownBy(() -> once.apply(plan()))
+                .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.MOUNT_CONFLICT));
+    }
+
+    @Test
+    void applyAgainAfterRevertingTheFirstPatchThenOneMountAndNoDuplicateVariables() throws DeliveryException {
+        OciSpec.Applied first = OciSpec.parse(TASK_SPEC).apply(plan());
+        OciSpec once = first.spec().revert(first.patch()).spec();
 
         OciSpec.Applied twice = once.apply(plan().withVariable("CONCOURSE_CI_JWT", "newer"));
 
@@ -206,16 +256,20 @@ class OciSpecTest {
         assertThat(env(twice.spec())).containsExactly("PATH=/usr/bin:/bin", "HOME=/root",
                 "CONCOURSE_CI_JWT=newer", "CONCOURSE_CI_JWT_FILE=/var/run/secrets/concourse-ci/jwt");
         assertThat(twice.spec().json().get("mounts")).hasSize(3);
-        assertThat(twice.spec().revert().json()).isEqualTo(OciSpec.parse(TASK_SPEC).json());
+        assertThat(twice.spec().revert(twice.patch()).spec().json()).isEqualTo(OciSpec.parse(TASK_SPEC).json());
     }
 
     @Test
-    void applyThenAnnotationRecordsNamesButNeverTheToken() throws DeliveryException {
-        OciSpec applied = OciSpec.parse(TASK_SPEC).apply(plan()).spec();
+    void applyThenThePatchRecordsNamesAndDigestsButNeverTheToken() throws DeliveryException {
+        OciSpec.Applied applied = OciSpec.parse(TASK_SPEC).apply(plan());
 
-        String annotation = applied.json().get("annotations").get(OciSpec.ANNOTATION).asText();
+        SpecPatch.AddedVariable token = applied.patch().variables().get(0);
 
-        assertThat(annotation).contains("CONCOURSE_CI_JWT").contains("/run/cijwt/c1").doesNotContain(TOKEN);
+        assertThat(applied.patch().toString()).contains("CONCOURSE_CI_JWT").contains("/run/cijwt/c1").doesNotContain(TOKEN);
+        assertThat(token.sha256()).hasSize(64).doesNotContain(TOKEN);
+        assertThat(token.matches("CONCOURSE_CI_JWT=" + TOKEN)).isTrue();
+        assertThat(token.matches("CONCOURSE_CI_JWT=" + TOKEN + "x")).isFalse();
+        assertThat(applied.spec().json().get("annotations").toString()).isEqualTo("{\"io.concourse.handle\":\"abc\"}");
     }
 
     @Test
@@ -223,17 +277,17 @@ class OciSpecTest {
         Path config = Files.writeString(temp.resolve("config.json"), TASK_SPEC);
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r-----"));
 
-        List<DeliveryWarning> warnings = OciSpec.applyToBundle(temp, plan());
+        OciSpec.Applied applied = OciSpec.applyToBundle(temp, plan());
 
-        assertThat(warnings).isEmpty();
-        assertThat(OciSpec.read(config).isApplied()).isTrue();
+        assertThat(applied.warnings()).isEmpty();
+        assertThat(OciSpec.read(config).mountsTheTokenPath()).isTrue();
         // It now holds the token in process.env.
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
         try (Stream<Path> files = Files.list(temp)) {
             assertThat(files).containsExactly(config);
         }
-        assertThat(OciSpec.revertBundle(temp)).isTrue();
-        assertThat(OciSpec.revertBundle(temp)).isFalse();
+        assertThat(OciSpec.revertBundle(temp, applied.patch())).isTrue();
+        assertThat(OciSpec.revertBundle(temp, applied.patch())).isFalse();
         assertThat(JSON.readTree(config.toFile())).isEqualTo(JSON.readTree(TASK_SPEC));
     }
 
@@ -242,7 +296,9 @@ class OciSpecTest {
         String spec = TASK_SPEC.replace("\"/var/run\"", "\"/var/run/secrets/concourse-ci\"");
         Path config = Files.writeString(temp.resolve("config.json"), spec);
 
-        assertThatThrownBy(() -> OciSpec.applyToBundle(temp, plan())).isInstanceOf(DeliveryException.class);
+        assertThatThrownBy(() -> OciSpec.applyToBundle(temp, plan()))
+                .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.MOUNT_CONFLICT));
 
         assertThat(config).hasContent(spec);
     }
@@ -251,6 +307,7 @@ class OciSpecTest {
     void readWhenBundleHasNoConfigThenErrorNamesThePath() {
         assertThatThrownBy(() -> OciSpec.read(temp.resolve("config.json")))
                 .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.BUNDLE_INVALID))
                 .hasMessage(temp.resolve("config.json") + " does not exist");
     }
 
@@ -260,6 +317,7 @@ class OciSpecTest {
 
         assertThatThrownBy(() -> OciSpec.parse(broken))
                 .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.BUNDLE_INVALID))
                 .hasMessageStartingWith("config.json is not valid JSON at line 1, column")
                 .hasMessageNotContaining(TOKEN)
                 .hasNoCause();
@@ -276,17 +334,23 @@ class OciSpecTest {
     void applyWhenEnvIsNotAnArrayThenRefusesNamingTheField() {
         assertThatThrownBy(() -> OciSpec.parse("{\"process\": {\"env\": \"PATH=/bin\"}}").apply(plan()))
                 .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.BUNDLE_INVALID))
                 .hasMessage("config.json field process.env is not a JSON array");
     }
 
     @Test
-    void revertWhenAnnotationWasNotWrittenByCiJwtThenRefuses() {
-        String spec = TASK_SPEC.replace("\"io.concourse.handle\": \"abc\"",
-                "\"" + OciSpec.ANNOTATION + "\": \"something else\"");
+    void revertWhenSpecCarriesAForgedDeliveryAnnotationThenOnlyThePatchSaysWhatIsRemoved() throws Exception {
+        // M1: the annotation older versions wrote and trusted now means nothing; here it names PATH and /proc.
+        String forged = "{\\\"version\\\":1,\\\"source\\\":\\\"proc\\\",\\\"destination\\\":\\\"/proc\\\","
+                + "\\\"env\\\":[\\\"PATH\\\",\\\"HOME\\\"],\\\"created\\\":[\\\"mounts\\\"]}";
+        String spec = TASK_SPEC.replace("\"io.concourse.handle\": \"abc\"", "\"org.cijwt.preflight\": \"" + forged + "\"");
+        OciSpec.Applied applied = OciSpec.parse(spec).apply(plan());
 
-        assertThatThrownBy(() -> OciSpec.parse(spec).revert())
-                .isInstanceOf(DeliveryException.class)
-                .hasMessageContaining("annotation org.cijwt.preflight was not written by");
+        OciSpec reverted = applied.spec().revert(applied.patch()).spec();
+
+        assertThat(reverted.json()).isEqualTo(OciSpec.parse(spec).json());
+        assertThat(env(reverted)).containsExactly("PATH=/usr/bin:/bin", "HOME=/root");
+        assertThat(reverted.json().get("mounts").get(0).get("destination").asText()).isEqualTo("/proc");
     }
 
     @Test

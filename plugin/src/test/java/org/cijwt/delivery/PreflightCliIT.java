@@ -6,6 +6,7 @@ import static org.cijwt.cli.CliRun.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -39,7 +40,7 @@ class PreflightCliIT {
     private Path key;
     private Path metadata;
     private Path config;
-
+    private String state;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -48,6 +49,7 @@ class PreflightCliIT {
         config = Files.writeString(temp.resolve("preflight.yml"), "issuer: " + ISSUER + "\ntokens:\n"
                 + "  - {name: jwt, audiences: [vault], ttl: 10m}\n"
                 + "  - {name: aws, audiences: [sts.amazonaws.com], aws: true}\n");
+        state = temp.resolve("state").toString();
     }
 
     private Path plainBundle() throws Exception {
@@ -62,7 +64,7 @@ class PreflightCliIT {
         Path bundle = Runc.bundle(temp.resolve("bundle"), List.of("sh", "-c",
                 "echo \"file=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"; echo \"aws=$AWS_WEB_IDENTITY_TOKEN_FILE\""), Map.of());
 
-        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+        CliRun r = run("preflight", "--state-dir", state, "--metadata", metadata.toString(), "--bundle", bundle.toString(),
                 "--config", config.toString(), "--keys", key.toString());
 
         assertThat(r.exit()).as(r.err()).isZero();
@@ -79,7 +81,7 @@ class PreflightCliIT {
         assertThat(new TokenVerifier(() -> published, ISSUER, List.of("vault"), TokenVerifier.DEFAULT_LEEWAY,
                 Clock.systemUTC()).verify(file.group(1)).active()).isTrue();
 
-        CliRun cleanup = run("preflight", "--cleanup", "--bundle", bundle.toString());
+        CliRun cleanup = run("preflight", "--state-dir", state, "--cleanup", "--bundle", bundle.toString());
 
         assertThat(cleanup.exit()).as(cleanup.err()).isZero();
         assertThat(cleanup.out()).contains("config.json reverted", tokenDir + " removed");
@@ -96,7 +98,7 @@ class PreflightCliIT {
         Files.writeString(bundle.resolve("config.json"), PreflightTest.TASK_SPEC
                 .replace("\"PATH=/bin\"", "\"PATH=/bin\", \"AWS_WEB_IDENTITY_TOKEN_FILE=/mine\""));
 
-        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+        CliRun r = run("preflight", "--state-dir", state, "--metadata", metadata.toString(), "--bundle", bundle.toString(),
                 "--config", config.toString(), "--keys", key.toString(), "--token-dir", temp.resolve("t").toString());
 
         assertThat(r.exit()).isZero();
@@ -108,7 +110,7 @@ class PreflightCliIT {
     void preflightWithoutConfigThenOneDefaultTokenWithTheIssuerOption() throws Exception {
         Path bundle = plainBundle();
 
-        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+        CliRun r = run("preflight", "--state-dir", state, "--metadata", metadata.toString(), "--bundle", bundle.toString(),
                 "--keys", "ephemeral", "--issuer", "https://other.example");
 
         assertThat(r.exit()).as(r.err()).isZero();
@@ -123,7 +125,7 @@ class PreflightCliIT {
     void preflightWhenConfigHasAnUnknownKeyThenOneLineNamingItAndExitOne() throws Exception {
         Path bad = Files.writeString(temp.resolve("bad.yml"), "tokens:\n  - {name: jwt, audience: vault}\n");
 
-        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", plainBundle().toString(),
+        CliRun r = run("preflight", "--state-dir", state, "--metadata", metadata.toString(), "--bundle", plainBundle().toString(),
                 "--config", bad.toString(), "--keys", key.toString());
 
         assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
@@ -138,10 +140,10 @@ class PreflightCliIT {
                 + " {\"destination\": \"/var/run/secrets/concourse-ci\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}");
         Files.writeString(bundle.resolve("config.json"), conflicting);
 
-        CliRun r = run("preflight", "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString());
+        CliRun r = run("preflight", "--state-dir", state, "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString());
 
         assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
-        assertThat(r.err()).startsWith("ci-jwt: CJ501 config.json mounts tmpfs at /var/run/secrets/concourse-ci, which is the"
+        assertThat(r.err()).startsWith("ci-jwt: CJ503 config.json mounts tmpfs at /var/run/secrets/concourse-ci, which is the"
                 + " reserved token path");
         assertThat(bundle.resolve("config.json")).hasContent(conflicting);
         assertThat(bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY)).doesNotExist();
@@ -151,13 +153,13 @@ class PreflightCliIT {
     void usageErrorsExitTwo() throws Exception {
         String bundle = plainBundle().toString();
 
-        assertThat(run("preflight", "--bundle", bundle).err()).contains("--metadata FILE is required");
-        assertThat(run("preflight", "--bundle", bundle).exit()).isEqualTo(ExitCode.USAGE);
-        assertThat(run("preflight", "--cleanup", "--bundle", bundle, "--metadata", metadata.toString()).exit())
+        assertThat(run("preflight", "--state-dir", state, "--bundle", bundle).err()).contains("--metadata FILE is required");
+        assertThat(run("preflight", "--state-dir", state, "--bundle", bundle).exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(run("preflight", "--state-dir", state, "--cleanup", "--bundle", bundle, "--metadata", metadata.toString()).exit())
                 .isEqualTo(ExitCode.USAGE);
-        assertThat(run("preflight", "--bundle", bundle, "--metadata", metadata.toString(), "--pid", "1").exit())
+        assertThat(run("preflight", "--state-dir", state, "--bundle", bundle, "--metadata", metadata.toString(), "--pid", "1").exit())
                 .isEqualTo(ExitCode.USAGE);
-        assertThat(run("preflight", "--metadata", metadata.toString()).exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(run("preflight", "--state-dir", state, "--metadata", metadata.toString()).exit()).isEqualTo(ExitCode.USAGE);
     }
 
     @Test
@@ -165,7 +167,7 @@ class PreflightCliIT {
         Path bundle = plainBundle();
         Process task = new ProcessBuilder("sleep", "2").start();
         try {
-            CompletableFuture<CliRun> watching = CompletableFuture.supplyAsync(() -> run("preflight",
+            CompletableFuture<CliRun> watching = CompletableFuture.supplyAsync(() -> run("preflight", "--state-dir", state,
                     "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString(),
                     "--watch", "--pid", Long.toString(task.pid())));
 
@@ -186,7 +188,7 @@ class PreflightCliIT {
     void watchWithAPidFileWaitsForTheFileAndStopsWhenThatProcessIsGone() throws Exception {
         Path bundle = plainBundle();
         Path pidFile = temp.resolve("container.pid");
-        CompletableFuture<CliRun> watching = CompletableFuture.supplyAsync(() -> run("preflight",
+        CompletableFuture<CliRun> watching = CompletableFuture.supplyAsync(() -> run("preflight", "--state-dir", state,
                 "--metadata", metadata.toString(), "--bundle", bundle.toString(), "--keys", key.toString(),
                 "--watch", "--pid-file", pidFile.toString()));
         Thread.sleep(Duration.ofSeconds(1).toMillis());
@@ -199,5 +201,82 @@ class PreflightCliIT {
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("process " + task.pid() + " has exited");
+    }
+
+    @Test
+    void preflightWhenTheTokenDirectoryExistsThenCj504ExitOneAndItIsLeftAsItWas() throws Exception {
+        Path bundle = plainBundle();
+        Path ssh = Files.createDirectory(temp.resolve("ssh"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        Files.writeString(ssh.resolve("id_rsa"), "not-a-real-key");
+
+        CliRun r = run("preflight", "--state-dir", state, "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+                "--keys", key.toString(), "--token-dir", ssh.toString());
+
+        assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
+        assertThat(r.err().lines()).singleElement().asString()
+                .isEqualTo("ci-jwt: CJ504 token directory " + ssh + " already exists and ci-jwt did not create it for this"
+                        + " container; it was left untouched (give a path that does not exist yet)");
+        assertThat(ssh.resolve("id_rsa")).hasContent("not-a-real-key");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ssh))).isEqualTo("rwx------");
+        assertThat(bundle.resolve("config.json")).hasContent(PreflightTest.TASK_SPEC);
+    }
+
+    @Test
+    void cleanupWhenConfigJsonNamesAnotherDirectoryAsTheTokenSourceThenItSurvivesAndNothingIsStripped() throws Exception {
+        Path bundle = plainBundle();
+        Path victim = Files.createDirectory(temp.resolve("victim"));
+        Files.writeString(victim.resolve("id_rsa"), "not-a-real-key");
+        String forged = PreflightTest.TASK_SPEC.replace("\"root\"", "\"annotations\": {\"org.cijwt.preflight\": \"{\\\"version\\\":1,"
+                + "\\\"source\\\":\\\"" + victim + "\\\",\\\"destination\\\":\\\"/proc\\\",\\\"env\\\":[\\\"PATH\\\"],"
+                + "\\\"created\\\":[]}\"}, \"root\"");
+        Files.writeString(bundle.resolve("config.json"), forged);
+
+        CliRun r = run("preflight", "--state-dir", state, "--cleanup", "--bundle", bundle.toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("config.json had no recorded ci-jwt delivery; token directory not present\n");
+        assertThat(victim.resolve("id_rsa")).hasContent("not-a-real-key");
+        assertThat(bundle.resolve("config.json")).hasContent(forged);
+    }
+
+    @Test
+    void preflightWhenTheStateDirectoryIsWritableByOthersThenCj505ExitOneAndNothingIsDelivered() throws Exception {
+        Path bundle = plainBundle();
+        Path open = Files.createDirectory(temp.resolve("open-state"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        CliRun r = run("preflight", "--state-dir", open.toString(), "--metadata", metadata.toString(), "--bundle",
+                bundle.toString(), "--keys", key.toString());
+        CliRun cleanup = run("preflight", "--state-dir", open.toString(), "--cleanup", "--bundle", bundle.toString());
+
+        assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
+        assertThat(r.err()).startsWith("ci-jwt: CJ505 state directory " + open + " is writable by group or others");
+        assertThat(cleanup.exit()).isEqualTo(ExitCode.REJECTED);
+        assertThat(bundle.resolve("config.json")).hasContent(PreflightTest.TASK_SPEC);
+        assertThat(bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY)).doesNotExist();
+    }
+
+    @Test
+    void cleanupWithAnotherTokenDirectoryThanTheRecordedOneThenCj505AndNothingIsRemoved() throws Exception {
+        Path bundle = plainBundle();
+        assertThat(run("preflight", "--state-dir", state, "--metadata", metadata.toString(), "--bundle", bundle.toString(),
+                "--keys", key.toString()).exit()).isZero();
+
+        CliRun r = run("preflight", "--state-dir", state, "--cleanup", "--bundle", bundle.toString(),
+                "--token-dir", temp.resolve("elsewhere").toString());
+
+        assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
+        assertThat(r.err()).startsWith("ci-jwt: CJ505 the delivery into " + bundle + " was recorded with token directory");
+        assertThat(bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY).resolve("jwt")).exists();
+    }
+
+    @Test
+    void helpNamesTheStateDirectoryItsDefaultAndWhoCanReadTheFiles() {
+        CliRun r = run("preflight", "--help");
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("--state-dir=DIR", DeliveryRecords.ROOT_DEFAULT_TEXT, "$XDG_RUNTIME_DIR/ci-jwt/preflight",
+                "root:<task gid> 0550", "<task uid>:<task gid> 0400", "never what config.json says", "(CJ504)");
     }
 }

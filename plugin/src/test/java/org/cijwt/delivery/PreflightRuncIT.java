@@ -6,23 +6,30 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
+import org.cijwt.fixtures.BusyboxRootfs;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.fixtures.RelyingParties;
 import org.cijwt.fixtures.Runc;
 import org.cijwt.fixtures.RuncContainer;
 import org.cijwt.fixtures.RuncResult;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.io.FileOwner;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySources;
 import org.cijwt.keys.VerificationKeySource;
@@ -55,6 +62,7 @@ class PreflightRuncIT {
     private BuildMetadata metadata;
     private Path bundle;
     private Path tokenDir;
+    private DeliveryRecords records;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -63,12 +71,13 @@ class PreflightRuncIT {
         metadata = BuildMetadata.fromJsonFile(TestKeys.metadataFile("main", temp));
         bundle = temp.resolve("bundle");
         tokenDir = temp.resolve("tokens");
+        records = DeliveryRecords.open(temp.resolve("state"));
     }
 
     @AfterEach
     void tearDown() throws Exception {
         if (bundle != null && Files.exists(bundle.resolve("config.json"))) {
-            Preflight.cleanup(bundle, tokenDir);
+            Preflight.cleanup(records, bundle);
         }
     }
 
@@ -94,7 +103,7 @@ class PreflightRuncIT {
     @Test
     void taskPrintsItsTokenFromTheVariableAndTheFileAndBothVerifyWithThePublicJwks() throws Exception {
         Runc.bundle(bundle, List.of("sh", "-c", PRINT_AND_TAMPER), Map.of());
-        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC())
+        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
                 .deliver(metadata, vaultOnly(), tokenDir, bundle);
 
         RuncResult result = Runc.run(bundle);
@@ -118,7 +127,7 @@ class PreflightRuncIT {
     void tokenReadInsideTheContainerIsAcceptedByAnIndependentPythonVerifier() throws Exception {
         RelyingParties.assumePythonTools();
         Runc.bundle(bundle, List.of("sh", "-c", PRINT_AND_TAMPER), Map.of());
-        new Preflight(() -> ring, Clock.systemUTC()).deliver(metadata, vaultOnly(), tokenDir, bundle);
+        new Preflight(() -> ring, Clock.systemUTC(), records).deliver(metadata, vaultOnly(), tokenDir, bundle);
         Path jwks = Files.writeString(temp.resolve("jwks.json"), ring.publicJwksJson());
 
         RuncResult result = Runc.run(bundle);
@@ -135,7 +144,7 @@ class PreflightRuncIT {
                 + " sleep 0.2; i=$((i+1)); done"), Map.of());
         MutableClock clock = new MutableClock(Instant.now());
         PreflightConfig config = config("issuer: " + ISSUER + "\ntokens:\n  - {name: jwt, audiences: [vault], ttl: 1m}\n");
-        Preflight preflight = new Preflight(() -> ring, clock);
+        Preflight preflight = new Preflight(() -> ring, clock, records);
         Preflight.Delivery delivery = preflight.deliver(metadata, config, tokenDir, bundle);
         ManualScheduler scheduler = new ManualScheduler(clock);
 
@@ -170,8 +179,9 @@ class PreflightRuncIT {
         Files.writeString(config, JSON.writeValueAsString(spec));
         String before = Files.readString(config);
 
-        assertThatThrownBy(() -> new Preflight(() -> ring, Clock.systemUTC()).deliver(metadata, vaultOnly(), tokenDir, bundle))
+        assertThatThrownBy(() -> new Preflight(() -> ring, Clock.systemUTC(), records).deliver(metadata, vaultOnly(), tokenDir, bundle))
                 .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.MOUNT_CONFLICT))
                 .hasMessage("config.json mounts /etc/hostname at /var/run/secrets/concourse-ci/jwt, which is inside the"
                         + " reserved token path /var/run/secrets/concourse-ci where ci-jwt mounts " + tokenDir.toAbsolutePath());
         assertThat(config).hasContent(before);
@@ -182,7 +192,7 @@ class PreflightRuncIT {
     void taskVariableThatSetsOneOfOurNamesWinsInsideAndTheWarningNamesIt() throws Exception {
         Runc.bundle(bundle, List.of("sh", "-c", PRINT_AND_TAMPER), Map.of("CONCOURSE_CI_JWT", "task-own-value"));
 
-        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC())
+        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
                 .deliver(metadata, vaultOnly(), tokenDir, bundle);
         RuncResult result = Runc.run(bundle);
 
@@ -203,7 +213,7 @@ class PreflightRuncIT {
                 + "  - {name: jwt, audiences: [vault]}\n"
                 + "  - {name: aws, audiences: [sts.amazonaws.com], ttl: 15m, aws: true}\n");
 
-        new Preflight(() -> ring, Clock.systemUTC()).deliver(metadata, config, tokenDir, bundle);
+        new Preflight(() -> ring, Clock.systemUTC(), records).deliver(metadata, config, tokenDir, bundle);
         RuncResult result = Runc.run(bundle);
 
         assertThat(result.exitCode()).as(result.describe()).isZero();
@@ -218,12 +228,127 @@ class PreflightRuncIT {
     void afterCleanupTheContainerHasNeitherTheMountNorTheVariables() throws Exception {
         Runc.bundle(bundle, List.of("sh", "-c", "echo \"var=${CONCOURSE_CI_JWT:-unset}\"; ls -A "
                 + DeliveryPlan.CONTAINER_TOKEN_DIR), Map.of());
-        new Preflight(() -> ring, Clock.systemUTC()).deliver(metadata, vaultOnly(), tokenDir, bundle);
+        new Preflight(() -> ring, Clock.systemUTC(), records).deliver(metadata, vaultOnly(), tokenDir, bundle);
 
-        Preflight.cleanup(bundle, null);
+        Preflight.cleanup(records, bundle);
         RuncResult result = Runc.run(bundle);
 
         assertThat(result.stdout()).as(result.describe()).isEqualTo("var=unset\n");
         assertThat(tokenDir).doesNotExist();
+    }
+
+    /** Sets the task's user, and with {@code hostIdBase} a user namespace mapping container ids 0-65535 from there. */
+    private void runAs(int uid, int gid, Integer hostIdBase) throws Exception {
+        Path config = bundle.resolve("config.json");
+        ObjectNode spec = (ObjectNode) JSON.readTree(config.toFile());
+        ((ObjectNode) spec.get("process")).putObject("user").put("uid", uid).put("gid", gid);
+        // The shared root file system's top directory is 0700, fine for root only: this task gets its own.
+        Path rootfs = BusyboxRootfs.build(temp.resolve("rootfs"));
+        Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ((ObjectNode) spec.get("root")).put("path", rootfs.toString());
+        if (hostIdBase != null) {
+            // The container's root, a host user of the namespace's own, must be able to find its root file system.
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwx--x--x"));
+            ObjectNode linux = (ObjectNode) spec.get("linux");
+            ((ArrayNode) linux.get("namespaces")).addObject().put("type", "user");
+            linux.putArray("uidMappings").addObject().put("containerID", 0).put("hostID", hostIdBase).put("size", 65536);
+            linux.putArray("gidMappings").addObject().put("containerID", 0).put("hostID", hostIdBase).put("size", 65536);
+            // A cgroup v1 hierarchy cannot be mounted from a new user namespace; the task does not need it.
+            ArrayNode mounts = (ArrayNode) spec.get("mounts");
+            for (int i = mounts.size() - 1; i >= 0; i--) {
+                if ("cgroup".equals(mounts.get(i).path("type").asText())) {
+                    mounts.remove(i);
+                }
+            }
+        }
+        Files.writeString(config, JSON.writeValueAsString(spec));
+    }
+
+    /** Runs {@code command} on the host as {@code uid:gid} with no other groups, as another local user would. */
+    private static ProcessResult asHostUser(int uid, int gid, String... command) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups"));
+        argv.addAll(List.of(command));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        return new ProcessResult(p.exitValue(), out);
+    }
+
+    private record ProcessResult(int exit, String output) {
+    }
+
+    private static String mode(Path path) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
+    void taskRunningAsUid1000ReadsItsTokenAndNoOtherHostUserCan() throws Exception {
+        Runc.bundle(bundle, List.of("sh", "-c", "echo \"uid=$(id -u)\"; " + PRINT_AND_TAMPER), Map.of());
+        runAs(1000, 1000, null);
+        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
+                .deliver(metadata, vaultOnly(), tokenDir, bundle);
+
+        RuncResult result = Runc.run(bundle);
+
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        assertThat(result.stdout()).contains("uid=1000\n", "write=refused\n");
+        assertThat(group(FILE, result)).isEqualTo(delivery.defaultToken().compact());
+        assertThat(verify(group(FILE, result), "vault", Clock.systemUTC()).active()).isTrue();
+
+        // On the host: the directory is root's, the file the task user's alone.
+        assertThat(FileOwner.of(tokenDir)).isEqualTo(new FileOwner(0, 1000));
+        assertThat(mode(tokenDir)).isEqualTo("r-xr-x---");
+        assertThat(FileOwner.of(tokenDir.resolve("jwt"))).isEqualTo(new FileOwner(1000, 1000));
+        assertThat(mode(tokenDir.resolve("jwt"))).isEqualTo("r--------");
+        // Open the way there, so only the token directory's own modes stand between a local user and the token.
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String file = tokenDir.resolve("jwt").toString();
+        ProcessResult nobody = asHostUser(65534, 65534, "cat", file);
+        assertThat(nobody.exit()).as(nobody.output()).isNotZero();
+        assertThat(nobody.output()).contains("Permission denied").doesNotContain(delivery.defaultToken().compact());
+        ProcessResult list = asHostUser(65534, 65534, "ls", tokenDir.toString());
+        assertThat(list.exit()).as(list.output()).isNotZero();
+        ProcessResult sameGroup = asHostUser(1001, 1000, "cat", file);
+        assertThat(sameGroup.exit()).as("another uid in the task's group").isNotZero();
+        assertThat(sameGroup.output()).doesNotContain(delivery.defaultToken().compact());
+        ProcessResult taskUser = asHostUser(1000, 1000, "cat", file);
+        assertThat(taskUser.output()).as("the task's own user").isEqualTo(delivery.defaultToken().compact());
+    }
+
+    @Test
+    void taskInAUserNamespaceReadsItsTokenGivenToItsMappedHostUser() throws Exception {
+        Runc.bundle(bundle, List.of("sh", "-c", "echo \"uid=$(id -u)\"; " + PRINT_AND_TAMPER), Map.of());
+        runAs(1000, 1000, 200000);
+        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
+                .deliver(metadata, vaultOnly(), tokenDir, bundle);
+
+        RuncResult result = Runc.run(bundle);
+
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        assertThat(result.stdout()).contains("uid=1000\n", "write=refused\n");
+        assertThat(group(FILE, result)).isEqualTo(delivery.defaultToken().compact());
+        assertThat(FileOwner.of(tokenDir.resolve("jwt"))).isEqualTo(new FileOwner(201000, 201000));
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ProcessResult unmapped = asHostUser(1000, 1000, "cat", tokenDir.resolve("jwt").toString());
+        assertThat(unmapped.exit()).as("host uid 1000 is not the task's user here").isNotZero();
+    }
+
+    @Test
+    void anotherUserInsideTheContainerCannotReadTheTaskUsersToken() throws Exception {
+        Runc.bundle(bundle, List.of("sh", "-c", "cat \"$CONCOURSE_CI_JWT_FILE\" || echo read=refused"), Map.of());
+        runAs(1000, 1000, null);
+        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
+                .deliver(metadata, vaultOnly(), tokenDir, bundle);
+        // The same mount for a process of another uid in the container (as a task's setuid helper might be).
+        Path config = bundle.resolve("config.json");
+        ObjectNode spec = (ObjectNode) JSON.readTree(config.toFile());
+        ((ObjectNode) spec.get("process").get("user")).put("uid", 2000);
+        Files.writeString(config, JSON.writeValueAsString(spec));
+
+        RuncResult result = Runc.run(bundle);
+
+        assertThat(result.stdout()).as(result.describe()).contains("read=refused")
+                .doesNotContain(delivery.defaultToken().compact());
+        assertThat(result.stderr()).contains("Permission denied");
     }
 }

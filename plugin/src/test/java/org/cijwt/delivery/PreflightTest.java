@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -14,8 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.io.FileOwner;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySources;
 import org.cijwt.keys.VerificationKeySource;
@@ -56,6 +59,7 @@ class PreflightTest {
     private BuildMetadata metadata;
     private PreflightConfig config;
     private Path bundle;
+    private DeliveryRecords records;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -64,10 +68,19 @@ class PreflightTest {
         config = PreflightConfig.parse(CONFIG, "test");
         bundle = Files.createDirectories(temp.resolve("bundle"));
         Files.writeString(bundle.resolve("config.json"), TASK_SPEC);
+        records = DeliveryRecords.open(temp.resolve("state"));
     }
 
     private Preflight preflight() {
-        return new Preflight(() -> ring, clock);
+        return new Preflight(() -> ring, clock, records);
+    }
+
+    private static String mode(Path path) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    private static ErrorCode codeOf(Throwable e) {
+        return ((CiJwtException) e).code();
     }
 
     private Verification verify(String token, String audience) throws CiJwtException {
@@ -83,15 +96,18 @@ class PreflightTest {
     }
 
     @Test
-    void deliverThenFilesAre0444InA0555DirectoryAndEachVerifiesForItsAudience() throws Exception {
+    void deliverThenFilesAre0400ForTheTaskUserInADirectoryOthersCannotEnterAndEachVerifiesForItsAudience()
+            throws Exception {
+        // Changed with L5: files were 0444 in a 0555 directory, readable by every local user.
         Path dir = temp.resolve("tokens");
 
         Preflight.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
 
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("r-xr-xr-x");
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(delivery.directory().access().directoryMode());
+        assertThat(mode(dir)).endsWith("---");
         for (String name : List.of("jwt", "aws")) {
             Path file = dir.resolve(name);
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("r--r--r--");
+            assertThat(mode(file)).isEqualTo("r--------");
             assertThat(file).hasContent(delivery.tokens().get(name).compact());
         }
         assertThat(verify(Files.readString(dir.resolve("jwt")), "vault").active()).isTrue();
@@ -141,11 +157,13 @@ class PreflightTest {
 
         assertThatThrownBy(() -> preflight().deliver(metadata, config, dir, bundle))
                 .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.MOUNT_CONFLICT))
                 .hasMessageContaining("mounts /host/secrets at /var/run/secrets/concourse-ci/")
                 .hasMessageContaining("reserved token path /var/run/secrets/concourse-ci")
                 .hasMessageContaining("where ci-jwt mounts " + dir.toAbsolutePath());
         assertThat(dir).doesNotExist();
         assertThat(bundle.resolve("config.json")).hasContent(conflicting);
+        assertThat(records.all()).isEmpty();
     }
 
     @Test
@@ -175,8 +193,7 @@ class PreflightTest {
 
         assertThat(dir.resolve("aws")).doesNotExist();
         assertThat(dir.resolve("jwt")).exists();
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(dir)))
-                .isEqualTo("r-xr-xr-x");
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(TokenAccess.forReader(FileOwner.ROOT).directoryMode());
         assertThat(env(JSON.readTree(bundle.resolve("config.json").toFile())))
                 .noneMatch(e -> e.startsWith("AWS_WEB_IDENTITY_TOKEN_FILE="));
     }
@@ -196,13 +213,15 @@ class PreflightTest {
         Path dir = temp.resolve("tokens");
         preflight().deliver(metadata, config, dir, bundle);
 
-        Preflight.Cleanup done = Preflight.cleanup(bundle, null);
+        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
 
         assertThat(done.specReverted()).isTrue();
         assertThat(done.removedDirectory()).contains(dir.toAbsolutePath());
+        assertThat(done.warnings()).isEmpty();
         assertThat(dir).doesNotExist();
         assertThat(JSON.readTree(bundle.resolve("config.json").toFile())).isEqualTo(JSON.readTree(TASK_SPEC));
-        assertThat(Preflight.cleanup(bundle, null)).isEqualTo(new Preflight.Cleanup(false, java.util.Optional.empty()));
+        assertThat(Preflight.cleanup(records, bundle)).isEqualTo(Preflight.Cleanup.NOTHING);
+        assertThat(records.all()).isEmpty();
     }
 
     @Test
@@ -210,20 +229,53 @@ class PreflightTest {
         preflight().deliver(metadata, config, Preflight.defaultTokenDirectory(bundle), bundle);
         Files.delete(bundle.resolve("config.json"));
 
-        Preflight.Cleanup done = Preflight.cleanup(bundle, null);
+        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
 
         assertThat(done.specReverted()).isFalse();
         assertThat(Preflight.defaultTokenDirectory(bundle)).doesNotExist();
     }
 
     @Test
-    void cleanupWhenRecordedDirectoryHoldsADirectoryThenRefusesAndLeavesIt() throws Exception {
+    void cleanupWhenNoRecordNamesTheDirectoryThenItIsNeverTouched() throws Exception {
+        // Changed with M1: a directory named by the caller or config.json is not ci-jwt's unless its record says so.
         Path notTokens = Files.createDirectories(temp.resolve("elsewhere/sub"));
+        Files.writeString(notTokens.resolveSibling("jwt"), "not ours");
 
-        assertThatThrownBy(() -> Preflight.cleanup(bundle, notTokens.getParent()))
-                .isInstanceOf(DeliveryException.class)
-                .hasMessageContaining("is not a token directory (it contains the directory sub)");
+        assertThat(Preflight.cleanup(records, bundle)).isEqualTo(Preflight.Cleanup.NOTHING);
+
         assertThat(notTokens).exists();
+        assertThat(notTokens.resolveSibling("jwt")).hasContent("not ours");
+    }
+
+    @Test
+    void cleanupWhenTheRecordedDirectoryHoldsSomethingCiJwtDidNotWriteThenThatStaysWithTheDirectory() throws Exception {
+        Path dir = temp.resolve("tokens");
+        preflight().deliver(metadata, config, dir, bundle);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectory(dir.resolve("sub"));
+
+        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
+
+        assertThat(done.removedDirectory()).isEmpty();
+        assertThat(done.warnings()).singleElement().asString()
+                .isEqualTo("token directory " + dir + " was left in place: it holds sub, which ci-jwt did not write");
+        assertThat(dir.resolve("sub")).isDirectory();
+        assertThat(dir.resolve("jwt")).doesNotExist();
+        assertThat(dir.resolve("aws")).doesNotExist();
+    }
+
+    @Test
+    void cleanupWhenGivenAnotherTokenDirectoryThanTheRecordedOneThenRecordInvalidAndNothingChanges() throws Exception {
+        Path dir = temp.resolve("tokens");
+        preflight().deliver(metadata, config, dir, bundle);
+        String patched = Files.readString(bundle.resolve("config.json"));
+
+        assertThatThrownBy(() -> Preflight.cleanup(records, bundle, temp.resolve("other")))
+                .isInstanceOf(DeliveryException.class)
+                .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.DELIVERY_RECORD_INVALID))
+                .hasMessageContaining("was recorded with token directory " + dir);
+        assertThat(dir.resolve("jwt")).exists();
+        assertThat(bundle.resolve("config.json")).hasContent(patched);
     }
 
     @Test
@@ -248,12 +300,13 @@ class PreflightTest {
         assertThatThrownBy(() -> preflight().deliver(metadata, eddsa, dir, bundle)).isInstanceOf(CiJwtException.class);
         assertThat(dir).doesNotExist();
         assertThat(bundle.resolve("config.json")).hasContent(TASK_SPEC);
+        assertThat(records.all()).isEmpty();
     }
 
     @Test
     void tokensAreDatedByTheInjectedClock() throws Exception {
         Preflight.Delivery delivery = new Preflight(() -> ring, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"),
-                java.time.ZoneOffset.UTC)).prepare(metadata, config, temp.resolve("tokens"));
+                java.time.ZoneOffset.UTC), records).prepare(metadata, config, temp.resolve("tokens"));
 
         assertThat(delivery.defaultToken().issuedAt()).isEqualTo("2026-01-01T00:00:00Z");
         assertThat(delivery.defaultToken().expiresAt()).isEqualTo("2026-01-01T00:10:00Z");

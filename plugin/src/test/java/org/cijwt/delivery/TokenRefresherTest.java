@@ -61,7 +61,7 @@ class TokenRefresherTest {
                   - {name: jwt, audiences: [vault], ttl: 1h}
                   - {name: short, audiences: [other], ttl: 1m}
                 """, "test");
-        preflight = new Preflight(() -> ring, clock);
+        preflight = new Preflight(() -> ring, clock, DeliveryRecords.open(temp.resolve("state")));
         delivery = preflight.prepare(metadata, config, temp.resolve("tokens"));
     }
 
@@ -200,11 +200,11 @@ class TokenRefresherTest {
     void withTheRealSchedulerATokenPastEightyPercentIsReplacedWithinSeconds() throws Exception {
         // Issued 47.8 s ago with a 1-minute lifetime: due 0.2 s from now, so the real wait is tiny.
         Clock past = Clock.offset(Clock.systemUTC(), Duration.ofMillis(-47_800));
-        Preflight old = new Preflight(() -> ring, past);
+        Preflight old = new Preflight(() -> ring, past, preflight.records());
         Preflight.Delivery oldDelivery = old.prepare(metadata, config, temp.resolve("real"));
         String first = Files.readString(oldDelivery.directory().file("short"));
         List<String> refreshed = java.util.Collections.synchronizedList(new ArrayList<>());
-        Preflight current = new Preflight(() -> ring, Clock.systemUTC());
+        Preflight current = new Preflight(() -> ring, Clock.systemUTC(), preflight.records());
 
         try (TokenRefresher refresher = current.refresher(oldDelivery, metadata, config, RefreshScheduler.daemonThread(),
                 new TokenRefresher.Listener() {

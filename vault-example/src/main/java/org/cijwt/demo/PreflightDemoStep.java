@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.cijwt.delivery.DeliveryPlan;
+import org.cijwt.delivery.DeliveryRecords;
 import org.cijwt.delivery.Preflight;
 import org.cijwt.delivery.PreflightConfig;
 import org.cijwt.fixtures.launch.TaskRunner;
@@ -50,7 +51,8 @@ public final class PreflightDemoStep implements DemoStep {
         Path bundle = Files.createDirectories(work.resolve("bundle"));
         PreflightConfig config = new PreflightConfig(ctx.policy().issuer(),
                 List.of(new PreflightConfig.TokenConfig(PreflightConfig.DEFAULT_TOKEN, ctx.policy(), false)));
-        Preflight preflight = new Preflight(ctx::keyRing, Clock.systemUTC());
+        DeliveryRecords records = DeliveryRecords.open(work.resolve("records"));
+        Preflight preflight = new Preflight(ctx::keyRing, Clock.systemUTC(), records);
         try {
             Optional<String> unavailable = TaskRunner.unavailableReason();
             if (unavailable.isEmpty()) {
@@ -64,7 +66,7 @@ public final class PreflightDemoStep implements DemoStep {
             out.println("   so the same script runs as a plain process with the same variables and a read-only file:");
             asPlainProcess(ctx, preflight, config, work, out);
         } finally {
-            Preflight.cleanup(bundle, null);
+            Preflight.cleanup(records, bundle);
             Trees.deleteRecursively(work);
         }
     }
@@ -96,7 +98,7 @@ public final class PreflightDemoStep implements DemoStep {
             throws Exception {
         Preflight.Delivery delivery = preflight.prepare(ctx.metadata(), config, work.resolve("tokens"));
         Map<String, String> env = new LinkedHashMap<>(delivery.plan().environment());
-        // No mount outside a container: the variable points at the host file, which is 0444 in a 0555 directory.
+        // No mount outside a container: the variable points at the host file, which only this user can read.
         env.put(DeliveryPlan.TOKEN_FILE_VARIABLE, delivery.directory().file(PreflightConfig.DEFAULT_TOKEN).toString());
         out.println("   $ sh -c '<the task script>' with " + String.join(", ", env.keySet()));
         TaskRunner.Result result = TaskRunner.runOnHost(TASK, env, TIMEOUT);

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.delivery.DeliveryRecords;
 import org.cijwt.delivery.Preflight;
 import org.cijwt.delivery.PreflightConfig;
 import org.cijwt.errors.CiJwtException;
@@ -186,8 +187,9 @@ public final class UseVarsExample {
         ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(audience).build();
         PreflightConfig preflight = new PreflightConfig(issuer,
                 List.of(new PreflightConfig.TokenConfig(PreflightConfig.DEFAULT_TOKEN, policy, false)));
+        DeliveryRecords records = DeliveryRecords.open(dir.resolve("records"));
         try {
-            Preflight.Delivery delivery = new Preflight(keys, Clock.systemUTC()).deliver(build, preflight, tokens, bundle);
+            Preflight.Delivery delivery = new Preflight(keys, Clock.systemUTC(), records).deliver(build, preflight, tokens, bundle);
             out.println("   pre-flight: token " + delivery.defaultToken().jti() + " (" + delivery.defaultToken().algorithm()
                     + ", expires " + delivery.defaultToken().expiresAt() + ") in " + tokens + ", "
                     + delivery.plan().environment().keySet() + " in config.json");
@@ -197,7 +199,7 @@ public final class UseVarsExample {
             indent(out, result.stderr());
             return result;
         } finally {
-            Preflight.cleanup(bundle, tokens);
+            Preflight.cleanup(records, bundle, tokens);
             Trees.deleteRecursively(dir);
         }
     }
