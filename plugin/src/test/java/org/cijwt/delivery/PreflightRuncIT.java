@@ -17,12 +17,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.fixtures.RelyingParties;
-import org.cijwt.fixtures.Runc;
-import org.cijwt.fixtures.RuncContainer;
-import org.cijwt.fixtures.RuncResult;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.fixtures.launch.Runc;
+import org.cijwt.fixtures.launch.RuncContainer;
+import org.cijwt.fixtures.launch.RuncResult;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySources;
 import org.cijwt.keys.VerificationKeySource;
@@ -58,7 +59,7 @@ class PreflightRuncIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        Runc.assumeRunc();
+        Assume.runc();
         ring = KeySources.resolve(TestKeys.copyPrivate(TestKeys.P256, temp).toString(), KeySources.Options.defaults()).load();
         metadata = BuildMetadata.fromJsonFile(TestKeys.metadataFile("main", temp));
         bundle = temp.resolve("bundle");

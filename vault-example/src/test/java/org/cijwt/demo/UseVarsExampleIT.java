@@ -7,8 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Set;
-import org.cijwt.fixtures.OpenBaoServer;
-import org.cijwt.fixtures.Runc;
+import org.cijwt.fixtures.Assume;
+import org.cijwt.fixtures.launch.OpenBaoServer;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
@@ -26,8 +26,8 @@ class UseVarsExampleIT {
 
     @Test
     void runWhenOpenBaoTrustsOurIssuerThenBothTestLinesPassAndTheTaskLogsInByItself() throws Exception {
-        OpenBaoServer.assumeOpenBao();
-        Runc.assumeRunc();
+        Assume.openBao();
+        Assume.runc();
         KeyRing ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
