@@ -6,12 +6,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Set;
 import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.launch.OpenBaoServer;
-import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
+import org.cijwt.testkit.TestKeyRings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +26,7 @@ class UseVarsExampleIT {
     void runWhenOpenBaoTrustsOurIssuerThenBothTestLinesPassAndTheTaskLogsInByItself() throws Exception {
         Assume.openBao();
         Assume.runc();
-        KeyRing ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
+        KeyRing ring = TestKeyRings.signing();
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
         UseVarsExample.Outcome outcome;
