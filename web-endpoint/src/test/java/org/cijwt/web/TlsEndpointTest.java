@@ -160,15 +160,19 @@ class TlsEndpointTest extends ServerTestBase {
     record Result(int exit, String out, String err) {
     }
 
-    /** Runs {@code ci-jwt serve} in-process; a start that wrongly succeeds would block, hence the bound. */
+    /**
+     * Runs {@code ci-jwt serve} in-process on a committed TEST key (no key generation per run); a start
+     * that wrongly succeeds would block, hence the bound.
+     */
     private Result serve(Path certFile, Path keyFile) {
+        Path signingKey = TestKeys.copyPrivate(TestKeys.P256, dir);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = Main.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int exit = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> cli.execute("serve", "--listen", "127.0.0.1:0",
-                "--keys", "ephemeral", "--reload-interval", "0",
+                "--keys", signingKey.toString(), "--reload-interval", "0",
                 "--tls-cert", certFile.toString(), "--tls-key", keyFile.toString()));
         return new Result(exit, out.toString(), err.toString());
     }
