@@ -169,7 +169,7 @@ public final class UseVarsExample {
     }
 
     private static RuncResult runTask(JsonNode task, BuildMetadata build, ReloadingKeyRing keys, String issuer,
-                                             String audience, Path dir, PrintStream out) throws Exception {
+                                      String audience, Path dir, PrintStream out) throws Exception {
         List<String> args = new ArrayList<>();
         args.add(task.at("/run/path").asText());
         task.at("/run/args").forEach(a -> args.add(a.asText()));
