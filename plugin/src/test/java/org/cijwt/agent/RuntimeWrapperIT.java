@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.cijwt.fixtures.ProjectPaths;
+import org.cijwt.fixtures.launch.BusyboxRootfs;
 import org.cijwt.fixtures.launch.Containerd;
-import org.cijwt.fixtures.launch.TaskRunner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,8 +40,7 @@ class RuntimeWrapperIT {
         }
         wrapper = ProjectPaths.repoRoot().resolve("plugin/target/ci-jwt-runtime");
         assertThat(wrapper).as("the Go build of the wrapper (plugin's test phase)").isExecutable();
-        rootfs = TaskRunner.bundle(Files.createDirectories(dir.resolve("image")), List.of("true"), Map.of(), false)
-                .resolve("rootfs");
+        rootfs = BusyboxRootfs.shared();
         agentSocket = dir.resolve("agent.sock");
         containerd = Containerd.start(Files.createDirectories(dir.resolve("containerd")),
                 Map.of("CI_JWT_AGENT_SOCKET", agentSocket.toString()));

@@ -1,17 +1,15 @@
 package org.cijwt.bench;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
-import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
-import org.cijwt.keys.VerificationKeySource;
+import org.cijwt.testkit.TestBuilds;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestPolicies;
 import org.cijwt.tokens.TokenMinter;
 import org.cijwt.tokens.TokenVerifier;
 import org.cijwt.tokens.Verification;
@@ -51,14 +49,12 @@ public class TokenBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        SigningAlgorithm algorithm = SigningAlgorithm.parse(alg);
-        KeyRing ring = new EphemeralKeySource(Set.of(algorithm)).load();
-        KeyRing published = VerificationKeySource.fromJwks(ring.publicJwksJson(), "jwks");
-        metadata = BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
-        policy = ClaimsPolicy.builder().issuer("https://ci.example.com").audience("vault").algorithm(algorithm)
-                .ttl(Duration.ofMinutes(10)).build();
+        KeyRing ring = TestKeyRings.signing();
+        KeyRing published = TestKeyRings.published();
+        metadata = TestBuilds.main();
+        policy = TestPolicies.policy(SigningAlgorithm.parse(alg));
         minter = new TokenMinter(() -> ring, Clock.systemUTC());
-        verifier = new TokenVerifier(() -> published, "https://ci.example.com", List.of("vault"),
+        verifier = new TokenVerifier(() -> published, TestPolicies.ISSUER, List.of(TestPolicies.AUDIENCE),
                 TokenVerifier.DEFAULT_LEEWAY, Clock.systemUTC());
         token = minter.mint(metadata, policy).compact();
         if (!verifier.verify(token).active()) {

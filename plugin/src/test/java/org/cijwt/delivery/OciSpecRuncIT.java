@@ -6,9 +6,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.cijwt.fixtures.Runc;
-import org.cijwt.fixtures.RuncContainer;
-import org.cijwt.fixtures.RuncResult;
+import org.cijwt.fixtures.Assume;
+import org.cijwt.fixtures.launch.Runc;
+import org.cijwt.fixtures.launch.RuncContainer;
+import org.cijwt.fixtures.launch.RuncResult;
 import org.cijwt.io.FileOwner;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +29,7 @@ class OciSpecRuncIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        Runc.assumeRunc();
+        Assume.runc();
         tokens = TokenDirectory.create(temp.resolve("tokens"), TokenAccess.forReader(FileOwner.ROOT));
         tokens.write("jwt", TOKEN);
     }

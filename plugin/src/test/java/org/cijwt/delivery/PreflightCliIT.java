@@ -17,9 +17,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cijwt.cli.CliRun;
 import org.cijwt.errors.ExitCode;
-import org.cijwt.fixtures.Runc;
-import org.cijwt.fixtures.RuncResult;
+import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.fixtures.launch.Runc;
+import org.cijwt.fixtures.launch.RuncResult;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySources;
 import org.cijwt.keys.VerificationKeySource;
@@ -60,7 +61,7 @@ class PreflightCliIT {
 
     @Test
     void preflightThenContainerReadsVerifiableTokensAndCleanupRemovesEverything() throws Exception {
-        Runc.assumeRunc();
+        Assume.runc();
         Path bundle = Runc.bundle(temp.resolve("bundle"), List.of("sh", "-c",
                 "echo \"file=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"; echo \"aws=$AWS_WEB_IDENTITY_TOKEN_FILE\""), Map.of());
 

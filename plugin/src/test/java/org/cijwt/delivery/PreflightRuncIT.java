@@ -22,14 +22,15 @@ import java.util.regex.Pattern;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.fixtures.BusyboxRootfs;
+import org.cijwt.fixtures.launch.BusyboxRootfs;
+import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.fixtures.RelyingParties;
-import org.cijwt.fixtures.Runc;
-import org.cijwt.fixtures.RuncContainer;
-import org.cijwt.fixtures.RuncResult;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.io.FileOwner;
+import org.cijwt.fixtures.launch.Runc;
+import org.cijwt.fixtures.launch.RuncContainer;
+import org.cijwt.fixtures.launch.RuncResult;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySources;
 import org.cijwt.keys.VerificationKeySource;
@@ -66,7 +67,7 @@ class PreflightRuncIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        Runc.assumeRunc();
+        Assume.runc();
         ring = KeySources.resolve(TestKeys.copyPrivate(TestKeys.P256, temp).toString(), KeySources.Options.defaults()).load();
         metadata = BuildMetadata.fromJsonFile(TestKeys.metadataFile("main", temp));
         bundle = temp.resolve("bundle");

@@ -14,7 +14,8 @@ import org.cijwt.delivery.DeliveryPlan;
 import org.cijwt.delivery.DeliveryRecords;
 import org.cijwt.delivery.Preflight;
 import org.cijwt.delivery.PreflightConfig;
-import org.cijwt.fixtures.launch.TaskRunner;
+import org.cijwt.fixtures.launch.Runc;
+import org.cijwt.fixtures.launch.RuncResult;
 import org.cijwt.io.Trees;
 
 /**
@@ -54,7 +55,7 @@ public final class PreflightDemoStep implements DemoStep {
         DeliveryRecords records = DeliveryRecords.open(work.resolve("records"));
         Preflight preflight = new Preflight(ctx::keyRing, Clock.systemUTC(), records);
         try {
-            Optional<String> unavailable = TaskRunner.unavailableReason();
+            Optional<String> unavailable = Runc.unavailableReason();
             if (unavailable.isEmpty()) {
                 Optional<String> failed = inContainer(ctx, preflight, config, bundle, out);
                 if (failed.isEmpty()) {
@@ -75,7 +76,7 @@ public final class PreflightDemoStep implements DemoStep {
     private Optional<String> inContainer(DemoContext ctx, Preflight preflight, PreflightConfig config, Path bundle,
                                          PrintStream out) throws Exception {
         try {
-            TaskRunner.bundle(bundle, TASK, Map.of(), false);
+            Runc.bundle(bundle, TASK, Map.of());
         } catch (IOException e) {
             return Optional.of(firstLine(e.getMessage()));
         }
@@ -85,7 +86,7 @@ public final class PreflightDemoStep implements DemoStep {
         out.println("   mounted read-only (" + String.join(",", DeliveryPlan.MOUNT_OPTIONS) + ") at "
                 + DeliveryPlan.CONTAINER_TOKEN_DIR);
         out.println("   $ runc run --bundle " + bundle + " <id>");
-        TaskRunner.Result result = TaskRunner.run(bundle, TIMEOUT);
+        RuncResult result = Runc.run(bundle, TIMEOUT);
         if (result.exitCode() != 0 || !result.stdout().contains("claims:")) {
             String firstLine = result.stderr().lines().findFirst().orElse("exit " + result.exitCode());
             return Optional.of("the container did not run: " + firstLine);
@@ -101,15 +102,15 @@ public final class PreflightDemoStep implements DemoStep {
         // No mount outside a container: the variable points at the host file, which only this user can read.
         env.put(DeliveryPlan.TOKEN_FILE_VARIABLE, delivery.directory().file(PreflightConfig.DEFAULT_TOKEN).toString());
         out.println("   $ sh -c '<the task script>' with " + String.join(", ", env.keySet()));
-        TaskRunner.Result result = TaskRunner.runOnHost(TASK, env, TIMEOUT);
+        RuncResult result = Runc.runOnHost(TASK, env, TIMEOUT);
         print(result, out);
-        if (TaskRunner.runningAsRoot()) {
+        if (Runc.runningAsRoot()) {
             out.println("   (as root, file modes do not stop a write on the host; inside a container the read-only mount does)");
         }
         delivery.directory().delete();
     }
 
-    private static void print(TaskRunner.Result result, PrintStream out) {
+    private static void print(RuncResult result, PrintStream out) {
         result.stdout().lines().forEach(line -> out.println("   | " + line));
         if (result.exitCode() != 0) {
             out.println("   task exited " + result.exitCode());

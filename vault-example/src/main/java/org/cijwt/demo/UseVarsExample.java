@@ -6,8 +6,6 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +26,10 @@ import org.cijwt.delivery.Preflight;
 import org.cijwt.delivery.PreflightConfig;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.fixtures.launch.OpenBaoDevServer;
-import org.cijwt.fixtures.launch.TaskRunner;
+import org.cijwt.fixtures.launch.LoopbackPorts;
+import org.cijwt.fixtures.launch.OpenBaoServer;
+import org.cijwt.fixtures.launch.Runc;
+import org.cijwt.fixtures.launch.RuncResult;
 import org.cijwt.io.Trees;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EphemeralKeySource;
@@ -79,13 +79,13 @@ public final class UseVarsExample {
     }
 
     /** One task's outcome: its interpolated config and, when containers can run here, what the container did. */
-    public record TaskOutcome(String job, String interpolatedConfig, Optional<TaskRunner.Result> container) {
+    public record TaskOutcome(String job, String interpolatedConfig, Optional<RuncResult> container) {
     }
 
     /** What the example did; {@link #passed()} when every task that ran exited 0. */
     public record Outcome(String issuer, List<TaskOutcome> tasks, Optional<String> containersSkipped) {
         public boolean passed() {
-            return tasks.stream().allMatch(t -> t.container().map(TaskRunner.Result::succeeded).orElse(true));
+            return tasks.stream().allMatch(t -> t.container().map(RuncResult::succeeded).orElse(true));
         }
     }
 
@@ -104,7 +104,7 @@ public final class UseVarsExample {
         VaultOperatorSettings operator = VaultOperatorSettings.builder().allowAddress(target.address())
                 .allowAuthPath(config.qualifiedAuthPath()).build();
 
-        int port = freePort();
+        int port = LoopbackPorts.free();
         String issuer = "http://127.0.0.1:" + port;
         Vertx vertx = Vertx.vertx();
         try {
@@ -119,7 +119,7 @@ public final class UseVarsExample {
 
             ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(config.audience()).build();
             List<TaskOutcome> outcomes = new ArrayList<>();
-            Optional<String> skipped = TaskRunner.unavailableReason();
+            Optional<String> skipped = Runc.unavailableReason();
             try (VaultJwtVarSource source = new VaultJwtVarSource(operator.admit(config),
                     new TokenMinter(keys, Clock.systemUTC()),
                     policy, Clock.systemUTC())) {
@@ -134,7 +134,7 @@ public final class UseVarsExample {
                     String interpolated = interpolator.interpolate(task, jobBuild);
                     out.println("   job " + job + ": task config interpolated through var source '" + source.name()
                             + "' (" + source.loginCount() + " Vault login(s) so far)");
-                    Optional<TaskRunner.Result> result = Optional.empty();
+                    Optional<RuncResult> result = Optional.empty();
                     if (skipped.isEmpty()) {
                         result = Optional.of(runTask(YAML.readTree(interpolated), jobBuild, keys, issuer,
                                 config.audience(), workDir.resolve(job), out));
@@ -174,15 +174,15 @@ public final class UseVarsExample {
                 + build.team() + "/+");
     }
 
-    private static TaskRunner.Result runTask(JsonNode task, BuildMetadata build, ReloadingKeyRing keys, String issuer,
-                                             String audience, Path dir, PrintStream out) throws Exception {
+    private static RuncResult runTask(JsonNode task, BuildMetadata build, ReloadingKeyRing keys, String issuer,
+                                      String audience, Path dir, PrintStream out) throws Exception {
         List<String> args = new ArrayList<>();
         args.add(task.at("/run/path").asText());
         task.at("/run/args").forEach(a -> args.add(a.asText()));
         Map<String, String> env = new LinkedHashMap<>();
         task.path("params").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
         Files.createDirectories(dir);
-        Path bundle = TaskRunner.bundle(dir.resolve("bundle"), args, env, true);
+        Path bundle = Runc.bundle(dir.resolve("bundle"), args, env, Runc.Network.HOST);
         Path tokens = dir.resolve("tokens");
         ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(audience).build();
         PreflightConfig preflight = new PreflightConfig(issuer,
@@ -193,7 +193,7 @@ public final class UseVarsExample {
             out.println("   pre-flight: token " + delivery.defaultToken().jti() + " (" + delivery.defaultToken().algorithm()
                     + ", expires " + delivery.defaultToken().expiresAt() + ") in " + tokens + ", "
                     + delivery.plan().environment().keySet() + " in config.json");
-            TaskRunner.Result result = TaskRunner.run(bundle, TASK_TIMEOUT);
+            RuncResult result = Runc.run(bundle, TASK_TIMEOUT);
             out.println("   runc container for " + build.job() + " exited " + result.exitCode());
             indent(out, result.stdout());
             indent(out, result.stderr());
@@ -242,12 +242,6 @@ public final class UseVarsExample {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     /** A key ring already loaded, served as it is. */
     private record FixedKeySource(KeyRing ring) implements KeySource {
         @Override
@@ -266,15 +260,15 @@ public final class UseVarsExample {
      * tasks passed, 1 when one failed, 2 when OpenBao is not installed.
      */
     public static void main(String[] args) throws Exception {
-        Optional<Path> bao = OpenBaoDevServer.findBao();
-        if (bao.isEmpty()) {
-            System.err.println("OpenBao (bao) is not installed: " + OpenBaoDevServer.HOW_TO_INSTALL);
+        Optional<String> unavailable = OpenBaoServer.unavailableReason();
+        if (unavailable.isPresent()) {
+            System.err.println(unavailable.get());
             System.exit(2);
         }
         KeyRing ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
         Path work = Files.createTempDirectory("ci-jwt-use-vars-");
         boolean passed;
-        try (OpenBaoDevServer server = OpenBaoDevServer.start(bao.get())) {
+        try (OpenBaoServer server = OpenBaoServer.start()) {
             System.out.println("   OpenBao dev server: " + server.address());
             passed = run(new Target(server.address(), server.rootToken()), ring, work, System.out).passed();
         } finally {

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.fixtures.launch.OpenBaoDevServer;
+import org.cijwt.fixtures.launch.OpenBaoServer;
 import org.cijwt.io.Trees;
 
 /**
@@ -23,13 +23,13 @@ public final class VaultDemoStep implements DemoStep {
     @Override
     public void run(DemoContext ctx) throws Exception {
         PrintStream out = ctx.out();
-        Optional<Path> bao = OpenBaoDevServer.findBao();
+        Optional<Path> bao = OpenBaoServer.findBao();
         if (bao.isEmpty()) {
-            out.println("   skipped: OpenBao (bao) is not installed; " + OpenBaoDevServer.HOW_TO_INSTALL);
+            out.println("   skipped: " + OpenBaoServer.unavailableReason().orElse("no bao binary found"));
             return;
         }
         Path work = Files.createTempDirectory("ci-jwt-demo-vault-");
-        try (OpenBaoDevServer server = OpenBaoDevServer.start(bao.get())) {
+        try (OpenBaoServer server = OpenBaoServer.start(bao.get())) {
             out.println("   OpenBao dev server (" + bao.get() + "): " + server.address());
             UseVarsExample.Outcome outcome = UseVarsExample.run(
                     new UseVarsExample.Target(server.address(), server.rootToken()), ctx.keyRing(), work, out);

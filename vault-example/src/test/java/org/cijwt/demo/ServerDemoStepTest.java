@@ -9,12 +9,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
-import org.cijwt.fixtures.TestKeys;
-import org.cijwt.keys.EmbeddedKeyStore;
 import org.cijwt.keys.KeyRing;
-import org.cijwt.keys.RotationPolicy;
+import org.cijwt.testkit.TestBuilds;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestTokens;
 import org.cijwt.tokens.MintedToken;
-import org.cijwt.tokens.TokenMinter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,16 +23,15 @@ class ServerDemoStepTest {
 
     @Test
     void demoWhenRunThenPrintsDiscoveryAndAnActiveIntrospectionAnswer() throws Exception {
-        EmbeddedKeyStore store = new EmbeddedKeyStore(dir.resolve("keys"), RotationPolicy.NEVER, Clock.systemUTC(),
-                EmbeddedKeyStore.DEFAULT_ALGORITHMS);
-        KeyRing ring = store.load();
-        BuildMetadata md = BuildMetadata.fromJson(TestKeys.metadata("main"), "main.json");
+        KeyRing ring = TestKeyRings.signing();
+        BuildMetadata md = TestBuilds.main();
+        // The demo's own policy (DemoCommand's): default issuer, audience ci-jwt-demo.
         ClaimsPolicy policy = ClaimsPolicy.builder().audience("ci-jwt-demo").build();
-        MintedToken token = new TokenMinter(() -> ring, Clock.systemUTC()).mint(md, policy);
+        MintedToken token = TestTokens.mint(ring, Clock.systemUTC(), policy);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
 
-        new ServerDemoStep().run(new DemoContext(dir, store, ring, md, policy, token, out));
+        new ServerDemoStep().run(new DemoContext(dir, TestKeyRings.source(), ring, md, policy, token, out));
 
         String printed = bytes.toString(StandardCharsets.UTF_8);
         assertThat(printed).contains("discovery: http://127.0.0.1:").contains("/.well-known/openid-configuration");

@@ -6,12 +6,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Set;
-import org.cijwt.fixtures.OpenBaoServer;
-import org.cijwt.fixtures.Runc;
-import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
+import org.cijwt.fixtures.Assume;
+import org.cijwt.fixtures.launch.OpenBaoServer;
 import org.cijwt.keys.KeyRing;
+import org.cijwt.testkit.TestKeyRings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,9 +24,9 @@ class UseVarsExampleIT {
 
     @Test
     void runWhenOpenBaoTrustsOurIssuerThenBothTestLinesPassAndTheTaskLogsInByItself() throws Exception {
-        OpenBaoServer.assumeOpenBao();
-        Runc.assumeRunc();
-        KeyRing ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
+        Assume.openBao();
+        Assume.runc();
+        KeyRing ring = TestKeyRings.signing();
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
         UseVarsExample.Outcome outcome;

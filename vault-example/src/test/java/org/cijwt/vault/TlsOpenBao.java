@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.cijwt.fixtures.OpenBaoServer;
+import org.cijwt.fixtures.launch.OpenBaoServer;
 import org.cijwt.fixtures.launch.LoopbackPorts;
 
 /**
@@ -48,7 +48,7 @@ final class TlsOpenBao implements AutoCloseable {
         this.admin = admin;
     }
 
-    /** Starts the server with its TLS files in {@code certDir}; call {@link OpenBaoServer#assumeOpenBao()} first. */
+    /** Starts the server with its TLS files in {@code certDir}; call {@code Assume.openBao()} first. */
     static TlsOpenBao start(Path certDir) throws IOException, InterruptedException, GeneralSecurityException {
         Path bao = OpenBaoServer.findBao().orElseThrow();
         int port = LoopbackPorts.free();

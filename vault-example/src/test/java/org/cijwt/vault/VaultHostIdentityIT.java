@@ -16,7 +16,8 @@ import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.fixtures.OpenBaoServer;
+import org.cijwt.fixtures.launch.OpenBaoServer;
+import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EphemeralKeySource;
@@ -54,7 +55,7 @@ class VaultHostIdentityIT {
 
     @BeforeAll
     static void startTlsOpenBao() throws Exception {
-        OpenBaoServer.assumeOpenBao();
+        Assume.openBao();
         bao = TlsOpenBao.start(Files.createDirectories(dir.resolve("bao")));
         TestPki.Issued hostCa = TestPki.ca("worker CA");
         hostCertificate = TestPki.client(hostCa, "worker-host");

@@ -16,9 +16,10 @@ import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.demo.OpenBaoAdmin;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.MutableClock;
-import org.cijwt.fixtures.OpenBaoServer;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.fixtures.launch.OpenBaoServer;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyCodec;
@@ -49,7 +50,7 @@ class VaultJwtVarSourceIT {
 
     @BeforeAll
     static void startOpenBao() throws Exception {
-        OpenBaoServer.assumeOpenBao();
+        Assume.openBao();
         bao = OpenBaoServer.start();
         ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
         useVars = BuildMetadata.fromJson(TestKeys.metadata("use-vars"), "use-vars");

@@ -19,13 +19,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.ReloadingKeyRing;
+import org.cijwt.testkit.TestKeyRings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -81,8 +80,7 @@ class GracefulShutdownTest {
     void closeWhenIntrospectionIsInFlightThenItCompletesAndNewConnectionsAreRefused(Vertx vertx, VertxTestContext tc)
             throws Exception {
         GateClock clock = new GateClock();
-        ReloadingKeyRing keys = ReloadingKeyRing.start(new EphemeralKeySource(EnumSet.of(SigningAlgorithm.EdDSA)),
-                Clock.fixed(NOW, ZoneOffset.UTC));
+        ReloadingKeyRing keys = ReloadingKeyRing.start(TestKeyRings.source(), Clock.fixed(NOW, ZoneOffset.UTC));
         String token = ServerTestBase.mint(keys.get(), clock, ISSUER, "vault", SigningAlgorithm.EdDSA).compact();
         WebConfig config = WebConfig.builder().listen("127.0.0.1", 0).issuer(ISSUER).audiences(List.of("vault")).eventLoops(1).verifyWorkers(1)
                 .verifyCacheSize(0).reloadInterval(Duration.ZERO).shutdownGrace(Duration.ofSeconds(BOUND_SECONDS)).build();

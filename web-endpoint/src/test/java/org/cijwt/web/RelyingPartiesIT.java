@@ -4,25 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.cijwt.claims.BuildMetadata;
-import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.fixtures.RelyingParties;
-import org.cijwt.fixtures.TestKeys;
 import org.cijwt.fixtures.launch.LoopbackPorts;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EmbeddedKeyStore;
 import org.cijwt.keys.ReloadingKeyRing;
-import org.cijwt.keys.RotationPolicy;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestPolicies;
+import org.cijwt.testkit.TestTokens;
 import org.cijwt.tokens.MintedToken;
-import org.cijwt.tokens.TokenMinter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -33,9 +28,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 class RelyingPartiesIT {
     private static final String AUDIENCE = "relying-party";
 
-    @TempDir
-    static Path keyDir;
-
     static Vertx vertx;
     static WebServer server;
     static ReloadingKeyRing keys;
@@ -44,8 +36,7 @@ class RelyingPartiesIT {
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        keys = ReloadingKeyRing.start(new EmbeddedKeyStore(keyDir, RotationPolicy.NEVER, Clock.systemUTC(),
-                EmbeddedKeyStore.DEFAULT_ALGORITHMS), Clock.systemUTC());
+        keys = ReloadingKeyRing.start(TestKeyRings.source(), Clock.systemUTC());
         // The issuer must be the URL the relying parties fetch discovery from, so the port is fixed first.
         int port = LoopbackPorts.free();
         issuer = "http://127.0.0.1:" + port;
@@ -62,9 +53,8 @@ class RelyingPartiesIT {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
-    private static MintedToken mint(SigningAlgorithm alg, String tokenIssuer) throws Exception {
-        ClaimsPolicy policy = ClaimsPolicy.builder().issuer(tokenIssuer).audience(AUDIENCE).algorithm(alg).build();
-        return new TokenMinter(keys, Clock.systemUTC()).mint(BuildMetadata.fromJson(TestKeys.metadata("main"), "main.json"), policy);
+    private static MintedToken mint(SigningAlgorithm alg, String tokenIssuer) {
+        return TestTokens.mint(keys.get(), Clock.systemUTC(), TestPolicies.policy(tokenIssuer, AUDIENCE, alg));
     }
 
     private static URI discovery() {

@@ -10,34 +10,27 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.cijwt.claims.BuildMetadata;
-import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.fixtures.MutableClock;
-import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EmbeddedKeyStore;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySource;
 import org.cijwt.keys.ReloadingKeyRing;
-import org.cijwt.keys.RotationPolicy;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestPolicies;
+import org.cijwt.testkit.TestTokens;
 import org.cijwt.tokens.MintedToken;
-import org.cijwt.tokens.TokenMinter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Starts a real server on port 0 with the fixture signing keys and a clock the test controls. */
+/** Starts a real server on port 0 with the committed TEST signing keys and a clock the test controls. */
 @ExtendWith(VertxExtension.class)
 abstract class ServerTestBase {
-    static final String ISSUER = "https://ci.example.test";
-    static final String AUDIENCE = "vault";
+    static final String ISSUER = TestPolicies.ISSUER;
+    static final String AUDIENCE = TestPolicies.AUDIENCE;
     static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
-
-    /** Generated once per class: an RSA key takes a while. */
-    @TempDir
-    static Path keyDir;
 
     @TempDir
     Path dir;
@@ -47,9 +40,9 @@ abstract class ServerTestBase {
     WebServer server;
     WebClient client;
 
-    /** The key source the server publishes: an embedded store with one signing key per algorithm. */
+    /** The key source the server publishes: the committed TEST keys, one signing key per algorithm. */
     KeySource keySource() throws CiJwtException {
-        return new EmbeddedKeyStore(keyDir, RotationPolicy.NEVER, clock, EmbeddedKeyStore.DEFAULT_ALGORITHMS);
+        return TestKeyRings.source();
     }
 
     WebConfig.Builder configure(WebConfig.Builder b) {
@@ -85,8 +78,7 @@ abstract class ServerTestBase {
     }
 
     static MintedToken mint(KeyRing ring, Clock at, String issuer, String audience, SigningAlgorithm alg) throws CiJwtException {
-        ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(audience).algorithm(alg).ttl(Duration.ofMinutes(10)).build();
-        return new TokenMinter(() -> ring, at).mint(BuildMetadata.fromJson(TestKeys.metadata("main"), "main.json"), policy);
+        return TestTokens.mint(ring, at, TestPolicies.policy(issuer, audience, alg));
     }
 
     MintedToken mint(SigningAlgorithm alg) throws CiJwtException {

@@ -18,7 +18,6 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +32,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.cijwt.cli.Main;
 import org.cijwt.errors.ExitCode;
+import org.cijwt.fixtures.TestKeys;
 import org.cijwt.io.SecureFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The server with {@code tls_cert}/{@code tls_key}: a throw-away self-signed certificate for
- * 127.0.0.1 and localhost is made per run, and clients trust exactly that certificate.
+ * The server with {@code tls_cert}/{@code tls_key}: a self-signed certificate for 127.0.0.1 and
+ * localhost is made per run for the committed TEST RSA key, and clients trust exactly that certificate.
  */
 class TlsEndpointTest extends ServerTestBase {
     @TempDir
@@ -49,20 +49,19 @@ class TlsEndpointTest extends ServerTestBase {
 
     static Path cert;
     static Path key;
-    /** A second key pair's private key, for the "key of another certificate" case. */
+    /** Another RSA TEST key (the PEM one), for the "key of another certificate" case. */
     static Path otherKey;
     static String certPem;
 
     @BeforeAll
     static void makeSelfSignedCertificate() throws Exception {
-        KeyPair pair = rsaKeyPair();
+        KeyPair pair = TestKeys.keyPair(TestKeys.Alg.RS256);
         certPem = pem(selfSigned(pair));
         cert = tlsDir.resolve("cert.pem");
         Files.writeString(cert, certPem);
         key = tlsDir.resolve("key.pem");
         SecureFiles.writeAtomically(key, pem(pair.getPrivate()), SecureFiles.PRIVATE);
-        otherKey = tlsDir.resolve("other-key.pem");
-        SecureFiles.writeAtomically(otherKey, pem(rsaKeyPair().getPrivate()), SecureFiles.PRIVATE);
+        otherKey = TestKeys.copyPrivate(TestKeys.Alg.RS256.privatePemFile(), tlsDir);
     }
 
     @Override
@@ -161,15 +160,19 @@ class TlsEndpointTest extends ServerTestBase {
     record Result(int exit, String out, String err) {
     }
 
-    /** Runs {@code ci-jwt serve} in-process; a start that wrongly succeeds would block, hence the bound. */
+    /**
+     * Runs {@code ci-jwt serve} in-process on a committed TEST key (no key generation per run); a start
+     * that wrongly succeeds would block, hence the bound.
+     */
     private Result serve(Path certFile, Path keyFile) {
+        Path signingKey = TestKeys.copyPrivate(TestKeys.P256, dir);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = Main.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int exit = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> cli.execute("serve", "--listen", "127.0.0.1:0",
-                "--keys", "ephemeral", "--reload-interval", "0",
+                "--keys", signingKey.toString(), "--reload-interval", "0",
                 "--tls-cert", certFile.toString(), "--tls-key", keyFile.toString()));
         return new Result(exit, out.toString(), err.toString());
     }
@@ -187,12 +190,6 @@ class TlsEndpointTest extends ServerTestBase {
             }
         }
         assertThat(r.out()).isEmpty();
-    }
-
-    private static KeyPair rsaKeyPair() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        return generator.generateKeyPair();
     }
 
     private static X509Certificate selfSigned(KeyPair pair) throws Exception {
