@@ -72,7 +72,7 @@ public final class EmbeddedKeyStore implements KeySource {
         if (Files.exists(file)) {
             SecureFiles.requirePrivatePermissions(file, "key store");
             for (KeyEntry k : JwksKeySource.entries(file, "key store " + file)) {
-                k.requirePrivate("key store " + file);
+                k.requirePrivate("key store " + file, ErrorCode.KEY_MALFORMED);
                 // A key without a schedule (hand-made store) has signed since forever.
                 keys.add(k.notBefore() == null ? k.withSchedule(Instant.EPOCH, k.retiresAt()) : k);
             }

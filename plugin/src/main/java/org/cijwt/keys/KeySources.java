@@ -102,7 +102,7 @@ public final class KeySources {
             return new JwksKeySource(file, options.keyId());
         }
         if (options.keyId() != null) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
+            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT,
                     "--key-id names a key in a JWKS file, but " + file + " is PEM (its first key per algorithm signs)");
         }
         return PemKeySource.file(file);

@@ -2,6 +2,7 @@ package org.cijwt.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,7 +76,8 @@ class KeySourcesTest {
     @Test
     void pemWhenCurveIsNotP256ThenRefused() throws Exception {
         Path f = pem(TestKeys.P384_UNSUPPORTED);
-        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("curve other than P-256");
+        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("curve other than P-256")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
@@ -92,7 +95,8 @@ class KeySourcesTest {
         Path f = TestKeys.write(dir.resolve("bad.pem"), "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LXN0dWZm\n-----END PRIVATE KEY-----\n", "rw-------");
         assertThatThrownBy(() -> resolve(f.toString()).load())
                 .hasMessageContaining("bad.pem")
-                .hasMessageNotContaining("c2VjcmV0");
+                .hasMessageNotContaining("c2VjcmV0")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_MALFORMED);
     }
 
     @Test
@@ -122,14 +126,16 @@ class KeySourcesTest {
     @Test
     void jwksWhenSeveralPrivateKeysAndNoKeyIdThenAskedToNameOne() throws Exception {
         Path f = TestKeys.copyPrivate(TestKeys.SIGNING_JWKS, dir);
-        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("name the one that signs with --key-id");
+        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("name the one that signs with --key-id")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
     }
 
     @Test
     void jwksWhenKeyIdUnknownThenErrorListsTheKnownIds() throws Exception {
         Path f = TestKeys.copyPrivate(TestKeys.SIGNING_JWKS, dir);
         assertThatThrownBy(() -> KeySources.resolve(f.toString(), KeySources.Options.defaults().withKeyId("nope").withEnv(Map.of())).load())
-                .hasMessageContaining("no key with id 'nope'").hasMessageContaining("test-es256");
+                .hasMessageContaining("no key with id 'nope'").hasMessageContaining("test-es256")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_NOT_FOUND);
     }
 
     @Test
@@ -177,7 +183,8 @@ class KeySourcesTest {
 
     @Test
     void resolveWhenSpecNamesAMissingPemFileThenErrorSaysSo() {
-        assertThatThrownBy(() -> resolve(dir.resolve("missing.pem").toString())).hasMessageContaining("file does not exist");
+        assertThatThrownBy(() -> resolve(dir.resolve("missing.pem").toString())).hasMessageContaining("file does not exist")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
     }
 
     @Test
@@ -192,4 +199,102 @@ class KeySourcesTest {
             assertThat(back.get(1).isPrivate()).isFalse();
         }
     }
+
+    private static ErrorCode code(ThrowingCallable call) {
+        Throwable t = catchThrowable(call);
+        assertThat(t).as("a CiJwtException, never an unchecked one").isInstanceOf(CiJwtException.class);
+        return ((CiJwtException) t).code();
+    }
+
+    @Test
+    void verificationKeysWhenEd25519KeyIsASmallOrderPointThenKeyMalformedNamingTheFile() throws Exception {
+        for (String point : MalformedKeys.SMALL_ORDER_ED25519) {
+            Path f = TestKeys.write(dir.resolve("small-order.jwks"), MalformedKeys.ed25519Jwks("evil", point), "rw-r--r--");
+            KeySource s = KeySources.resolve(pem(TestKeys.P256).toString(), KeySources.Options.defaults().withEnv(Map.of())
+                    .withVerificationKeys(List.of(f)));
+            assertThatThrownBy(s::load).as(point)
+                    .isInstanceOf(CiJwtException.class)
+                    .hasMessageContaining("small-order.jwks").hasMessageContaining("'evil'").hasMessageContaining("small-order")
+                    .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_MALFORMED);
+        }
+    }
+
+    @Test
+    void pemWhenEcKeyIsCutDownToItsScalarThenKeyMalformedNamingTheFile() {
+        Path f = TestKeys.write(dir.resolve("cut.pem"), MalformedKeys.ecPemWithoutCurve(), "rw-------");
+        assertThatThrownBy(() -> resolve(f.toString()).load())
+                .isInstanceOf(CiJwtException.class)
+                .hasMessageContaining("cut.pem").hasMessageContaining("PEM block 1")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_MALFORMED);
+    }
+
+    @Test
+    void pemWhenAnyByteOfAFixtureKeyIsCorruptOrCutThenOnlyKeyErrorsNamingTheOrigin() {
+        // Every byte of the EC and Ed25519 keys, where Bouncy Castle's unchecked exceptions were; a sample of RSA's.
+        Map<String, Integer> positions = Map.of(TestKeys.ED25519, 200, TestKeys.P256, 200, TestKeys.P256_SEC1, 200,
+                TestKeys.ED25519_PUBLIC, 200, TestKeys.P256_PUBLIC, 200, TestKeys.RSA2048_PUBLIC, 40, TestKeys.RSA2048, 40);
+        for (Map.Entry<String, Integer> fixture : positions.entrySet()) {
+            String origin = "corrupt " + fixture.getKey();
+            int refused = 0;
+            for (String pem : MalformedKeys.corruptionsOf(fixture.getKey(), fixture.getValue())) {
+                try {
+                    for (com.nimbusds.jose.jwk.JWK jwk : KeyCodec.parsePem(pem, origin)) {
+                        KeyEntry.of(jwk, null, origin);
+                    }
+                } catch (CiJwtException e) {
+                    refused++;
+                    assertThat(e.code().id()).as(e.getMessage()).startsWith("CJ2");
+                    assertThat(e.getMessage()).startsWith(origin);
+                }
+                // Anything else (NullPointerException, IllegalArgumentException...) fails the test by escaping.
+            }
+            assertThat(refused).as(origin).isPositive();
+        }
+    }
+
+    @Test
+    void jwksWhenKeyMembersAreBrokenThenKeyMalformed() throws Exception {
+        com.nimbusds.jose.jwk.JWKSet set = com.nimbusds.jose.jwk.JWKSet.parse(TestKeys.text(TestKeys.SIGNING_JWKS));
+        com.nimbusds.jose.jwk.ECKey ec = (com.nimbusds.jose.jwk.ECKey) set.getKeyByKeyId("test-es256");
+        com.nimbusds.jose.jwk.OctetKeyPair ed = (com.nimbusds.jose.jwk.OctetKeyPair) set.getKeyByKeyId("test-eddsa");
+        com.nimbusds.jose.jwk.OctetKeyPair otherEd = (com.nimbusds.jose.jwk.OctetKeyPair) KeyCodec.generate(SigningAlgorithm.EdDSA);
+        List<String> broken = List.of(
+                // Ed25519 x of 31 bytes
+                "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + com.nimbusds.jose.util.Base64URL.encode(new byte[31]) + "\"}]}",
+                // Ed25519 private d that belongs to another public key
+                "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + ed.getX() + "\",\"d\":\"" + otherEd.getD() + "\"}]}",
+                // P-256 x shortened to 31 bytes (RFC 7518 wants the full field size)
+                "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + com.nimbusds.jose.util.Base64URL.encode(java.util.Arrays.copyOf(ec.getX().decode(), 31))
+                        + "\",\"y\":\"" + ec.getY() + "\"}]}",
+                // a key that says it is for another allow-listed algorithm
+                "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"alg\":\"RS256\",\"x\":\"" + ec.getX() + "\",\"y\":\"" + ec.getY() + "\"}]}",
+                "{\"keys\": [ broken");
+        for (String jwks : broken) {
+            assertThat(code(() -> VerificationKeySource.fromJwks(jwks, "pinned.json"))).as(jwks).isEqualTo(ErrorCode.KEY_MALFORMED);
+        }
+    }
+
+    @Test
+    void jwksWhenKeyTypeOrAlgIsOffTheAllowListThenAlgorithmNotAllowed() {
+        String hmac = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"}]}";
+        String hs256OnEd25519 = "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"alg\":\"HS256\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}";
+        assertThat(code(() -> VerificationKeySource.fromJwks(hmac, "pinned.json"))).isEqualTo(ErrorCode.ALGORITHM_NOT_ALLOWED);
+        assertThat(code(() -> VerificationKeySource.fromJwks(hs256OnEd25519, "pinned.json"))).isEqualTo(ErrorCode.ALGORITHM_NOT_ALLOWED);
+        assertThat(code(() -> SigningAlgorithm.parse("HS256"))).isEqualTo(ErrorCode.ALGORITHM_NOT_ALLOWED);
+    }
+
+    @Test
+    void jwksWhenKeyIdNamesAPublicKeyThenKeyNotFound() throws Exception {
+        Path f = TestKeys.copyPublic(TestKeys.VERIFICATION_JWKS, dir);
+        assertThat(code(() -> KeySources.resolve(f.toString(), KeySources.Options.defaults().withKeyId("test-eddsa")
+                .withEnv(Map.of())).load())).isEqualTo(ErrorCode.KEY_NOT_FOUND);
+    }
+
+    @Test
+    void pemWhenKeyIdGivenThenOptionsConflict() throws Exception {
+        Path f = pem(TestKeys.P256);
+        assertThat(code(() -> KeySources.resolve(f.toString(), KeySources.Options.defaults().withKeyId("k1").withEnv(Map.of()))))
+                .isEqualTo(ErrorCode.OPTIONS_CONFLICT);
+    }
+
 }
