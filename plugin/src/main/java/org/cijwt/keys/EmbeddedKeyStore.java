@@ -71,7 +71,12 @@ public final class EmbeddedKeyStore implements KeySource {
         Path file = keysFile();
         if (Files.exists(file)) {
             SecureFiles.requirePrivatePermissions(file, "key store");
-            for (KeyEntry k : JwksKeySource.entries(file, "key store " + file)) {
+            List<KeyEntry> stored = JwksKeySource.entries(file, "key store " + file);
+            if (stored.isEmpty()) {
+                throw new CiJwtException(ErrorCode.KEY_MALFORMED, "key store " + file
+                        + " has no keys; remove the file to start a new store");
+            }
+            for (KeyEntry k : stored) {
                 k.requirePrivate("key store " + file, ErrorCode.KEY_MALFORMED);
                 // A key without a schedule (hand-made store) has signed since forever.
                 keys.add(k.notBefore() == null ? k.withSchedule(Instant.EPOCH, k.retiresAt()) : k);

@@ -28,6 +28,9 @@ public final class JwksKeySource implements KeySource {
     @Override
     public KeyRing load() throws CiJwtException {
         List<KeyEntry> entries = entries(file, describe());
+        if (entries.isEmpty()) {
+            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, describe() + " has no keys");
+        }
         boolean hasPrivate = entries.stream().anyMatch(KeyEntry::isPrivate);
         if (hasPrivate) {
             SecureFiles.requirePrivatePermissions(file, "key file");
@@ -56,7 +59,11 @@ public final class JwksKeySource implements KeySource {
         return KeyRing.of(signing, others, describe());
     }
 
-    /** Reads a JWKS file into entries, keeping each key's own {@code kid} or giving it its thumbprint. */
+    /**
+     * Reads a JWKS file into entries, keeping each key's own {@code kid} or giving it its
+     * thumbprint; an empty {@code keys} array gives no entries, and each caller decides whether
+     * that is an error.
+     */
     static List<KeyEntry> entries(Path file, String origin) throws CiJwtException {
         return entries(SecureFiles.read(file, "JWKS file"), origin);
     }
@@ -68,9 +75,6 @@ public final class JwksKeySource implements KeySource {
         } catch (ParseException | RuntimeException e) {
             // Nimbus refuses most broken JWKs with a ParseException, a few with unchecked exceptions.
             throw new CiJwtException(ErrorCode.KEY_MALFORMED, origin + " is not a valid JWKS document");
-        }
-        if (set.getKeys().isEmpty()) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, origin + " has no keys");
         }
         List<KeyEntry> out = new ArrayList<>();
         for (JWK jwk : set.getKeys()) {

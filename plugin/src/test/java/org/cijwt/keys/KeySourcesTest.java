@@ -297,4 +297,31 @@ class KeySourcesTest {
                 .isEqualTo(ErrorCode.OPTIONS_CONFLICT);
     }
 
+    @Test
+    void verificationKeysWhenFileIsMissingAtStartThenRefusedAsATypo() throws Exception {
+        Path signer = pem(TestKeys.P256);
+        Path missing = dir.resolve("pinned.pem");
+        assertThatThrownBy(() -> KeySources.resolve(signer.toString(), KeySources.Options.defaults().withEnv(Map.of())
+                .withVerificationKeys(List.of(missing))))
+                .hasMessageContaining("--verify-keys " + missing + ": file does not exist")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
+    }
+
+    @Test
+    void verificationKeysWhenFileIsGoneOrEmptyThenItLoadsAsNoKeys() throws Exception {
+        Path f = TestKeys.copyPublic(TestKeys.ED25519_PINNED_PUBLIC, dir);
+        VerificationKeySource s = new VerificationKeySource(f);
+        assertThat(s.load().publishedKeys()).hasSize(1);
+        Files.writeString(f, " \n");
+        assertThat(s.load().isEmpty()).isTrue();
+        Files.delete(f);
+        assertThat(s.load().isEmpty()).isTrue();
+    }
+
+    @Test
+    void verificationKeysWhenJwksHasAnEmptyKeyListThenNoKeysButASigningJwksWithNoneIsRefused() throws Exception {
+        Path f = TestKeys.write(dir.resolve("none.jwks"), "{\"keys\":[]}", "rw-------");
+        assertThat(new VerificationKeySource(f).load().isEmpty()).isTrue();
+        assertThat(code(() -> new JwksKeySource(f, null).load())).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
+    }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.delivery.RefreshScheduler;
@@ -107,6 +108,70 @@ class ReloadingKeyRingTest {
     }
 
     @Test
+    void refreshWhenVerificationFileIsDeletedThenItsKeysAreDroppedAndTheRingIsNotDegraded() throws Exception {
+        Path pinned = TestKeys.copyPublic(TestKeys.ED25519_PUBLIC, dir);
+        ReloadingKeyRing r = ReloadingKeyRing.start(signingAndPinned(TestKeys.copyPrivate(TestKeys.P256, dir), pinned), clock);
+        assertThat(r.get().publishedKey(pinnedKid())).isPresent();
+
+        Files.delete(pinned);
+
+        assertThat(r.refresh()).isTrue();
+        assertThat(r.get().publishedKey(pinnedKid())).isEmpty();
+        assertThat(r.get().signingAlgorithms()).containsExactly(SigningAlgorithm.ES256);
+        assertThat(r.degraded()).isFalse();
+        assertThat(r.lastError()).isNull();
+    }
+
+    @Test
+    void refreshWhenVerificationFileIsEmptiedThenItsKeysAreDropped() throws Exception {
+        Path pinned = TestKeys.copyPublic(TestKeys.ED25519_PUBLIC, dir);
+        ReloadingKeyRing r = ReloadingKeyRing.start(signingAndPinned(TestKeys.copyPrivate(TestKeys.P256, dir), pinned), clock);
+
+        Files.write(pinned, new byte[0]);
+
+        assertThat(r.refresh()).isTrue();
+        assertThat(r.get().publishedKey(pinnedKid())).isEmpty();
+        assertThat(r.degraded()).isFalse();
+    }
+
+    @Test
+    void refreshWhenSigningFileIsDeletedThenTheLastGoodSignerStaysAndTheRingIsDegradedUntilItIsBack() throws Exception {
+        Path signing = TestKeys.copyPrivate(TestKeys.P256, dir);
+        ReloadingKeyRing r = ReloadingKeyRing.start(PemKeySource.file(signing), clock);
+        String before = es256(r.get());
+
+        Files.delete(signing);
+
+        assertThat(r.refresh()).isFalse();
+        assertThat(es256(r.get())).isEqualTo(before);
+        assertThat(r.degraded()).isTrue();
+        assertThat(r.reloadErrors()).singleElement().asString().startsWith("CJ201").contains(signing.toString());
+        assertThat(r.failedReloads()).isEqualTo(1);
+
+        TestKeys.copyPrivate(TestKeys.P256, dir);
+        assertThat(r.refresh()).isFalse();
+        assertThat(r.degraded()).isFalse();
+        assertThat(r.lastError()).isNull();
+    }
+
+    @Test
+    void refreshWhenSigningFileBreaksAndAVerificationFileIsDeletedThenOnlyTheVerificationKeysGo() throws Exception {
+        Path signing = TestKeys.copyPrivate(TestKeys.P256, dir);
+        Path pinned = TestKeys.copyPublic(TestKeys.ED25519_PUBLIC, dir);
+        ReloadingKeyRing r = ReloadingKeyRing.start(signingAndPinned(signing, pinned), clock);
+        String signer = es256(r.get());
+
+        TestKeys.write(signing, "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n", "rw-------");
+        Files.delete(pinned);
+
+        assertThat(r.refresh()).isTrue();
+        assertThat(r.get().publishedKey(pinnedKid())).as("a removed key goes, whatever else is broken").isEmpty();
+        assertThat(es256(r.get())).isEqualTo(signer);
+        assertThat(r.degraded()).isTrue();
+        assertThat(r.lastError()).contains(signing.toString()).doesNotContain(pinned.toString());
+    }
+
+    @Test
     void refreshWhenAVerificationKeyBecomesASmallOrderPointThenNoExceptionEscapesAndTheErrorNamesTheFile() throws Exception {
         Path pinned = TestKeys.copyPublic(TestKeys.ED25519_PUBLIC, dir);
         ReloadingKeyRing r = ReloadingKeyRing.start(signingAndPinned(TestKeys.copyPrivate(TestKeys.P256, dir), pinned), clock);
@@ -128,6 +193,37 @@ class ReloadingKeyRingTest {
 
         assertThat(r.refresh()).isFalse();
         assertThat(r.lastError()).startsWith("CJ206").contains(signing.toString());
+    }
+
+    @Test
+    void refreshWhenASourceThrowsAnUncheckedExceptionThenTheLastGoodRingStaysAndItIsReported() throws Exception {
+        KeyRing good = KeySources.resolve(TestKeys.copyPrivate(TestKeys.P256, dir).toString(), KeySources.Options.defaults()).load();
+        AtomicInteger loads = new AtomicInteger();
+        KeySource buggy = new KeySource() {
+            @Override
+            public KeyRing load() {
+                if (loads.getAndIncrement() > 0) {
+                    throw new IllegalStateException("a bug");
+                }
+                return good;
+            }
+
+            @Override
+            public Instant nextScheduledChange() {
+                return Instant.EPOCH;
+            }
+
+            @Override
+            public String describe() {
+                return "buggy source";
+            }
+        };
+        ReloadingKeyRing r = ReloadingKeyRing.start(buggy, clock);
+
+        assertThat(r.refresh()).isFalse();
+        assertThat(r.get()).isSameAs(good);
+        assertThat(r.lastError()).contains("internal error reloading buggy source").contains("IllegalStateException");
+        assertThat(r.degraded()).isTrue();
     }
 
     @Test
