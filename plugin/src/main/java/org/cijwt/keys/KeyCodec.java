@@ -14,8 +14,11 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
@@ -198,10 +201,18 @@ public final class KeyCodec {
         return Base64URL.encode(out);
     }
 
-    /** PKCS#8 PEM for a private JWK. */
+    /**
+     * PKCS#8 PEM for a private JWK. Ed25519 is written as RFC 8410's version 1 structure, the one
+     * {@code openssl genpkey -algorithm Ed25519} writes: OpenSSL 3.0 and Python's
+     * {@code cryptography} cannot read Bouncy Castle's default, version 2 with the public key
+     * attached (both forms are read back).
+     */
     public static String privatePem(KeyEntry entry) {
         try {
-            PrivateKeyInfo info = PrivateKeyInfoFactory.createPrivateKeyInfo(privateParams(entry));
+            AsymmetricKeyParameter params = privateParams(entry);
+            PrivateKeyInfo info = params instanceof Ed25519PrivateKeyParameters ed
+                    ? new PrivateKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), new DEROctetString(ed.getEncoded()))
+                    : PrivateKeyInfoFactory.createPrivateKeyInfo(params);
             return pem("PRIVATE KEY", info.getEncoded());
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode key " + entry.kid(), e);

@@ -188,6 +188,28 @@ class KeySourcesTest {
     }
 
     @Test
+    void pemWhenEd25519IsPkcs8Version2WithItsPublicKeyThenItIsReadToo() throws Exception {
+        // What ci-jwt keygen wrote before: Bouncy Castle's default, RFC 5958 version 2 with the public key.
+        KeyEntry fixture = PemKeySource.entries(TestKeys.text(TestKeys.ED25519), null, "fixture", true).get(0);
+        byte[] d = ((com.nimbusds.jose.jwk.OctetKeyPair) fixture.jwk()).getDecodedD();
+        byte[] v2 = org.bouncycastle.crypto.util.PrivateKeyInfoFactory.createPrivateKeyInfo(
+                new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(d, 0)).getEncoded();
+        assertThat(org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(v2).getPublicKeyData()).isNotNull();
+        List<com.nimbusds.jose.jwk.JWK> back = KeyCodec.parsePem(MalformedKeys.pem("PRIVATE KEY", v2), "v2");
+        assertThat(KeyEntry.thumbprint(back.get(0))).isEqualTo(fixture.kid());
+        assertThat(back.get(0).isPrivate()).isTrue();
+    }
+
+    @Test
+    void keyCodecWhenEd25519PrivatePemWrittenThenItIsRfc8410Version1() throws Exception {
+        KeyEntry e = KeyEntry.of(KeyCodec.generate(SigningAlgorithm.EdDSA), null, "gen");
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo info =
+                org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(MalformedKeys.der(KeyCodec.privatePem(e)));
+        assertThat(info.getVersion().intValueExact()).isZero();
+        assertThat(info.getPublicKeyData()).isNull();
+    }
+
+    @Test
     void keyCodecWhenPemWrittenAndReadBackThenSameKid() throws Exception {
         for (SigningAlgorithm alg : SigningAlgorithm.values()) {
             KeyEntry e = KeyEntry.of(KeyCodec.generate(alg), null, "gen");
