@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.cijwt.cli.CliRun.run;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,7 +117,7 @@ class KeygenPemInteropIT {
             cmd.addAll(List.of("-out", key.toString()));
             Result gen = exec(cmd);
             assertThat(gen.exit()).as(alg + ": " + gen.err()).isZero();
-            Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
             Result pub = exec(List.of(openssl, "pkey", "-in", key.toString(), "-pubout"));
             String kid = KeyEntry.thumbprint(KeyCodec.parsePem(pub.out(), "openssl public key").get(0));
 
@@ -154,11 +158,11 @@ class KeygenPemInteropIT {
         return new Result(p.exitValue(), out.join(), err.join());
     }
 
-    private static String read(java.io.InputStream in) {
+    private static String read(InputStream in) {
         try (in) {
             return new String(in.readAllBytes(), UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

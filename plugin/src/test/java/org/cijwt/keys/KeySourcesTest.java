@@ -4,19 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.util.Base64URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -177,7 +186,7 @@ class KeySourcesTest {
     void keyEntryToStringThenNoKeyMaterial() throws Exception {
         KeyRing ring = resolve(pem(TestKeys.P256).toString()).load();
         SigningKey k = ring.requireSigner(SigningAlgorithm.ES256);
-        String d = ((com.nimbusds.jose.jwk.ECKey) k.entry().jwk()).getD().toString();
+        String d = ((ECKey) k.entry().jwk()).getD().toString();
         assertThat(k.toString() + k.entry() + ring).doesNotContain(d);
     }
 
@@ -191,11 +200,11 @@ class KeySourcesTest {
     void pemWhenEd25519IsPkcs8Version2WithItsPublicKeyThenItIsReadToo() throws Exception {
         // What ci-jwt keygen wrote before: Bouncy Castle's default, RFC 5958 version 2 with the public key.
         KeyEntry fixture = PemKeySource.entries(TestKeys.text(TestKeys.ED25519), null, "fixture", true).get(0);
-        byte[] d = ((com.nimbusds.jose.jwk.OctetKeyPair) fixture.jwk()).getDecodedD();
-        byte[] v2 = org.bouncycastle.crypto.util.PrivateKeyInfoFactory.createPrivateKeyInfo(
-                new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(d, 0)).getEncoded();
-        assertThat(org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(v2).getPublicKeyData()).isNotNull();
-        List<com.nimbusds.jose.jwk.JWK> back = KeyCodec.parsePem(MalformedKeys.pem("PRIVATE KEY", v2), "v2");
+        byte[] d = ((OctetKeyPair) fixture.jwk()).getDecodedD();
+        byte[] v2 = PrivateKeyInfoFactory.createPrivateKeyInfo(
+                new Ed25519PrivateKeyParameters(d, 0)).getEncoded();
+        assertThat(PrivateKeyInfo.getInstance(v2).getPublicKeyData()).isNotNull();
+        List<JWK> back = KeyCodec.parsePem(MalformedKeys.pem("PRIVATE KEY", v2), "v2");
         assertThat(KeyEntry.thumbprint(back.get(0))).isEqualTo(fixture.kid());
         assertThat(back.get(0).isPrivate()).isTrue();
     }
@@ -203,8 +212,8 @@ class KeySourcesTest {
     @Test
     void keyCodecWhenEd25519PrivatePemWrittenThenItIsRfc8410Version1() throws Exception {
         KeyEntry e = KeyEntry.of(KeyCodec.generate(SigningAlgorithm.EdDSA), null, "gen");
-        org.bouncycastle.asn1.pkcs.PrivateKeyInfo info =
-                org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(MalformedKeys.der(KeyCodec.privatePem(e)));
+        PrivateKeyInfo info =
+                PrivateKeyInfo.getInstance(MalformedKeys.der(KeyCodec.privatePem(e)));
         assertThat(info.getVersion().intValueExact()).isZero();
         assertThat(info.getPublicKeyData()).isNull();
     }
@@ -214,7 +223,7 @@ class KeySourcesTest {
         for (SigningAlgorithm alg : SigningAlgorithm.values()) {
             KeyEntry e = KeyEntry.of(KeyCodec.generate(alg), null, "gen");
             String pem = KeyCodec.privatePem(e) + KeyCodec.publicPem(e);
-            List<com.nimbusds.jose.jwk.JWK> back = KeyCodec.parsePem(pem, "roundtrip");
+            List<JWK> back = KeyCodec.parsePem(pem, "roundtrip");
             assertThat(KeyEntry.thumbprint(back.get(0))).isEqualTo(e.kid());
             assertThat(KeyEntry.thumbprint(back.get(1))).isEqualTo(e.kid());
             assertThat(back.get(0).isPrivate()).isTrue();
@@ -260,7 +269,7 @@ class KeySourcesTest {
             int refused = 0;
             for (String pem : MalformedKeys.corruptionsOf(fixture.getKey(), fixture.getValue())) {
                 try {
-                    for (com.nimbusds.jose.jwk.JWK jwk : KeyCodec.parsePem(pem, origin)) {
+                    for (JWK jwk : KeyCodec.parsePem(pem, origin)) {
                         KeyEntry.of(jwk, null, origin);
                     }
                 } catch (CiJwtException e) {
@@ -276,17 +285,17 @@ class KeySourcesTest {
 
     @Test
     void jwksWhenKeyMembersAreBrokenThenKeyMalformed() throws Exception {
-        com.nimbusds.jose.jwk.JWKSet set = com.nimbusds.jose.jwk.JWKSet.parse(TestKeys.text(TestKeys.SIGNING_JWKS));
-        com.nimbusds.jose.jwk.ECKey ec = (com.nimbusds.jose.jwk.ECKey) set.getKeyByKeyId("test-es256");
-        com.nimbusds.jose.jwk.OctetKeyPair ed = (com.nimbusds.jose.jwk.OctetKeyPair) set.getKeyByKeyId("test-eddsa");
-        com.nimbusds.jose.jwk.OctetKeyPair otherEd = (com.nimbusds.jose.jwk.OctetKeyPair) KeyCodec.generate(SigningAlgorithm.EdDSA);
+        JWKSet set = JWKSet.parse(TestKeys.text(TestKeys.SIGNING_JWKS));
+        ECKey ec = (ECKey) set.getKeyByKeyId("test-es256");
+        OctetKeyPair ed = (OctetKeyPair) set.getKeyByKeyId("test-eddsa");
+        OctetKeyPair otherEd = (OctetKeyPair) KeyCodec.generate(SigningAlgorithm.EdDSA);
         List<String> broken = List.of(
                 // Ed25519 x of 31 bytes
-                "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + com.nimbusds.jose.util.Base64URL.encode(new byte[31]) + "\"}]}",
+                "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + Base64URL.encode(new byte[31]) + "\"}]}",
                 // Ed25519 private d that belongs to another public key
                 "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + ed.getX() + "\",\"d\":\"" + otherEd.getD() + "\"}]}",
                 // P-256 x shortened to 31 bytes (RFC 7518 wants the full field size)
-                "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + com.nimbusds.jose.util.Base64URL.encode(java.util.Arrays.copyOf(ec.getX().decode(), 31))
+                "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + Base64URL.encode(Arrays.copyOf(ec.getX().decode(), 31))
                         + "\",\"y\":\"" + ec.getY() + "\"}]}",
                 // a key that says it is for another allow-listed algorithm
                 "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"alg\":\"RS256\",\"x\":\"" + ec.getX() + "\",\"y\":\"" + ec.getY() + "\"}]}",
