@@ -3,6 +3,7 @@ package org.cijwt.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
 import org.cijwt.errors.ExitCode;
 import org.cijwt.io.SecureFiles;
 import org.cijwt.jose.SigningAlgorithm;
@@ -20,7 +21,8 @@ final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--alg", paramLabel = "ALG", defaultValue = "ES256", description = "EdDSA, ES256 or RS256 (default: ${DEFAULT-VALUE}).")
     String alg;
 
-    @Option(names = "--key-id", paramLabel = "KID", description = "Key id; default is the RFC 7638 SHA-256 thumbprint.")
+    @Option(names = "--key-id", paramLabel = "KID",
+            description = "Key id, kept in the JWKS files (not with --format pem: a PEM has no place for it); default is the RFC 7638 SHA-256 thumbprint.")
     String keyId;
 
     @Option(names = "--format", defaultValue = "jwks", description = "jwks or pem (default: ${DEFAULT-VALUE}).")
@@ -34,6 +36,12 @@ final class KeygenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CiJwtException {
+        if (keyId != null && format == Format.pem) {
+            // A PEM cannot carry a kid: jwks and mint would publish the thumbprint, not the id printed here.
+            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, "--key-id cannot be used with --format pem: a PEM file"
+                    + " has no place for a key id, so the key would be published under its thumbprint; use --format jwks"
+                    + " to keep the id, or drop --key-id");
+        }
         SigningAlgorithm algorithm = SigningAlgorithm.parse(alg);
         if (keyId != null && !keyId.matches("[A-Za-z0-9._-]{1,128}")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),

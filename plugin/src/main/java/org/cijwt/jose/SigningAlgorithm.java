@@ -49,7 +49,7 @@ public enum SigningAlgorithm {
         if (text != null && text.toLowerCase(Locale.ROOT).equals("ed25519")) {
             return EdDSA;
         }
-        throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "algorithm '" + text + "' is not allowed (allowed: "
+        throw new CiJwtException(ErrorCode.ALGORITHM_NOT_ALLOWED, "algorithm '" + text + "' is not allowed (allowed: "
                 + Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", ")) + ")");
     }
 
@@ -79,12 +79,14 @@ public enum SigningAlgorithm {
         } else {
             String curve = jwk instanceof ECKey ec ? " " + ec.getCurve()
                     : jwk instanceof OctetKeyPair okp ? " " + okp.getCurve() : "";
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, origin + ": key type " + jwk.getKeyType() + curve
+            throw new CiJwtException(ErrorCode.ALGORITHM_NOT_ALLOWED, origin + ": key type " + jwk.getKeyType() + curve
                     + " is not supported (use Ed25519, P-256 or RSA >= 2048)");
         }
         if (jwk.getAlgorithm() != null && !jwk.getAlgorithm().getName().equals(alg.jwaName())) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, origin + ": key '" + jwk.getKeyID() + "' says alg "
-                    + jwk.getAlgorithm() + " but is a " + alg.jwaName() + " key");
+            // An alg off the allow-list (HS256, ES384) is refused as such; an allowed one on the wrong key is a broken JWK.
+            boolean allowed = Arrays.stream(values()).anyMatch(a -> a.jwaName().equals(jwk.getAlgorithm().getName()));
+            throw new CiJwtException(allowed ? ErrorCode.KEY_MALFORMED : ErrorCode.ALGORITHM_NOT_ALLOWED, origin + ": key '"
+                    + jwk.getKeyID() + "' says alg " + jwk.getAlgorithm() + " but is a " + alg.jwaName() + " key");
         }
         return alg;
     }

@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKeyStore implements KeySource {
     public static final Path DEFAULT_DIR = Path.of(".ci-jwt", "keys");
     public static final String KEYS_FILE = "keys.json";
+    static final String LOCK_FILE = ".lock";
     public static final Set<SigningAlgorithm> DEFAULT_ALGORITHMS = EnumSet.allOf(SigningAlgorithm.class);
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKeyStore.class);
 
@@ -54,15 +58,38 @@ public final class EmbeddedKeyStore implements KeySource {
         return dir.resolve(KEYS_FILE);
     }
 
+    /**
+     * Loads the store, generating or rotating keys as due. A store directory that another user
+     * owns or that group or others can write, or a file in it that another user owns, is refused
+     * ({@code CJ208}): whoever can write there could plant the key ci-jwt signs with.
+     */
     @Override
     public synchronized KeyRing load() throws CiJwtException {
         SecureFiles.createPrivateDirectory(dir);
-        try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = lockFile.lock()) {
+        StoreOwnership.requireSafeDirectory(dir);
+        Path lockPath = dir.resolve(LOCK_FILE);
+        StoreOwnership.requireOwnFile(lockPath, "key store lock file");
+        try (FileChannel lockFile = openLock(lockPath); FileLock lock = lockFile.lock()) {
             return loadLocked();
         } catch (IOException e) {
             throw new CiJwtException(ErrorCode.IO_FAILED, "cannot lock key store " + dir + ": " + SecureFiles.reason(e));
         }
+    }
+
+    /** The lock file holds nothing, but is made 0600 like everything else in the store (and an older, wider one is narrowed). */
+    private static FileChannel openLock(Path lockPath) throws IOException {
+        FileChannel channel = FileChannel.open(lockPath, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(SecureFiles.PRIVATE));
+        try {
+            PosixFileAttributeView view = Files.getFileAttributeView(lockPath, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            if (view != null && !view.readAttributes().permissions().equals(SecureFiles.PRIVATE)) {
+                view.setPermissions(SecureFiles.PRIVATE);
+            }
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return channel;
     }
 
     private KeyRing loadLocked() throws CiJwtException {
@@ -70,9 +97,15 @@ public final class EmbeddedKeyStore implements KeySource {
         List<KeyEntry> keys = new ArrayList<>();
         Path file = keysFile();
         if (Files.exists(file)) {
+            StoreOwnership.requireOwnFile(file, "key store");
             SecureFiles.requirePrivatePermissions(file, "key store");
-            for (KeyEntry k : JwksKeySource.entries(file, "key store " + file)) {
-                k.requirePrivate("key store " + file);
+            List<KeyEntry> stored = JwksKeySource.entries(file, "key store " + file);
+            if (stored.isEmpty()) {
+                throw new CiJwtException(ErrorCode.KEY_MALFORMED, "key store " + file
+                        + " has no keys; remove the file to start a new store");
+            }
+            for (KeyEntry k : stored) {
+                k.requirePrivate("key store " + file, ErrorCode.KEY_MALFORMED);
                 // A key without a schedule (hand-made store) has signed since forever.
                 keys.add(k.notBefore() == null ? k.withSchedule(Instant.EPOCH, k.retiresAt()) : k);
             }

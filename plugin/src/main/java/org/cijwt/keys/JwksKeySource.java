@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import java.nio.file.Path;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.cijwt.errors.CiJwtException;
@@ -27,6 +28,9 @@ public final class JwksKeySource implements KeySource {
     @Override
     public KeyRing load() throws CiJwtException {
         List<KeyEntry> entries = entries(file, describe());
+        if (entries.isEmpty()) {
+            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, describe() + " has no keys");
+        }
         boolean hasPrivate = entries.stream().anyMatch(KeyEntry::isPrivate);
         if (hasPrivate) {
             SecureFiles.requirePrivatePermissions(file, "key file");
@@ -37,7 +41,7 @@ public final class JwksKeySource implements KeySource {
             KeyEntry named = entries.stream().filter(e -> e.kid().equals(signingKeyId)).findFirst()
                     .orElseThrow(() -> new CiJwtException(ErrorCode.KEY_NOT_FOUND, describe() + " has no key with id '"
                             + signingKeyId + "' (it has: " + entries.stream().map(KeyEntry::kid).toList() + ")"));
-            signing.add(named.requirePrivate(describe()));
+            signing.add(named.requirePrivate(describe(), ErrorCode.KEY_NOT_FOUND));
         } else if (entries.stream().filter(KeyEntry::isPrivate).count() > 1) {
             throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
                     describe() + " holds several private keys; name the one that signs with --key-id");
@@ -55,7 +59,11 @@ public final class JwksKeySource implements KeySource {
         return KeyRing.of(signing, others, describe());
     }
 
-    /** Reads a JWKS file into entries, keeping each key's own {@code kid} or giving it its thumbprint. */
+    /**
+     * Reads a JWKS file into entries, keeping each key's own {@code kid} or giving it its
+     * thumbprint; an empty {@code keys} array gives no entries, and each caller decides whether
+     * that is an error.
+     */
     static List<KeyEntry> entries(Path file, String origin) throws CiJwtException {
         return entries(SecureFiles.read(file, "JWKS file"), origin);
     }
@@ -64,19 +72,17 @@ public final class JwksKeySource implements KeySource {
         JWKSet set;
         try {
             set = JWKSet.parse(text);
-        } catch (ParseException e) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, origin + " is not a valid JWKS document");
-        }
-        if (set.getKeys().isEmpty()) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, origin + " has no keys");
+        } catch (ParseException | RuntimeException e) {
+            // Nimbus refuses most broken JWKs with a ParseException, a few with unchecked exceptions.
+            throw new CiJwtException(ErrorCode.KEY_MALFORMED, origin + " is not a valid JWKS document");
         }
         List<KeyEntry> out = new ArrayList<>();
         for (JWK jwk : set.getKeys()) {
             KeyEntry e = KeyEntry.of(jwk, null, origin);
             Long nbf = jwk.getNotBeforeTime() == null ? null : jwk.getNotBeforeTime().getTime();
             Long exp = jwk.getExpirationTime() == null ? null : jwk.getExpirationTime().getTime();
-            out.add(e.withSchedule(nbf == null ? null : java.time.Instant.ofEpochMilli(nbf),
-                    exp == null ? null : java.time.Instant.ofEpochMilli(exp)));
+            out.add(e.withSchedule(nbf == null ? null : Instant.ofEpochMilli(nbf),
+                    exp == null ? null : Instant.ofEpochMilli(exp)));
         }
         return out;
     }

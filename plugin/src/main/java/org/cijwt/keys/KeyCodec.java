@@ -14,8 +14,11 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
@@ -91,13 +94,16 @@ public final class KeyCodec {
             while ((obj = parser.readObject()) != null) {
                 keys.add(toJwk(obj, origin, keys.size() + 1));
             }
-        } catch (IOException e) {
-            // BC's messages can quote the offending bytes; say only where the problem is.
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
-                    origin + ": PEM block " + (keys.size() + 1) + " cannot be parsed");
+        } catch (IOException | RuntimeException e) {
+            // Bouncy Castle reports a truncated or corrupt block as an IOException or as one of
+            // several unchecked exceptions (a NullPointerException for missing curve parameters, an
+            // IllegalArgumentException for a point off the curve, a ClassCastException for a wrong
+            // ASN.1 tag). Its messages can quote the offending bytes; say only where the problem is.
+            throw new CiJwtException(ErrorCode.KEY_MALFORMED,
+                    origin + ": PEM block " + (keys.size() + 1) + " cannot be parsed as a key (truncated or corrupt)");
         }
         if (keys.isEmpty()) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, origin + ": no PEM key found");
+            throw new CiJwtException(ErrorCode.KEY_MALFORMED, origin + ": no PEM key found");
         }
         return keys;
     }
@@ -153,13 +159,13 @@ public final class KeyCodec {
     private static void requireP256(ECDomainParameters params, String origin, int index) throws CiJwtException {
         boolean named = params instanceof ECNamedDomainParameters n && P256_OID.equals(n.getName());
         if (!named && !params.getCurve().equals(P256.getCurve())) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
+            throw new CiJwtException(ErrorCode.ALGORITHM_NOT_ALLOWED,
                     origin + ": PEM block " + index + " is an EC key on a curve other than P-256, which ES256 requires");
         }
     }
 
     private static CiJwtException unsupported(AsymmetricKeyParameter key, String origin, int index) {
-        return new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, origin + ": PEM block " + index + " holds a "
+        return new CiJwtException(ErrorCode.ALGORITHM_NOT_ALLOWED, origin + ": PEM block " + index + " holds a "
                 + key.getClass().getSimpleName().replace("Parameters", "") + " key; use Ed25519, P-256 or RSA >= 2048");
     }
 
@@ -195,10 +201,18 @@ public final class KeyCodec {
         return Base64URL.encode(out);
     }
 
-    /** PKCS#8 PEM for a private JWK. */
+    /**
+     * PKCS#8 PEM for a private JWK. Ed25519 is written as RFC 8410's version 1 structure, the one
+     * {@code openssl genpkey -algorithm Ed25519} writes: OpenSSL 3.0 and Python's
+     * {@code cryptography} cannot read Bouncy Castle's default, version 2 with the public key
+     * attached (both forms are read back).
+     */
     public static String privatePem(KeyEntry entry) {
         try {
-            PrivateKeyInfo info = PrivateKeyInfoFactory.createPrivateKeyInfo(privateParams(entry));
+            AsymmetricKeyParameter params = privateParams(entry);
+            PrivateKeyInfo info = params instanceof Ed25519PrivateKeyParameters ed
+                    ? new PrivateKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), new DEROctetString(ed.getEncoded()))
+                    : PrivateKeyInfoFactory.createPrivateKeyInfo(params);
             return pem("PRIVATE KEY", info.getEncoded());
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode key " + entry.kid(), e);

@@ -28,11 +28,12 @@ public record KeyEntry(SigningAlgorithm algorithm, String kid, JWK jwk, Instant 
     }
 
     /**
-     * Validates a JWK and gives it its key id: the explicit one if there is one, otherwise the
-     * RFC 7638 SHA-256 thumbprint.
+     * Validates a JWK (an allow-listed type whose numbers make a valid key) and gives it its key
+     * id: the explicit one if there is one, otherwise the RFC 7638 SHA-256 thumbprint.
      */
     public static KeyEntry of(JWK jwk, String explicitKid, String origin) throws CiJwtException {
         SigningAlgorithm alg = SigningAlgorithm.forKey(jwk, origin);
+        KeyMaterial.validate(jwk, alg, origin);
         String kid = explicitKid != null && !explicitKid.isBlank() ? explicitKid
                 : jwk.getKeyID() != null && !jwk.getKeyID().isBlank() ? jwk.getKeyID() : thumbprint(jwk);
         return new KeyEntry(alg, kid, jwk, null, null);
@@ -72,11 +73,10 @@ public record KeyEntry(SigningAlgorithm algorithm, String kid, JWK jwk, Instant 
         throw new IllegalStateException("unsupported key type " + pub.getKeyType());
     }
 
-    /** Guard for sources that must hold a private key. */
-    KeyEntry requirePrivate(String origin) throws CiJwtException {
+    /** Guard for sources that must hold a private key: {@code code} says why a public one there is wrong. */
+    KeyEntry requirePrivate(String origin, ErrorCode code) throws CiJwtException {
         if (!isPrivate()) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
-                    origin + ": key '" + kid + "' is a public key and cannot sign");
+            throw new CiJwtException(code, origin + ": key '" + kid + "' is a public key and cannot sign");
         }
         return this;
     }

@@ -82,8 +82,9 @@ public final class KeyRing {
         }
         try {
             published.put(e.kid(), new PublishedKey(e, pub, JwsFactory.verifier(e.algorithm(), pub)));
-        } catch (JOSEException ex) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
+        } catch (JOSEException | RuntimeException ex) {
+            // KeyEntry.of has validated the key; a provider that still refuses it must not escape as an internal error.
+            throw new CiJwtException(ErrorCode.KEY_MALFORMED,
                     origin + ": key '" + e.kid() + "' cannot verify " + e.algorithm());
         }
     }

@@ -63,6 +63,10 @@ public final class KeySources {
         }
         List<KeySource> pinned = new ArrayList<>();
         for (Path p : options.verificationKeys()) {
+            // Once running, a file that is gone means "no keys"; at start-up it is more likely a typo.
+            if (!Files.exists(p)) {
+                throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "--verify-keys " + p + ": file does not exist");
+            }
             pinned.add(new VerificationKeySource(p));
         }
         return new CompositeKeySource(primary, pinned);
@@ -102,7 +106,7 @@ public final class KeySources {
             return new JwksKeySource(file, options.keyId());
         }
         if (options.keyId() != null) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
+            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT,
                     "--key-id names a key in a JWKS file, but " + file + " is PEM (its first key per algorithm signs)");
         }
         return PemKeySource.file(file);
@@ -138,6 +142,14 @@ public final class KeySources {
                 ring = ring.withPublished(p.load(), p.describe());
             }
             return ring;
+        }
+
+        /** The primary source first, then the verification-only ones; a reloading ring keeps each one's last good keys. */
+        List<KeySource> parts() {
+            List<KeySource> all = new ArrayList<>();
+            all.add(primary);
+            all.addAll(pinned);
+            return all;
         }
 
         @Override

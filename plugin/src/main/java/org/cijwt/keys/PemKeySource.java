@@ -44,13 +44,15 @@ public final class PemKeySource implements KeySource {
 
     /** The keys as entries; with {@code allowPrivate} false any private key is reduced to its public half. */
     List<KeyEntry> entries(boolean allowPrivate) throws CiJwtException {
-        String origin = describe();
-        String pem;
-        if (file != null) {
-            pem = SecureFiles.read(file, "PEM file");
-        } else {
-            pem = decodeEnv(envValue);
-        }
+        String pem = file != null ? SecureFiles.read(file, "PEM file") : decodeEnv(envValue);
+        return entries(pem, file, describe(), allowPrivate);
+    }
+
+    /**
+     * The keys of a PEM text read from {@code file} (null for an environment variable); a file
+     * holding a private key must be private itself.
+     */
+    static List<KeyEntry> entries(String pem, Path file, String origin, boolean allowPrivate) throws CiJwtException {
         List<JWK> jwks = KeyCodec.parsePem(pem, origin);
         boolean hasPrivate = jwks.stream().anyMatch(JWK::isPrivate);
         if (hasPrivate && file != null) {
@@ -58,8 +60,7 @@ public final class PemKeySource implements KeySource {
         }
         List<KeyEntry> out = new ArrayList<>();
         for (JWK jwk : jwks) {
-            KeyEntry entry = KeyEntry.of(allowPrivate ? jwk : jwk.toPublicJWK(), null, origin);
-            out.add(entry);
+            out.add(KeyEntry.of(allowPrivate ? jwk : jwk.toPublicJWK(), null, origin));
         }
         return out;
     }

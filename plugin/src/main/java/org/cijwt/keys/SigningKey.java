@@ -33,7 +33,7 @@ public final class SigningKey {
      * tokens nobody can verify.
      */
     static SigningKey of(KeyEntry entry, String origin) throws CiJwtException {
-        entry.requirePrivate(origin);
+        entry.requirePrivate(origin, ErrorCode.KEY_NOT_FOUND);
         try {
             JWSSigner signer = JwsFactory.signer(entry.algorithm(), entry.jwk());
             JWSHeader built = new JWSHeader.Builder(entry.algorithm().jws())
@@ -43,12 +43,14 @@ public final class SigningKey {
             byte[] probe = "ci-jwt key probe".getBytes(StandardCharsets.US_ASCII);
             Base64URL sig = signer.sign(header, probe);
             if (!JwsFactory.verifier(entry.algorithm(), entry.published()).verify(header, probe, sig)) {
-                throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
+                throw new CiJwtException(ErrorCode.KEY_MALFORMED,
                         origin + ": key '" + entry.kid() + "' has a public half that does not match its private half");
             }
             return new SigningKey(entry, signer, header);
-        } catch (JOSEException | ParseException | ClassCastException e) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
+        } catch (JOSEException | ParseException | RuntimeException e) {
+            // The provider under the signer may refuse a key with any unchecked exception; to the
+            // user it is one thing, a key that cannot sign, named by file and kid.
+            throw new CiJwtException(ErrorCode.KEY_MALFORMED,
                     origin + ": key '" + entry.kid() + "' cannot sign " + entry.algorithm());
         }
     }

@@ -9,8 +9,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.jose.SigningAlgorithm;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +57,105 @@ class EmbeddedKeyStoreTest {
         EmbeddedKeyStore s = store();
         s.load();
         Files.setPosixFilePermissions(s.keysFile(), PosixFilePermissions.fromString("rw-r--r--"));
-        assertThatThrownBy(s::load).hasMessageContaining("chmod 600");
+        assertThatThrownBy(s::load).hasMessageContaining("chmod 600")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_FILE_PERMISSIONS);
+    }
+
+    /** Another user's uid: the tests run as root, which may give files away. */
+    private static final int NOBODY = 65534;
+
+    private static void assumeRoot() throws Exception {
+        if (((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0) {
+            return;
+        }
+        String reason = "giving a file to another user (chown) needs root";
+        if ("true".equals(System.getenv("CI"))) {
+            throw new AssertionError(reason + " (CI=true runs the tests as root)");
+        }
+        Assumptions.abort(reason);
+    }
+
+    private static void chown(Path p, int uid) throws Exception {
+        Files.setAttribute(p, "unix:uid", uid);
+    }
+
+    @Test
+    void loadWhenStoreDirectoryIsWritableByOthersThenRefusedNamingTheChmod() throws Exception {
+        EmbeddedKeyStore s = store();
+        s.load();
+        Files.setPosixFilePermissions(dir.resolve("keys"), PosixFilePermissions.fromString("rwx---rwx"));
+        assertThatThrownBy(s::load)
+                .hasMessageContaining("key store directory " + dir.resolve("keys") + " is writable by group or others")
+                .hasMessageContaining("chmod 700 " + dir.resolve("keys"))
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_STORE_UNSAFE);
+    }
+
+    @Test
+    void loadWhenStoreDirectoryIsWritableByItsGroupThenRefused() throws Exception {
+        EmbeddedKeyStore s = store();
+        s.load();
+        Files.setPosixFilePermissions(dir.resolve("keys"), PosixFilePermissions.fromString("rwxrwx---"));
+        assertThatThrownBy(s::load).extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_STORE_UNSAFE);
+    }
+
+    @Test
+    void loadWhenAnotherUserPlantedAPrivateKeysFileInAWorldWritableStoreThenNothingIsSigned() throws Exception {
+        assumeRoot();
+        // The finding: a world-writable directory and a 0600 keys.json that another user wrote.
+        Path keys = Files.createDirectory(dir.resolve("keys"));
+        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rwxrwxrwx"));
+        EmbeddedKeyStore planted = new EmbeddedKeyStore(dir.resolve("planted"), RotationPolicy.NEVER, clock, Set.of(SigningAlgorithm.ES256));
+        planted.load();
+        Files.move(planted.keysFile(), keys.resolve(EmbeddedKeyStore.KEYS_FILE));
+        chown(keys.resolve(EmbeddedKeyStore.KEYS_FILE), NOBODY);
+
+        assertThatThrownBy(() -> store().load())
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_STORE_UNSAFE);
+    }
+
+    @Test
+    void loadWhenKeysFileIsOwnedByAnotherUserThenRefusedSayingHowToFixIt() throws Exception {
+        assumeRoot();
+        EmbeddedKeyStore s = store();
+        s.load();
+        chown(s.keysFile(), NOBODY);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.keysFile()))).isEqualTo("rw-------");
+        assertThatThrownBy(s::load)
+                .hasMessageContaining("key store " + s.keysFile() + " is owned by uid " + NOBODY + ", not by uid 0")
+                .hasMessageContaining("delete it")
+                .hasMessageContaining("chown 0 " + s.keysFile())
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_STORE_UNSAFE);
+    }
+
+    @Test
+    void loadWhenStoreDirectoryIsOwnedByAnotherUserThenRefused() throws Exception {
+        assumeRoot();
+        EmbeddedKeyStore s = store();
+        s.load();
+        chown(dir.resolve("keys"), NOBODY);
+        assertThatThrownBy(s::load)
+                .hasMessageContaining("key store directory " + dir.resolve("keys") + " is owned by uid " + NOBODY)
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_STORE_UNSAFE);
+    }
+
+    @Test
+    void loadWhenLockFileIsOwnedByAnotherUserThenRefused() throws Exception {
+        assumeRoot();
+        EmbeddedKeyStore s = store();
+        s.load();
+        chown(dir.resolve("keys").resolve(".lock"), NOBODY);
+        assertThatThrownBy(s::load).extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_STORE_UNSAFE);
+    }
+
+    @Test
+    void loadWhenFirstUseThenTheLockFileIs0600AndAnOlderWiderOneIsNarrowed() throws Exception {
+        EmbeddedKeyStore s = store();
+        s.load();
+        Path lock = dir.resolve("keys").resolve(".lock");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(lock))).isEqualTo("rw-------");
+        Files.setPosixFilePermissions(lock, PosixFilePermissions.fromString("rw-r--r--"));
+        s.load();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(lock))).isEqualTo("rw-------");
     }
 
     @Test

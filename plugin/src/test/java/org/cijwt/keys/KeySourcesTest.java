@@ -2,15 +2,26 @@ package org.cijwt.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.util.Base64URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.TestKeys;
@@ -74,7 +85,8 @@ class KeySourcesTest {
     @Test
     void pemWhenCurveIsNotP256ThenRefused() throws Exception {
         Path f = pem(TestKeys.P384_UNSUPPORTED);
-        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("curve other than P-256");
+        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("curve other than P-256")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
@@ -92,7 +104,8 @@ class KeySourcesTest {
         Path f = TestKeys.write(dir.resolve("bad.pem"), "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LXN0dWZm\n-----END PRIVATE KEY-----\n", "rw-------");
         assertThatThrownBy(() -> resolve(f.toString()).load())
                 .hasMessageContaining("bad.pem")
-                .hasMessageNotContaining("c2VjcmV0");
+                .hasMessageNotContaining("c2VjcmV0")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_MALFORMED);
     }
 
     @Test
@@ -122,14 +135,16 @@ class KeySourcesTest {
     @Test
     void jwksWhenSeveralPrivateKeysAndNoKeyIdThenAskedToNameOne() throws Exception {
         Path f = TestKeys.copyPrivate(TestKeys.SIGNING_JWKS, dir);
-        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("name the one that signs with --key-id");
+        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("name the one that signs with --key-id")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
     }
 
     @Test
     void jwksWhenKeyIdUnknownThenErrorListsTheKnownIds() throws Exception {
         Path f = TestKeys.copyPrivate(TestKeys.SIGNING_JWKS, dir);
         assertThatThrownBy(() -> KeySources.resolve(f.toString(), KeySources.Options.defaults().withKeyId("nope").withEnv(Map.of())).load())
-                .hasMessageContaining("no key with id 'nope'").hasMessageContaining("test-es256");
+                .hasMessageContaining("no key with id 'nope'").hasMessageContaining("test-es256")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_NOT_FOUND);
     }
 
     @Test
@@ -171,13 +186,36 @@ class KeySourcesTest {
     void keyEntryToStringThenNoKeyMaterial() throws Exception {
         KeyRing ring = resolve(pem(TestKeys.P256).toString()).load();
         SigningKey k = ring.requireSigner(SigningAlgorithm.ES256);
-        String d = ((com.nimbusds.jose.jwk.ECKey) k.entry().jwk()).getD().toString();
+        String d = ((ECKey) k.entry().jwk()).getD().toString();
         assertThat(k.toString() + k.entry() + ring).doesNotContain(d);
     }
 
     @Test
     void resolveWhenSpecNamesAMissingPemFileThenErrorSaysSo() {
-        assertThatThrownBy(() -> resolve(dir.resolve("missing.pem").toString())).hasMessageContaining("file does not exist");
+        assertThatThrownBy(() -> resolve(dir.resolve("missing.pem").toString())).hasMessageContaining("file does not exist")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
+    }
+
+    @Test
+    void pemWhenEd25519IsPkcs8Version2WithItsPublicKeyThenItIsReadToo() throws Exception {
+        // What ci-jwt keygen wrote before: Bouncy Castle's default, RFC 5958 version 2 with the public key.
+        KeyEntry fixture = PemKeySource.entries(TestKeys.text(TestKeys.ED25519), null, "fixture", true).get(0);
+        byte[] d = ((OctetKeyPair) fixture.jwk()).getDecodedD();
+        byte[] v2 = PrivateKeyInfoFactory.createPrivateKeyInfo(
+                new Ed25519PrivateKeyParameters(d, 0)).getEncoded();
+        assertThat(PrivateKeyInfo.getInstance(v2).getPublicKeyData()).isNotNull();
+        List<JWK> back = KeyCodec.parsePem(MalformedKeys.pem("PRIVATE KEY", v2), "v2");
+        assertThat(KeyEntry.thumbprint(back.get(0))).isEqualTo(fixture.kid());
+        assertThat(back.get(0).isPrivate()).isTrue();
+    }
+
+    @Test
+    void keyCodecWhenEd25519PrivatePemWrittenThenItIsRfc8410Version1() throws Exception {
+        KeyEntry e = KeyEntry.of(KeyCodec.generate(SigningAlgorithm.EdDSA), null, "gen");
+        PrivateKeyInfo info =
+                PrivateKeyInfo.getInstance(MalformedKeys.der(KeyCodec.privatePem(e)));
+        assertThat(info.getVersion().intValueExact()).isZero();
+        assertThat(info.getPublicKeyData()).isNull();
     }
 
     @Test
@@ -185,11 +223,136 @@ class KeySourcesTest {
         for (SigningAlgorithm alg : SigningAlgorithm.values()) {
             KeyEntry e = KeyEntry.of(KeyCodec.generate(alg), null, "gen");
             String pem = KeyCodec.privatePem(e) + KeyCodec.publicPem(e);
-            List<com.nimbusds.jose.jwk.JWK> back = KeyCodec.parsePem(pem, "roundtrip");
+            List<JWK> back = KeyCodec.parsePem(pem, "roundtrip");
             assertThat(KeyEntry.thumbprint(back.get(0))).isEqualTo(e.kid());
             assertThat(KeyEntry.thumbprint(back.get(1))).isEqualTo(e.kid());
             assertThat(back.get(0).isPrivate()).isTrue();
             assertThat(back.get(1).isPrivate()).isFalse();
         }
+    }
+
+    private static ErrorCode code(ThrowingCallable call) {
+        Throwable t = catchThrowable(call);
+        assertThat(t).as("a CiJwtException, never an unchecked one").isInstanceOf(CiJwtException.class);
+        return ((CiJwtException) t).code();
+    }
+
+    @Test
+    void verificationKeysWhenEd25519KeyIsASmallOrderPointThenKeyMalformedNamingTheFile() throws Exception {
+        for (String point : MalformedKeys.SMALL_ORDER_ED25519) {
+            Path f = TestKeys.write(dir.resolve("small-order.jwks"), MalformedKeys.ed25519Jwks("evil", point), "rw-r--r--");
+            KeySource s = KeySources.resolve(pem(TestKeys.P256).toString(), KeySources.Options.defaults().withEnv(Map.of())
+                    .withVerificationKeys(List.of(f)));
+            assertThatThrownBy(s::load).as(point)
+                    .isInstanceOf(CiJwtException.class)
+                    .hasMessageContaining("small-order.jwks").hasMessageContaining("'evil'").hasMessageContaining("small-order")
+                    .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_MALFORMED);
+        }
+    }
+
+    @Test
+    void pemWhenEcKeyIsCutDownToItsScalarThenKeyMalformedNamingTheFile() {
+        Path f = TestKeys.write(dir.resolve("cut.pem"), MalformedKeys.ecPemWithoutCurve(), "rw-------");
+        assertThatThrownBy(() -> resolve(f.toString()).load())
+                .isInstanceOf(CiJwtException.class)
+                .hasMessageContaining("cut.pem").hasMessageContaining("PEM block 1")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_MALFORMED);
+    }
+
+    @Test
+    void pemWhenAnyByteOfAFixtureKeyIsCorruptOrCutThenOnlyKeyErrorsNamingTheOrigin() {
+        // Every byte of the EC and Ed25519 keys, where Bouncy Castle's unchecked exceptions were; a sample of RSA's.
+        Map<String, Integer> positions = Map.of(TestKeys.ED25519, 200, TestKeys.P256, 200, TestKeys.P256_SEC1, 200,
+                TestKeys.ED25519_PUBLIC, 200, TestKeys.P256_PUBLIC, 200, TestKeys.RSA2048_PUBLIC, 40, TestKeys.RSA2048, 40);
+        for (Map.Entry<String, Integer> fixture : positions.entrySet()) {
+            String origin = "corrupt " + fixture.getKey();
+            int refused = 0;
+            for (String pem : MalformedKeys.corruptionsOf(fixture.getKey(), fixture.getValue())) {
+                try {
+                    for (JWK jwk : KeyCodec.parsePem(pem, origin)) {
+                        KeyEntry.of(jwk, null, origin);
+                    }
+                } catch (CiJwtException e) {
+                    refused++;
+                    assertThat(e.code().id()).as(e.getMessage()).startsWith("CJ2");
+                    assertThat(e.getMessage()).startsWith(origin);
+                }
+                // Anything else (NullPointerException, IllegalArgumentException...) fails the test by escaping.
+            }
+            assertThat(refused).as(origin).isPositive();
+        }
+    }
+
+    @Test
+    void jwksWhenKeyMembersAreBrokenThenKeyMalformed() throws Exception {
+        JWKSet set = JWKSet.parse(TestKeys.text(TestKeys.SIGNING_JWKS));
+        ECKey ec = (ECKey) set.getKeyByKeyId("test-es256");
+        OctetKeyPair ed = (OctetKeyPair) set.getKeyByKeyId("test-eddsa");
+        OctetKeyPair otherEd = (OctetKeyPair) KeyCodec.generate(SigningAlgorithm.EdDSA);
+        List<String> broken = List.of(
+                // Ed25519 x of 31 bytes
+                "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + Base64URL.encode(new byte[31]) + "\"}]}",
+                // Ed25519 private d that belongs to another public key
+                "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + ed.getX() + "\",\"d\":\"" + otherEd.getD() + "\"}]}",
+                // P-256 x shortened to 31 bytes (RFC 7518 wants the full field size)
+                "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + Base64URL.encode(Arrays.copyOf(ec.getX().decode(), 31))
+                        + "\",\"y\":\"" + ec.getY() + "\"}]}",
+                // a key that says it is for another allow-listed algorithm
+                "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"alg\":\"RS256\",\"x\":\"" + ec.getX() + "\",\"y\":\"" + ec.getY() + "\"}]}",
+                "{\"keys\": [ broken");
+        for (String jwks : broken) {
+            assertThat(code(() -> VerificationKeySource.fromJwks(jwks, "pinned.json"))).as(jwks).isEqualTo(ErrorCode.KEY_MALFORMED);
+        }
+    }
+
+    @Test
+    void jwksWhenKeyTypeOrAlgIsOffTheAllowListThenAlgorithmNotAllowed() {
+        String hmac = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"}]}";
+        String hs256OnEd25519 = "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"alg\":\"HS256\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}";
+        assertThat(code(() -> VerificationKeySource.fromJwks(hmac, "pinned.json"))).isEqualTo(ErrorCode.ALGORITHM_NOT_ALLOWED);
+        assertThat(code(() -> VerificationKeySource.fromJwks(hs256OnEd25519, "pinned.json"))).isEqualTo(ErrorCode.ALGORITHM_NOT_ALLOWED);
+        assertThat(code(() -> SigningAlgorithm.parse("HS256"))).isEqualTo(ErrorCode.ALGORITHM_NOT_ALLOWED);
+    }
+
+    @Test
+    void jwksWhenKeyIdNamesAPublicKeyThenKeyNotFound() throws Exception {
+        Path f = TestKeys.copyPublic(TestKeys.VERIFICATION_JWKS, dir);
+        assertThat(code(() -> KeySources.resolve(f.toString(), KeySources.Options.defaults().withKeyId("test-eddsa")
+                .withEnv(Map.of())).load())).isEqualTo(ErrorCode.KEY_NOT_FOUND);
+    }
+
+    @Test
+    void pemWhenKeyIdGivenThenOptionsConflict() throws Exception {
+        Path f = pem(TestKeys.P256);
+        assertThat(code(() -> KeySources.resolve(f.toString(), KeySources.Options.defaults().withKeyId("k1").withEnv(Map.of()))))
+                .isEqualTo(ErrorCode.OPTIONS_CONFLICT);
+    }
+
+    @Test
+    void verificationKeysWhenFileIsMissingAtStartThenRefusedAsATypo() throws Exception {
+        Path signer = pem(TestKeys.P256);
+        Path missing = dir.resolve("pinned.pem");
+        assertThatThrownBy(() -> KeySources.resolve(signer.toString(), KeySources.Options.defaults().withEnv(Map.of())
+                .withVerificationKeys(List.of(missing))))
+                .hasMessageContaining("--verify-keys " + missing + ": file does not exist")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
+    }
+
+    @Test
+    void verificationKeysWhenFileIsGoneOrEmptyThenItLoadsAsNoKeys() throws Exception {
+        Path f = TestKeys.copyPublic(TestKeys.ED25519_PINNED_PUBLIC, dir);
+        VerificationKeySource s = new VerificationKeySource(f);
+        assertThat(s.load().publishedKeys()).hasSize(1);
+        Files.writeString(f, " \n");
+        assertThat(s.load().isEmpty()).isTrue();
+        Files.delete(f);
+        assertThat(s.load().isEmpty()).isTrue();
+    }
+
+    @Test
+    void verificationKeysWhenJwksHasAnEmptyKeyListThenNoKeysButASigningJwksWithNoneIsRefused() throws Exception {
+        Path f = TestKeys.write(dir.resolve("none.jwks"), "{\"keys\":[]}", "rw-------");
+        assertThat(new VerificationKeySource(f).load().isEmpty()).isTrue();
+        assertThat(code(() -> new JwksKeySource(f, null).load())).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
     }
 }

@@ -2,13 +2,20 @@ package org.cijwt.web;
 
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.ReloadingKeyRing;
 
-/** {@code GET /healthz} (the process answers) and {@code GET /readyz} (it has keys and is not draining). */
+/**
+ * {@code GET /healthz} (the process answers) and {@code GET /readyz} (it has keys and is not
+ * draining). A ring whose last reload failed for some source is {@code degraded}: still 200, since
+ * it serves that source's last good keys and taking every replica out of service over one broken
+ * file would be worse, but the body names the failing file and {@code cijwt_keys_degraded} is 1.
+ */
 final class HealthHandlers {
     private final ReloadingKeyRing keys;
     private final BooleanSupplier draining;
@@ -25,17 +32,19 @@ final class HealthHandlers {
     Handler<RoutingContext> readyz() {
         return ctx -> {
             KeyRing ring = keys.get();
+            List<String> errors = keys.reloadErrors();
             JsonObject body = new JsonObject()
                     .put("published_keys", ring.publishedKeys().size())
                     .put("signing_algorithms", ring.signingAlgorithms().stream().map(Enum::name).toList());
-            if (keys.lastError() != null) {
-                // Still ready: the last good ring is served, but operators should see why a reload failed.
-                body.put("last_reload_error", keys.lastError());
+            if (!errors.isEmpty()) {
+                body.put("last_reload_error", keys.lastError()).put("reload_errors", new JsonArray(errors));
             }
             if (draining.getAsBoolean()) {
                 send(ctx, 503, body.put("status", "draining"));
             } else if (ring.isEmpty()) {
                 send(ctx, 503, body.put("status", "no_keys"));
+            } else if (!errors.isEmpty()) {
+                send(ctx, 200, body.put("status", "degraded"));
             } else {
                 send(ctx, 200, body.put("status", "ready"));
             }

@@ -1,6 +1,7 @@
 package org.cijwt.web;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -11,18 +12,20 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
-import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.tokens.Rejection;
 
 /**
  * The server's Prometheus metrics: requests by route and status with latency histograms,
- * introspection results by reason, and the number of published keys.
+ * introspection results by reason, the number of published keys, and whether the key ring is
+ * degraded (a source failed to reload) with a count of failed reloads.
  */
 public final class WebMetrics {
     static final String REQUESTS = "cijwt.http.server.requests";
     static final String INTROSPECTIONS = "cijwt.introspections";
     static final String PUBLISHED_KEYS = "cijwt.keys.published";
+    static final String KEYS_DEGRADED = "cijwt.keys.degraded";
+    static final String KEY_RELOAD_FAILURES = "cijwt.keys.reload.failures";
     static final String ACTIVE = "active";
     private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -30,10 +33,15 @@ public final class WebMetrics {
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> results = new ConcurrentHashMap<>();
 
-    public WebMetrics(Supplier<KeyRing> keys) {
+    public WebMetrics(ReloadingKeyRing keys) {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gauge.builder(PUBLISHED_KEYS, keys, k -> k.get().publishedKeys().size())
                 .description("Keys in the published JWKS").register(registry);
+        Gauge.builder(KEYS_DEGRADED, keys, k -> k.degraded() ? 1 : 0)
+                .description("1 while a key source failed to reload and its last good keys are served, else 0")
+                .register(registry);
+        FunctionCounter.builder(KEY_RELOAD_FAILURES, keys, ReloadingKeyRing::failedReloads)
+                .description("Reloads of a key source that failed").register(registry);
         counter(ACTIVE);
         for (Rejection r : Rejection.values()) {
             counter(r.wireName());

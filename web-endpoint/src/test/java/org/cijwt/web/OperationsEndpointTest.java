@@ -47,6 +47,8 @@ class OperationsEndpointTest extends ServerTestBase {
                     assertThat(text).contains("cijwt_introspections_total{result=\"active\"} 1.0");
                     assertThat(text).contains("cijwt_introspections_total{result=\"malformed\"} 1.0");
                     assertThat(text).contains("cijwt_keys_published 3.0");
+                    assertThat(text).contains("cijwt_keys_degraded 0.0");
+                    assertThat(text).contains("cijwt_keys_reload_failures_total 0.0");
                     assertThat(text).containsPattern("cijwt_http_server_requests_seconds_count\\{route=\"/api/v1/tokens/introspect\",status=\"200\"} 2");
                     assertThat(text).containsPattern("cijwt_http_server_requests_seconds_count\\{route=\"/.well-known/jwks.json\",status=\"200\"} 1");
                     assertThat(text).contains("cijwt_http_server_requests_seconds_bucket{route=\"/.well-known/jwks.json\",status=\"200\",le=");
