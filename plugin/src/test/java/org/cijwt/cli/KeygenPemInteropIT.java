@@ -136,7 +136,7 @@ class KeygenPemInteropIT {
             }
         }
         String reason = "openssl is not on the PATH (apt-get install openssl)";
-        if (RelyingParties.onCi()) {
+        if ("true".equals(System.getenv("CI"))) {
             throw new AssertionError(reason + "; CI=true requires it");
         }
         Assumptions.abort(reason);
