@@ -11,7 +11,7 @@ import picocli.CommandLine;
 @Command(name = "ci-jwt", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Signed, short-lived identity tokens for CI builds.",
         subcommands = {KeygenCommand.class, MintCommand.class, VerifyCommand.class, JwksCommand.class, PreflightCommand.class,
-                SignPipelineCommand.class, VerifyPipelineCommand.class})
+                SignPipelineCommand.class, VerifyPipelineCommand.class, AgentCommand.class})
 public final class Main implements Runnable {
     /** Set (to anything) to print the stack trace of an internal error. */
     public static final String DEBUG_ENV = "CI_JWT_DEBUG";

@@ -36,6 +36,24 @@ public interface RefreshScheduler extends AutoCloseable {
         return new ExecutorScheduler(executor);
     }
 
+    /**
+     * A view of {@code shared} whose {@code close()} does nothing: for the many refreshers of a worker
+     * agent, which all run on the agent's one scheduler and must not stop it when one container ends.
+     */
+    static RefreshScheduler sharing(RefreshScheduler shared) {
+        return new RefreshScheduler() {
+            @Override
+            public Scheduled schedule(Runnable task, Duration delay) {
+                return shared.schedule(task, delay);
+            }
+
+            @Override
+            public void close() {
+                // The shared scheduler belongs to its creator, who closes it once.
+            }
+        };
+    }
+
     /** {@link RefreshScheduler} over a {@link ScheduledExecutorService}. */
     final class ExecutorScheduler implements RefreshScheduler {
         private final ScheduledExecutorService executor;

@@ -40,6 +40,32 @@ public final class TokenRefresher implements AutoCloseable {
         MintedToken mint(String name) throws CiJwtException;
     }
 
+    /** When a freshly written token is due for replacement. */
+    @FunctionalInterface
+    public interface Timing {
+        Instant refreshAt(MintedToken token);
+
+        /** Exactly {@value #REFRESH_PERCENT} % of the lifetime: one container, nothing to spread. */
+        Timing FIXED = TokenRefresher::refreshAt;
+
+        /**
+         * Somewhere between {@code percentEarlier} percent of the lifetime before the
+         * {@value #REFRESH_PERCENT} % mark and that mark, at random: many containers created together
+         * then do not all refresh in the same instant, and none refreshes later than the mark.
+         */
+        static Timing jittered(int percentEarlier) {
+            if (percentEarlier < 0 || percentEarlier >= REFRESH_PERCENT) {
+                throw new IllegalArgumentException("jitter must be 0.." + (REFRESH_PERCENT - 1) + " percent");
+            }
+            return token -> {
+                Instant mark = TokenRefresher.refreshAt(token);
+                long spreadMillis = Duration.between(token.issuedAt(), token.expiresAt()).toMillis() * percentEarlier / 100;
+                long early = spreadMillis <= 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(spreadMillis + 1);
+                return mark.minusMillis(early);
+            };
+        }
+    }
+
     /** Hears about refreshes; it is called on the scheduler's thread and is never given the token text. */
     public interface Listener {
         /** The token file {@code name} now holds {@code token}. */
@@ -67,6 +93,7 @@ public final class TokenRefresher implements AutoCloseable {
     private final Clock clock;
     private final RefreshScheduler scheduler;
     private final Listener listener;
+    private final Timing timing;
     private final Map<String, MintedToken> current = new LinkedHashMap<>();
     private final Map<String, Instant> due = new HashMap<>();
     private final Map<String, RefreshScheduler.Scheduled> pending = new HashMap<>();
@@ -80,6 +107,16 @@ public final class TokenRefresher implements AutoCloseable {
      */
     public TokenRefresher(TokenDirectory directory, Minter minter, Clock clock, RefreshScheduler scheduler,
                           Listener listener) {
+        this(directory, minter, clock, scheduler, listener, Timing.FIXED);
+    }
+
+    /**
+     * A refresher as above whose refresh times {@code timing} chooses (a worker agent spreads them);
+     * a scheduler shared by many refreshers must ignore their {@code close()}.
+     */
+    public TokenRefresher(TokenDirectory directory, Minter minter, Clock clock, RefreshScheduler scheduler,
+                          Listener listener, Timing timing) {
+        this.timing = Objects.requireNonNull(timing, "timing");
         this.directory = Objects.requireNonNull(directory, "directory");
         this.minter = Objects.requireNonNull(minter, "minter");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -106,7 +143,7 @@ public final class TokenRefresher implements AutoCloseable {
         written.forEach((name, token) -> {
             TokenDirectory.requireValidName(name);
             current.put(name, token);
-            plan(name, refreshAt(token));
+            plan(name, timing.refreshAt(token));
         });
     }
 
@@ -140,12 +177,16 @@ public final class TokenRefresher implements AutoCloseable {
             MintedToken token = minter.mint(name);
             directory.write(name, token.compact());
             current.put(name, token);
-            plan(name, refreshAt(token));
+            plan(name, timing.refreshAt(token));
             listener.refreshed(name, token);
         } catch (CiJwtException e) {
             retry(name, e.userMessage());
         } catch (IOException e) {
             retry(name, "cannot write " + directory.file(name) + ": " + SecureFiles.reason(e));
+        } catch (RuntimeException e) {
+            // A bug or a key source failing in an unforeseen way must not end refreshes for good.
+            LOG.error("refreshing token {} failed unexpectedly", name, e);
+            retry(name, "internal error (" + e.getClass().getName() + ")");
         }
     }
 

@@ -42,6 +42,14 @@ public final class PrivateDirectories {
         }
     }
 
+    /** {@code dir} and its missing ancestors created 0700 when missing; an existing {@code dir} is left as it is. */
+    public static void ensure(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            createParents(dir);
+            create(dir);
+        }
+    }
+
     /**
      * Creates {@code dir} with mode 0700 (set explicitly, since the umask filters the mode given at creation).
      *
