@@ -36,6 +36,10 @@ public final class TokenMinter {
         try {
             jwt.sign(key.signer());
         } catch (JOSEException e) {
+            if (e.getCause() instanceof CiJwtException remote) {
+                // A remote signer (Vault Transit) says what failed, with its own code.
+                throw remote;
+            }
             throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "signing with " + key + " failed: " + e.getMessage());
         }
         return new MintedToken(jwt.serialize(), assembled.claims(), key.kid(), key.algorithm(),
