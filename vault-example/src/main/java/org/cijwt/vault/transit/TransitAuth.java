@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * How the signer gets its Vault token: a token given by the operator (environment or a file that a
- * Vault Agent keeps fresh), an AppRole login, or a login with a JWT (the Kubernetes auth method
- * with the pod's service-account token, or the JWT auth method). {@link #toString()} never shows a
+ * Vault Agent keeps fresh), an AppRole login, a login with a JWT (the Kubernetes auth method with
+ * the pod's service-account token, or the JWT auth method), or a login with the TLS client
+ * certificate (the cert auth method). {@link #toString()} never shows a
  * secret.
  */
 public sealed interface TransitAuth {
@@ -87,6 +88,22 @@ public sealed interface TransitAuth {
         @Override
         public String toString() {
             return "JwtLogin[" + describe() + ", jwt_file=" + jwtFile + "]";
+        }
+    }
+
+    /**
+     * A login with the TLS client certificate of the settings: {@code POST auth/<mount>/login},
+     * naming the cert role when one is given.
+     */
+    record Cert(String mount, java.util.Optional<String> role) implements TransitAuth {
+        @Override
+        public String describe() {
+            return "TLS certificate login at auth/" + mount + role.map(r -> " as role " + r).orElse("");
+        }
+
+        @Override
+        public boolean canLogIn() {
+            return true;
         }
     }
 }

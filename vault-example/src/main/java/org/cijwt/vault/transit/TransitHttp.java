@@ -2,8 +2,6 @@ package org.cijwt.vault.transit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.jopenlibs.vault.SslConfig;
-import io.github.jopenlibs.vault.VaultException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -13,8 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,48 +66,11 @@ final class TransitHttp {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.connectTimeout());
-        SSLContext ssl = sslContext(settings.tls());
+        SSLContext ssl = VaultTls.context(settings.tls());
         if (ssl != null) {
             builder.sslContext(ssl);
         }
         this.client = builder.build();
-    }
-
-    private static SSLContext sslContext(TransitSettings.Tls tls) throws CiJwtException {
-        if (!tls.any()) {
-            return null;
-        }
-        try {
-            // Every field is set explicitly, so the driver's own VAULT_SSL_* environment fallbacks never apply.
-            SslConfig ssl = new SslConfig().verify(true);
-            if (tls.caCert().isPresent()) {
-                ssl.pemUTF8(read(tls.caCert().get(), "Vault CA certificate"));
-            }
-            if (tls.clientCert().isPresent()) {
-                ssl.clientPemUTF8(read(tls.clientCert().get(), "Vault client certificate"));
-                ssl.clientKeyPemUTF8(read(tls.clientKey().orElseThrow(), "Vault client key"));
-            }
-            return ssl.build().getSslContext();
-        } catch (VaultException e) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, "the Vault TLS files (" + describe(tls)
-                    + ") cannot be used: " + oneLine(String.valueOf(e.getMessage())));
-        }
-    }
-
-    private static String describe(TransitSettings.Tls tls) {
-        List<String> files = new ArrayList<>();
-        tls.caCert().ifPresent(f -> files.add("CA " + f));
-        tls.clientCert().ifPresent(f -> files.add("client certificate " + f));
-        tls.clientKey().ifPresent(f -> files.add("client key " + f));
-        return String.join(", ", files);
-    }
-
-    private static String read(Path file, String what) throws CiJwtException {
-        try {
-            return Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, what + " " + file + " cannot be read");
-        }
     }
 
     /** How many HTTP requests were sent, retries included; lets a test see that a burst was batched. */

@@ -138,6 +138,10 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
         checkTls(tls, address, where);
 
         TransitAuth auth = auth(root.get("auth"), env, where);
+        if (auth instanceof TransitAuth.Cert && tls.clientCert().isEmpty()) {
+            throw invalid(where + ": auth method cert needs a client certificate (client_cert_file and client_key_file,"
+                    + " or VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)");
+        }
         Duration timeout = positive(duration(root, "timeout", DEFAULT_TIMEOUT, where), "timeout", where);
         Duration connect = positive(duration(root, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, where),
                 "connect_timeout", where);
@@ -177,7 +181,7 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
                 Optional<String> value = file.isPresent() ? Optional.empty() : fromEnv(env, "TOKEN");
                 if (file.isEmpty() && value.isEmpty()) {
                     throw invalid("no Vault token for the transit key source: set VAULT_TOKEN or BAO_TOKEN, or auth"
-                            + " (token_file, or method approle, kubernetes or jwt) in the file $" + CONFIG_ENV + " names");
+                            + " (token_file, or method approle, kubernetes, jwt or cert) in the file $" + CONFIG_ENV + " names");
                 }
                 String envName = env.get("BAO_TOKEN") != null && !env.get("BAO_TOKEN").isBlank() ? "BAO_TOKEN" : "VAULT_TOKEN";
                 return new TransitAuth.Token(value, envName, file);
@@ -203,7 +207,11 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
                 }
                 return new TransitAuth.JwtLogin(method, mount(auth, method, at), role, jwtFile.orElse(KUBERNETES_JWT_FILE));
             }
-            default -> throw invalid(at + ": method '" + method + "' is not one of token, approle, kubernetes, jwt");
+            case "cert" -> {
+                onlyKeys(auth, Set.of("method", "mount", "role"), at + " (method cert)");
+                return new TransitAuth.Cert(mount(auth, "cert", at), text(auth, "role"));
+            }
+            default -> throw invalid(at + ": method '" + method + "' is not one of token, approle, kubernetes, jwt, cert");
         }
     }
 

@@ -117,6 +117,10 @@ final class VaultTokens implements AutoCloseable {
             ObjectNode body = JSON.createObjectNode().put("role_id", a.roleId())
                     .put("secret_id", TransitSettings.readSmallFile(a.secretIdFile(), "AppRole secret_id_file", true));
             login("auth/" + a.mount() + "/login", body, deadline);
+        } else if (auth instanceof TransitAuth.Cert c) {
+            ObjectNode body = JSON.createObjectNode();
+            c.role().ifPresent(r -> body.put("name", r));
+            login("auth/" + c.mount() + "/login", body, deadline);
         } else if (auth instanceof TransitAuth.JwtLogin j) {
             ObjectNode body = JSON.createObjectNode().put("role", j.role())
                     .put("jwt", TransitSettings.readSmallFile(j.jwtFile(), j.method() + " jwt_file", false));
@@ -166,8 +170,8 @@ final class VaultTokens implements AutoCloseable {
         renewals++;
         Duration asked = lease;
         lease(a.json().path("auth"));
-        if (lease.compareTo(asked.dividedBy(3)) < 0 && auth.canLogIn()) {
-            // The token is near its max TTL: renewing gains little, so log in again at the next refresh.
+        if (lease.compareTo(asked) < 0 && auth.canLogIn()) {
+            // Vault capped the lease: the token is near its max TTL, so log in again at the next refresh.
             loginNext = true;
         }
         LOG.debug("Vault at {}: renewed the token from {} (lease {})", http.address(), auth.describe(),
@@ -204,6 +208,12 @@ final class VaultTokens implements AutoCloseable {
     private void lease(JsonNode auth) {
         long seconds = auth.path("lease_duration").asLong(0);
         long now = System.nanoTime();
+        if (seconds <= 0 && this.auth.canLogIn() && !lease.isZero()) {
+            // A renewal that gave nothing: the token is at its max TTL; log in again now.
+            loginNext = true;
+            renewAt = now;
+            return;
+        }
         if (seconds <= 0) {
             lease = Duration.ZERO;
             renewAt = Long.MAX_VALUE;
@@ -244,7 +254,10 @@ final class VaultTokens implements AutoCloseable {
             }
             lastBackgroundError = null;
         } catch (CiJwtException e) {
-            if (!e.getMessage().equals(lastBackgroundError)) {
+            if (lease.isZero()) {
+                // Only learning the lease failed; a call that needs Vault reports the outage itself.
+                LOG.debug("{}; retrying in {}", e.userMessage(), TransitHttp.seconds(RETRY));
+            } else if (!e.getMessage().equals(lastBackgroundError)) {
                 LOG.warn("{}; retrying in {}", e.userMessage(), TransitHttp.seconds(RETRY));
                 lastBackgroundError = e.getMessage();
             }

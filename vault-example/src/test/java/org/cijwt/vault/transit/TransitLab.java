@@ -82,10 +82,16 @@ final class TransitLab {
         return out;
     }
 
-    /** Writes README's signer policy for the key and returns a token that has it (and Vault's default policy). */
-    String signerToken(String key, Duration ttl) throws Exception {
+    /** Writes README's signer policy for the key; returns the policy's name. */
+    String signerPolicy(String key) throws Exception {
         String policy = "ci-jwt-signer-" + key;
         api.call("POST", "sys/policies/acl/" + policy, JSON.createObjectNode().put("policy", signerPolicy(MOUNT, key)).toString());
+        return policy;
+    }
+
+    /** Writes README's signer policy for the key and returns a token that has it (and Vault's default policy). */
+    String signerToken(String key, Duration ttl) throws Exception {
+        String policy = signerPolicy(key);
         ObjectNode body = JSON.createObjectNode().put("ttl", ttl.toSeconds() + "s");
         body.putArray("policies").add(policy);
         return api.call("POST", "auth/token/create", body.toString()).path("auth").path("client_token").asText();
