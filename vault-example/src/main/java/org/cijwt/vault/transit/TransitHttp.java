@@ -150,7 +150,11 @@ final class TransitHttp {
         requests.incrementAndGet();
         CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         try {
+            long sent = System.nanoTime();
             HttpResponse<byte[]> response = future.get(Math.max(1, left.toMillis()), TimeUnit.MILLISECONDS);
+            // Method, path and status only: headers hold the token and bodies may hold tokens or signatures.
+            LOG.debug("Vault at {}: {} /v1/{} answered {} in {} ms", address(), method, path, response.statusCode(),
+                    Duration.ofNanos(System.nanoTime() - sent).toMillis());
             return new Answer(response.statusCode(), parse(response.body()));
         } catch (TimeoutException e) {
             future.cancel(true);

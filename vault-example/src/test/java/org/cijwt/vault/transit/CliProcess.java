@@ -2,6 +2,7 @@ package org.cijwt.vault.transit;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +30,14 @@ final class CliProcess {
 
     /** The command line for {@code ci-jwt args...}. */
     static List<String> command(String... args) {
+        URL productLogging = CliProcess.class.getClassLoader().getResource("logback.xml");
+        if (productLogging == null) {
+            throw new IllegalStateException("the product's logback.xml is not on the test class path");
+        }
+        // The product's logging (stderr, $CI_JWT_LOG_LEVEL), not the tests' logback-test.xml.
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                "org.cijwt.cli.Main"));
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + productLogging,
+                "-cp", System.getProperty("java.class.path"), "org.cijwt.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
     }
