@@ -58,7 +58,8 @@ class TransitRestartIT {
                         assertThat(e.getMessage()).startsWith("Vault at " + bao.address() + ": signing with transit key"
                                 + " transit/restart version 1 failed: connection refused").doesNotContain("\n", token);
                     });
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(2500));
+            // The deadline is 2 s; the rest is room for a busy machine's thread scheduling.
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
             clock.shift(Duration.ofSeconds(2));
             ring.refresh();
             assertThat(ring.lastError()).startsWith("CJ209 Vault at " + bao.address() + ": reading transit key");

@@ -124,6 +124,12 @@ class TransitSettingsTest {
     }
 
     @Test
+    void loadWhenCertMethodHasNoClientCertificateThenRefused() throws Exception {
+        assertCode(ErrorCode.SETTING_INVALID, "auth method cert needs a client certificate",
+                withFile("auth: {method: cert}\n", "VAULT_ADDR", "https://vault:8200"));
+    }
+
+    @Test
     void loadWhenFileHasAnUnknownKeyThenItIsNamed() throws Exception {
         assertCode(ErrorCode.CONFIG_UNKNOWN_KEY, "unknown key 'adress'", withFile("adress: x\n", "VAULT_TOKEN", "t"));
         assertCode(ErrorCode.CONFIG_UNKNOWN_KEY, "auth: unknown key 'secret'",
