@@ -60,7 +60,7 @@ final class BaoProcess implements TransitLab.Api, AutoCloseable {
         BaoProcess bao = new BaoProcess(List.of(binary(), "server", "-dev", "-dev-tls", "-dev-tls-cert-dir=" + certs,
                 "-dev-listen-address=127.0.0.1:" + port, "-dev-root-token-id=" + token, "-dev-no-store-token"),
                 dir, URI.create("https://127.0.0.1:" + port), false, token);
-        bao.launch();
+        bao.startOrStop(bao::launch);
         return bao;
     }
 
@@ -82,12 +82,28 @@ final class BaoProcess implements TransitLab.Api, AutoCloseable {
                 """.formatted(Files.createDirectories(dir.resolve("data")), port, port, port + 1));
         BaoProcess bao = new BaoProcess(List.of(binary(), "server", "-config=" + config), dir,
                 URI.create("http://127.0.0.1:" + port), true, null);
-        bao.launch();
-        JsonNode init = bao.call("PUT", "sys/init", "{\"secret_shares\":1,\"secret_threshold\":1}");
-        bao.unsealKey = init.path("keys_base64").get(0).asText();
-        bao.rootToken = init.path("root_token").asText();
-        bao.unseal();
+        bao.startOrStop(() -> {
+            bao.launch();
+            JsonNode init = bao.call("PUT", "sys/init", "{\"secret_shares\":1,\"secret_threshold\":1}");
+            bao.unsealKey = init.path("keys_base64").get(0).asText();
+            bao.rootToken = init.path("root_token").asText();
+            bao.unseal();
+        });
         return bao;
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs the start-up; a server that fails to come up is stopped, so no process outlives the test. */
+    private void startOrStop(Step startUp) throws Exception {
+        try {
+            startUp.run();
+        } catch (Exception | AssertionError e) {
+            stop();
+            throw e;
+        }
     }
 
     private static String binary() {
@@ -130,6 +146,9 @@ final class BaoProcess implements TransitLab.Api, AutoCloseable {
         builder.environment().keySet().removeIf(n -> n.startsWith("VAULT_") || n.startsWith("BAO_"));
         process = builder.start();
         process.getOutputStream().close();
+        // A test that dies before close() must not leave a bao process behind after the JVM exits.
+        Process started = process;
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "bao-stop-" + address.getPort()));
         long end = System.nanoTime() + STARTUP.toNanos();
         while (true) {
             if (!process.isAlive()) {
