@@ -66,6 +66,25 @@ public final class KeyRing {
         return new KeyRing(signers, published);
     }
 
+    /**
+     * Builds a ring from signing keys made elsewhere (for example {@link SigningKey#remote}) and
+     * the keys to publish, in the order given, so the JWKS does not change when another key starts
+     * signing; a signer missing from {@code published} is published too. Key ids must be unique.
+     */
+    public static KeyRing ofSigners(List<SigningKey> signing, List<KeyEntry> published, String origin)
+            throws CiJwtException {
+        Map<SigningAlgorithm, SigningKey> signers = new EnumMap<>(SigningAlgorithm.class);
+        Map<String, PublishedKey> keys = new LinkedHashMap<>();
+        for (KeyEntry e : published) {
+            publish(keys, e, origin);
+        }
+        for (SigningKey k : signing) {
+            signers.putIfAbsent(k.algorithm(), k);
+            publish(keys, k.entry(), origin);
+        }
+        return new KeyRing(signers, keys);
+    }
+
     public static KeyRing empty() {
         return new KeyRing(new EnumMap<>(SigningAlgorithm.class), new LinkedHashMap<>());
     }

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
@@ -17,7 +18,8 @@ import org.cijwt.jose.SigningAlgorithm;
 /**
  * Turns the {@code --keys} setting into a key source: {@code ephemeral}, a state directory (the
  * embedded store), a PEM file or a JWKS file. With no setting, {@code CI_JWT_SIGNING_KEY_FILE} or
- * {@code CI_JWT_SIGNING_KEY} (PEM or its base64) are used, else the default state directory.
+ * {@code CI_JWT_SIGNING_KEY} (PEM or its base64) are used, else the default state directory. A
+ * {@code SCHEME:LOCATION} value goes to the {@link KeySourceProvider} of that scheme.
  */
 public final class KeySources {
     public static final String ENV_KEY = "CI_JWT_SIGNING_KEY";
@@ -83,6 +85,10 @@ public final class KeySources {
                 return PemKeySource.env(ENV_KEY, pem);
             }
             return new EmbeddedKeyStore(EmbeddedKeyStore.DEFAULT_DIR, options.rotation(), options.clock(), options.algorithms());
+        }
+        Optional<KeySource> provided = KeySourceProviders.open(spec, options);
+        if (provided.isPresent()) {
+            return provided.get();
         }
         if (spec.equals(EPHEMERAL)) {
             return new EphemeralKeySource(options.algorithms());

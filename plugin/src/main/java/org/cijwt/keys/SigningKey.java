@@ -55,6 +55,29 @@ public final class SigningKey {
         }
     }
 
+    /**
+     * A key whose private half stays in a remote service (Vault Transit): {@code signer} asks the
+     * service for each signature. Nothing is probed here, since that would cost a round trip per
+     * load; such a signer checks every signature it gets back against {@code publicEntry} instead.
+     */
+    public static SigningKey remote(KeyEntry publicEntry, JWSSigner signer, String origin) throws CiJwtException {
+        if (publicEntry.isPrivate()) {
+            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
+                    origin + ": key '" + publicEntry.kid() + "' is signed remotely, so it must be given as a public key");
+        }
+        if (!signer.supportedJWSAlgorithms().contains(publicEntry.algorithm().jws())) {
+            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
+                    origin + ": the signer of key '" + publicEntry.kid() + "' cannot sign " + publicEntry.algorithm());
+        }
+        try {
+            JWSHeader built = new JWSHeader.Builder(publicEntry.algorithm().jws())
+                    .type(JOSEObjectType.JWT).keyID(publicEntry.kid()).build();
+            return new SigningKey(publicEntry, signer, JWSHeader.parse(built.toBase64URL()));
+        } catch (ParseException e) {
+            throw new IllegalStateException("a header we built does not parse", e);
+        }
+    }
+
     public KeyEntry entry() {
         return entry;
     }

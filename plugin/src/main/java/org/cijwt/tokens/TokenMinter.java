@@ -36,8 +36,10 @@ public final class TokenMinter {
         try {
             jwt.sign(key.signer());
         } catch (JOSEException e) {
-            // A local key proved it can sign when the ring was loaded (SigningKey's probe), so a
-            // failure here is the remote key service's (Vault Transit) failing to sign.
+            if (e.getCause() instanceof CiJwtException remote) {
+                // A remote signer (Vault Transit) says what failed, with its own code.
+                throw remote;
+            }
             throw new CiJwtException(ErrorCode.KEY_SERVICE_FAILED, "signing with " + key + " failed: " + e.getMessage());
         }
         return new MintedToken(jwt.serialize(), assembled.claims(), key.kid(), key.algorithm(),
