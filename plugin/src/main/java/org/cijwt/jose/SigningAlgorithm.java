@@ -49,7 +49,7 @@ public enum SigningAlgorithm {
         if (text != null && text.toLowerCase(Locale.ROOT).equals("ed25519")) {
             return EdDSA;
         }
-        throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "algorithm '" + text + "' is not allowed (allowed: "
+        throw new CiJwtException(ErrorCode.ALGORITHM_NOT_ALLOWED, "algorithm '" + text + "' is not allowed (allowed: "
                 + Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", ")) + ")");
     }
 
