@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.BooleanSupplier;
+import org.cijwt.jose.provider.CryptoProvider;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.ReloadingKeyRing;
 
@@ -27,7 +28,8 @@ final class HealthHandlers {
             KeyRing ring = keys.get();
             JsonObject body = new JsonObject()
                     .put("published_keys", ring.publishedKeys().size())
-                    .put("signing_algorithms", ring.signingAlgorithms().stream().map(Enum::name).toList());
+                    .put("signing_algorithms", ring.signingAlgorithms().stream().map(Enum::name).toList())
+                    .put("crypto_provider", CryptoProvider.active().name());
             if (keys.lastError() != null) {
                 // Still ready: the last good ring is served, but operators should see why a reload failed.
                 body.put("last_reload_error", keys.lastError());

@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.cijwt.jose.provider.CryptoProvider;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.tokens.Rejection;
 
@@ -23,6 +24,7 @@ public final class WebMetrics {
     static final String REQUESTS = "cijwt.http.server.requests";
     static final String INTROSPECTIONS = "cijwt.introspections";
     static final String PUBLISHED_KEYS = "cijwt.keys.published";
+    static final String CRYPTO_PROVIDER = "cijwt.crypto.provider";
     static final String ACTIVE = "active";
     private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -34,6 +36,8 @@ public final class WebMetrics {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gauge.builder(PUBLISHED_KEYS, keys, k -> k.get().publishedKeys().size())
                 .description("Keys in the published JWKS").register(registry);
+        Gauge.builder(CRYPTO_PROVIDER, () -> 1).tag("provider", CryptoProvider.active().name())
+                .description("The crypto provider signatures run on, chosen once at start-up (value 1)").register(registry);
         counter(ACTIVE);
         for (Rejection r : Rejection.values()) {
             counter(r.wireName());
