@@ -51,13 +51,17 @@ final class AccpProvider implements CryptoProvider {
 
     @Override
     public RawSigner ed25519Signer(byte[] seed) throws InvalidKeyException {
-        return new JcaSigner(accp, ED25519, JdkKeys.ed25519Private(seed), UnaryOperator.identity());
+        JdkKeys.requireEd25519Length(seed, "private key");
+        byte[] copy = seed.clone();
+        // ACCP has no Ed25519 key factory; it translates the JDK's key when a Signature is initialised.
+        return new JcaSigner(accp, ED25519, () -> JdkKeys.ed25519Private(copy), UnaryOperator.identity());
     }
 
     @Override
     public RawVerifier ed25519Verifier(byte[] publicKey) throws InvalidKeyException {
         JdkKeys.ed25519PublicParameters(publicKey);
-        return new JcaVerifier(accp, ED25519, JdkKeys.ed25519Public(publicKey), sig -> sig.length == ED25519_SIGNATURE_SIZE);
+        byte[] copy = publicKey.clone();
+        return new JcaVerifier(accp, ED25519, () -> JdkKeys.ed25519Public(copy), sig -> sig.length == ED25519_SIGNATURE_SIZE);
     }
 
     @Override
@@ -65,8 +69,8 @@ final class AccpProvider implements CryptoProvider {
         if (d == null || d.signum() <= 0 || d.compareTo(P256.N) >= 0) {
             throw new InvalidKeyException("the P-256 private key is out of range");
         }
-        PrivateKey key = (PrivateKey) key("EC", new ECPrivateKeySpec(d, JdkKeys.p256()), true);
-        return new JcaSigner(accp, ECDSA, key, sig -> {
+        KeySpec spec = new ECPrivateKeySpec(d, JdkKeys.p256());
+        return new JcaSigner(accp, ECDSA, () -> (PrivateKey) key("EC", spec, true), sig -> {
             if (sig.length != 2 * P256.SIZE) {
                 throw new IllegalStateException(accp.getName() + " returned an ES256 signature of " + sig.length + " bytes");
             }
@@ -77,21 +81,21 @@ final class AccpProvider implements CryptoProvider {
     @Override
     public RawVerifier p256Verifier(BigInteger x, BigInteger y) throws InvalidKeyException {
         P256.validatePoint(x, y);
-        PublicKey key = (PublicKey) key("EC", new ECPublicKeySpec(new ECPoint(x, y), JdkKeys.p256()), false);
-        return new JcaVerifier(accp, ECDSA, key, P256::isCanonical);
+        KeySpec spec = new ECPublicKeySpec(new ECPoint(x, y), JdkKeys.p256());
+        return new JcaVerifier(accp, ECDSA, () -> (PublicKey) key("EC", spec, false), P256::isCanonical);
     }
 
     @Override
     public RawSigner rsaSha256Signer(RSAPrivateKey key) throws InvalidKeyException {
-        PrivateKey own = (PrivateKey) key("RSA", new PKCS8EncodedKeySpec(key.getEncoded()), true);
-        return new JcaSigner(accp, RSA, own, UnaryOperator.identity());
+        KeySpec spec = new PKCS8EncodedKeySpec(key.getEncoded());
+        return new JcaSigner(accp, RSA, () -> (PrivateKey) key("RSA", spec, true), UnaryOperator.identity());
     }
 
     @Override
     public RawVerifier rsaSha256Verifier(RSAPublicKey key) throws InvalidKeyException {
-        PublicKey own = (PublicKey) key("RSA", new X509EncodedKeySpec(key.getEncoded()), false);
+        KeySpec spec = new X509EncodedKeySpec(key.getEncoded());
         int length = (key.getModulus().bitLength() + 7) / 8;
-        return new JcaVerifier(accp, RSA, own, sig -> sig.length == length);
+        return new JcaVerifier(accp, RSA, () -> (PublicKey) key("RSA", spec, false), sig -> sig.length == length);
     }
 
     @Override
@@ -103,7 +107,7 @@ final class AccpProvider implements CryptoProvider {
         }
     }
 
-    /** The key as ACCP's own object, translated once here rather than at every initialisation. */
+    /** The key as ACCP's own object (one per thread), so it is not translated at every initialisation. */
     private Object key(String type, KeySpec spec, boolean isPrivate) throws InvalidKeyException {
         try {
             KeyFactory kf = KeyFactory.getInstance(type, accp);

@@ -104,13 +104,13 @@ final class BcLightweightProvider implements CryptoProvider {
 
     @Override
     public RawSigner rsaSha256Signer(RSAPrivateKey key) throws InvalidKeyException {
-        return new JcaSigner(jdkRsa, "SHA256withRSA", key, UnaryOperator.identity());
+        return new JcaSigner(jdkRsa, "SHA256withRSA", () -> key, UnaryOperator.identity());
     }
 
     @Override
     public RawVerifier rsaSha256Verifier(RSAPublicKey key) throws InvalidKeyException {
         int length = (key.getModulus().bitLength() + 7) / 8;
-        return new JcaVerifier(jdkRsa, "SHA256withRSA", key, sig -> sig.length == length);
+        return new JcaVerifier(jdkRsa, "SHA256withRSA", () -> key, sig -> sig.length == length);
     }
 
     @Override

@@ -11,15 +11,17 @@ import java.util.function.UnaryOperator;
 /**
  * A JCA {@link Signature} of one provider, initialised with one private key once per thread:
  * {@code Signature} objects are not thread-safe, and creating one per call would cost a provider
- * look-up and a key translation every time.
+ * look-up and a key translation every time. Threads share nothing mutable, not even a key object.
  */
 final class JcaSigner implements RawSigner {
     private final ThreadLocal<Signature> perThread;
     private final UnaryOperator<byte[]> toJws;
 
     /** {@code toJws} turns what the provider returns into the JWS form (and may normalise it). */
-    JcaSigner(Provider provider, String algorithm, PrivateKey key, UnaryOperator<byte[]> toJws) throws InvalidKeyException {
+    JcaSigner(Provider provider, String algorithm, KeyMaker<PrivateKey> key, UnaryOperator<byte[]> toJws)
+            throws InvalidKeyException {
         this.toJws = toJws;
+        // Made here first, so a key the provider refuses fails now rather than at the first token.
         Signature first = create(provider, algorithm, key);
         this.perThread = ThreadLocal.withInitial(() -> {
             try {
@@ -32,10 +34,10 @@ final class JcaSigner implements RawSigner {
         perThread.set(first);
     }
 
-    private static Signature create(Provider provider, String algorithm, PrivateKey key) throws InvalidKeyException {
+    private static Signature create(Provider provider, String algorithm, KeyMaker<PrivateKey> key) throws InvalidKeyException {
         try {
             Signature s = Signature.getInstance(algorithm, provider);
-            s.initSign(key);
+            s.initSign(key.make());
             return s;
         } catch (InvalidKeyException e) {
             throw e;

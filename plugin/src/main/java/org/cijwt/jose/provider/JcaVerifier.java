@@ -8,13 +8,14 @@ import java.security.Signature;
 import java.security.SignatureException;
 import java.util.function.Predicate;
 
-/** The verifying pair of {@link JcaSigner}: one initialised {@link Signature} per thread. */
+/** The verifying pair of {@link JcaSigner}: one initialised {@link Signature}, with its own key object, per thread. */
 final class JcaVerifier implements RawVerifier {
     private final ThreadLocal<Signature> perThread;
     private final Predicate<byte[]> wellFormed;
 
     /** {@code wellFormed} refuses a signature before the provider sees it (length, range, low-S). */
-    JcaVerifier(Provider provider, String algorithm, PublicKey key, Predicate<byte[]> wellFormed) throws InvalidKeyException {
+    JcaVerifier(Provider provider, String algorithm, KeyMaker<PublicKey> key, Predicate<byte[]> wellFormed)
+            throws InvalidKeyException {
         this.wellFormed = wellFormed;
         Signature first = create(provider, algorithm, key);
         this.perThread = ThreadLocal.withInitial(() -> {
@@ -27,10 +28,10 @@ final class JcaVerifier implements RawVerifier {
         perThread.set(first);
     }
 
-    private static Signature create(Provider provider, String algorithm, PublicKey key) throws InvalidKeyException {
+    private static Signature create(Provider provider, String algorithm, KeyMaker<PublicKey> key) throws InvalidKeyException {
         try {
             Signature s = Signature.getInstance(algorithm, provider);
-            s.initVerify(key);
+            s.initVerify(key.make());
             return s;
         } catch (InvalidKeyException e) {
             throw e;
