@@ -3,13 +3,11 @@ package org.cijwt.bench;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.VerificationKeySource;
 import org.cijwt.tokens.TokenMinter;
@@ -29,8 +27,10 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Whole-token mint (claims + sign + serialise) and verify, per algorithm, on one thread.
- * Run with: {@code ./mvnw -B -Pjmh -pl plugin -am process-test-classes -Dcijwt.skipToolSetup=true}.
+ * Whole-token mint (claims + sign + serialise) and verify, per algorithm, on the provider the
+ * {@code crypto} parameter names. The state is shared, so {@code -t 2} measures two threads
+ * minting with one minter and one key, as a server does. Run by {@code bench/run}, or alone:
+ * {@code ./mvnw -B -Pjmh -pl plugin -am process-test-classes -Dcijwt.skipToolSetup=true}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,6 +43,10 @@ public class TokenBenchmark {
     @Param({"EdDSA", "ES256", "RS256"})
     public String alg;
 
+    /** auto (the process's choice), accp or bc. */
+    @Param({"auto"})
+    public String crypto;
+
     private TokenMinter minter;
     private TokenVerifier verifier;
     private BuildMetadata metadata;
@@ -51,8 +55,9 @@ public class TokenBenchmark {
 
     @Setup
     public void setUp() throws Exception {
+        BenchKeys.useProvider(crypto);
         SigningAlgorithm algorithm = SigningAlgorithm.parse(alg);
-        KeyRing ring = new EphemeralKeySource(Set.of(algorithm)).load();
+        KeyRing ring = BenchKeys.ring(algorithm);
         KeyRing published = VerificationKeySource.fromJwks(ring.publicJwksJson(), "jwks");
         metadata = BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
         policy = ClaimsPolicy.builder().issuer("https://ci.example.com").audience("vault").algorithm(algorithm)

@@ -71,7 +71,7 @@ class CryptoProviderFallbackIT {
     void settingWhenBcInTheEnvironmentThenBouncyCastleWithoutTryingAccp() throws Exception {
         Run r = java(Map.of(CryptoProviders.ENV, "bc"), ProviderProbe.class.getName());
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).isEqualTo(CryptoProvider.BOUNCY_CASTLE + "\naccp loaded or not tried");
+        assertThat(r.out()).startsWith(CryptoProvider.BOUNCY_CASTLE + "\n").endsWith("\naccp loaded or not tried");
     }
 
     @Test

@@ -2,7 +2,11 @@ package org.cijwt.jose.provider;
 
 import org.cijwt.errors.CiJwtException;
 
-/** Run in a child JVM by {@link CryptoProviderFallbackIT}: prints the provider this process chose, or the setting's error. */
+/**
+ * Prints the provider this process chose (its name, its description, and why ACCP is not used, if
+ * it is not), or the setting's error; run in child JVMs by {@link CryptoProviderFallbackIT} and by
+ * {@code bench/run}.
+ */
 public final class ProviderProbe {
     private ProviderProbe() {
     }
@@ -11,6 +15,7 @@ public final class ProviderProbe {
         try {
             CryptoProvider p = CryptoProviders.require();
             System.out.println(p.name());
+            System.out.println(p.description());
             System.out.println(CryptoProviders.accpProblem().orElse("accp loaded or not tried"));
         } catch (CiJwtException e) {
             System.out.println(e.userMessage());
