@@ -78,8 +78,8 @@ public final class CryptoProviders {
                         ErrorCode.SETTING_INVALID, settingName + " is accp, but the Amazon Corretto Crypto Provider cannot be used here: "
                         + accpProblem().orElse("unknown") + "; set it to auto or bc"));
             case "auto":
-                return accp().map(p -> new Selection(p, "the fastest that loads"))
-                        .orElseGet(() -> new Selection(bouncyCastle(), "ACCP not used: " + accpProblem().orElse("unknown")));
+                return accp().map(p -> new Selection(p, "auto: its native library loaded"))
+                        .orElseGet(() -> new Selection(bouncyCastle(), "auto, ACCP not used: " + accpProblem().orElse("unknown")));
             default:
                 throw new CiJwtException(ErrorCode.SETTING_INVALID,
                         settingName + " is '" + value.strip() + "', but must be auto, accp or bc");

@@ -29,9 +29,10 @@ class CryptoProvidersTest {
         CryptoProviders.Selection s = CryptoProviders.select(value, CryptoProviders.ENV);
         if (CryptoProviders.accp().isPresent()) {
             assertThat(s.provider().name()).isEqualTo(CryptoProvider.ACCP);
+            assertThat(s.reason()).isEqualTo("auto: its native library loaded");
         } else {
             assertThat(s.provider().name()).isEqualTo(CryptoProvider.BOUNCY_CASTLE);
-            assertThat(s.reason()).startsWith("ACCP not used: ").contains(CryptoProviders.accpProblem().orElseThrow());
+            assertThat(s.reason()).startsWith("auto, ACCP not used: ").contains(CryptoProviders.accpProblem().orElseThrow());
         }
         assertThat(CryptoProviders.select(null, CryptoProviders.ENV).provider()).isSameAs(s.provider());
     }
