@@ -5,11 +5,14 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.util.Base64URL;
+import java.util.Base64;
 import java.util.Set;
 import org.cijwt.jose.provider.RawVerifier;
 
 /** A Nimbus {@link JWSVerifier} for one algorithm over one key of a {@link org.cijwt.jose.provider.CryptoProvider}. */
 abstract class ProviderJwsVerifier implements JWSVerifier {
+    private static final Base64.Decoder URL_DECODER = Base64.getUrlDecoder();
+
     private final JWSAlgorithm algorithm;
     private final Set<JWSAlgorithm> algorithms;
     private final RawVerifier raw;
@@ -31,8 +34,10 @@ abstract class ProviderJwsVerifier implements JWSVerifier {
         }
         byte[] sig;
         try {
-            sig = signature.decode();
-        } catch (RuntimeException e) {
+            // The JDK's decoder, not Nimbus's: several times faster, and it refuses characters outside
+            // the base64url alphabet where Nimbus's skips them.
+            sig = URL_DECODER.decode(signature.toString());
+        } catch (IllegalArgumentException e) {
             return false;
         }
         return raw.verify(signingInput, sig);

@@ -108,6 +108,20 @@ class JwsProvidersTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("org.cijwt.jose.provider.TestProviders#namesAndAlgorithms")
+    void verifyWhenSignatureHasCharactersOutsideBase64UrlThenRejected(String provider, SigningAlgorithm alg) throws Exception {
+        JWK key = TestProviders.privateKey(alg);
+        CryptoProvider p = TestProviders.get(provider);
+        String sig = JwsFactory.signer(alg, key, p).sign(header(alg), INPUT).toString();
+        JWSVerifier verifier = JwsFactory.verifier(alg, key.toPublicJWK(), p);
+        assertThat(verifier.verify(header(alg), INPUT, new Base64URL(sig))).isTrue();
+        for (String junk : List.of("!", "~", "\u00e9", " ", "+", "/")) {
+            String spoiled = sig.substring(0, 8) + junk + sig.substring(8);
+            assertThat(verifier.verify(header(alg), INPUT, new Base64URL(spoiled))).as("with %s", junk).isFalse();
+        }
+    }
+
     /** RSASSA-PKCS1-v1_5 is deterministic, so the two providers must give the very same bytes. */
     @Test
     void signWhenRs256ThenBothProvidersGiveTheSameSignature() throws Exception {
