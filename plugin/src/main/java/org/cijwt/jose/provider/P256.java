@@ -18,7 +18,7 @@ import org.bouncycastle.math.ec.ECPoint;
  * token's bytes (a deny-list, a replay or verification cache), so exactly one of the pair, the
  * one with {@code s <= n/2}, is valid here, as Bitcoin (BIP 62) and Ethereum do.
  */
-final class P256 {
+public final class P256 {
     /**
      * Bouncy Castle's custom P-256 curve: dedicated field arithmetic, several times faster than the
      * generic BigInteger curve that {@code ECNamedCurveTable} returns.
@@ -67,7 +67,7 @@ final class P256 {
     }
 
     /** Replaces {@code s} by {@code n - s} when it is above {@code n/2}, in place; returns {@code rs}. */
-    static byte[] toLowS(byte[] rs) {
+    public static byte[] toLowS(byte[] rs) {
         BigInteger s = s(rs);
         if (s.compareTo(HALF_N) > 0) {
             put(N.subtract(s), rs, SIZE);
