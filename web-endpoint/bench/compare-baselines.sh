@@ -63,9 +63,11 @@ cmp <(curl -fsS "http://127.0.0.1:$NGINX_PORT/.well-known/jwks.json") "$work/www
   || { echo "compare-baselines.sh: nginx does not serve the same JWKS" >&2; exit 1; }
 
 # The bare Vert.x baseline, on the class path Maven resolves for the web endpoint's tests.
-(cd "$root" && ./mvnw -q -B -pl web-endpoint -am test-compile -Dcijwt.skipToolSetup=true \
-  && ./mvnw -q -B -pl web-endpoint dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt") >/dev/null
-java -cp "$(cat "$work/cp.txt"):$root/web-endpoint/target/test-classes" org.cijwt.web.bench.BareJwksServer \
+# One reactor build, so plugin and fixtures resolve to this tree's classes, not to ~/.m2.
+(cd "$root" && ./mvnw -q -B -pl web-endpoint -am test-compile dependency:build-classpath -Dcijwt.skipToolSetup=true \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt) >/dev/null
+cp "$root/web-endpoint/target/bench-classpath.txt" "$work/cp.txt"
+java -cp "$root/web-endpoint/target/test-classes:$root/web-endpoint/target/classes:$(cat "$work/cp.txt")" org.cijwt.web.bench.BareJwksServer \
   "$BARE_PORT" "$work/www/.well-known/jwks.json" >"$work/bare.log" 2>&1 &
 bare_pid=$!
 for _ in $(seq 1 100); do

@@ -34,7 +34,8 @@ public final class PolicyOptions {
     String sub;
 
     @Option(names = "--nbf-skew", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "30s",
-            description = "How far nbf is backdated, for relying parties with no leeway (default: ${DEFAULT-VALUE}).")
+            description = "How far nbf is backdated, for relying parties with no leeway; at most 5m, 0 turns backdating off"
+                    + " (default: ${DEFAULT-VALUE}).")
     Duration nbfSkew;
 
     @Option(names = "--claim", paramLabel = "NAME=VALUE", description = "An extra static claim; repeatable. May not override a registered or build claim.")

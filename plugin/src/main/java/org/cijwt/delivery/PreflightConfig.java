@@ -1,20 +1,11 @@
 package org.cijwt.delivery;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +14,10 @@ import java.util.Optional;
 import java.util.Set;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.claims.SubjectFormat;
-import org.cijwt.config.Durations;
+import org.cijwt.config.ConfigBinder;
+import org.cijwt.config.SettingException;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.io.SecureFiles;
 import org.cijwt.jose.SigningAlgorithm;
 
 /**
@@ -58,17 +49,6 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
     /** The variable AWS SDKs read the web-identity token file from. */
     public static final String AWS_TOKEN_FILE_VARIABLE = "AWS_WEB_IDENTITY_TOKEN_FILE";
 
-    private static final List<String> TOP_LEVEL_KEYS = List.of("issuer", "tokens");
-    private static final List<String> TOKEN_KEYS =
-            List.of("name", "audiences", "ttl", "algorithm", "subject", "aws", "claims");
-
-    /** Loaded on first parse only: a pre-flight without a config file never pays for the YAML parser. */
-    private static final class Yaml {
-        static final ObjectMapper MAPPER = YAMLMapper.builder()
-                .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-                .build();
-    }
-
     /** One token: its file name in the token directory, how it is minted, and whether AWS SDKs should find it. */
     public record TokenConfig(String name, ClaimsPolicy policy, boolean aws) {
 
@@ -84,9 +64,11 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
     }
 
     /**
-     * Validates the whole configuration.
+     * Checks the rules of the whole configuration (a token named {@value #DEFAULT_TOKEN}, names that
+     * differ, at most one {@code aws} token, one issuer): the one place they are checked, for a file
+     * ({@link #parse}, which reports a broken rule at the path {@code tokens}) and for code alike.
      *
-     * @throws IllegalArgumentException for rules a parsed file cannot break (use {@link #parse} for files)
+     * @throws IllegalArgumentException naming the rule that is broken
      */
     public PreflightConfig {
         tokens = List.copyOf(tokens);
@@ -102,140 +84,104 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
         return new PreflightConfig(issuer, List.of(new TokenConfig(DEFAULT_TOKEN, policy, false)));
     }
 
-    /** Reads a YAML or JSON configuration file (YAML is a superset of JSON). */
+    /** Reads a YAML or JSON configuration file (JSON when the name ends in {@code .json}). */
     public static PreflightConfig read(Path file) throws CiJwtException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw invalid("pre-flight config " + file + " does not exist");
-        } catch (IOException e) {
-            throw invalid("pre-flight config " + file + " cannot be read: " + SecureFiles.reason(e));
-        }
-        return parse(text, "pre-flight config " + file);
+        return ConfigBinder.read(file, PreflightConfig.class, "pre-flight config");
     }
 
-    /** Parses YAML or JSON text; {@code origin} names the input in error messages. */
+    /** Parses YAML or JSON text (YAML is a superset of JSON); {@code origin} names the input in error messages. */
     public static PreflightConfig parse(String text, String origin) throws CiJwtException {
-        JsonNode root;
-        try {
-            root = Yaml.MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            String reason = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
-                    ? " (a key appears twice)" : "";
-            throw invalid(origin + " is not valid YAML or JSON" + where + reason);
-        }
-        if (root == null || root.isMissingNode() || !root.isObject()) {
-            throw invalid(origin + " must be a mapping with 'tokens' (and optionally 'issuer')");
-        }
-        requireKnownKeys(root, TOP_LEVEL_KEYS, origin);
-        String issuer = ClaimsPolicy.DEFAULT_ISSUER;
-        if (root.has("issuer")) {
-            issuer = text(root.get("issuer"), origin + ": issuer");
-        }
-        try {
-            ClaimsPolicy.validateIssuer(issuer);
-        } catch (CiJwtException e) {
-            throw invalid(origin + ": " + e.getMessage());
-        }
-        JsonNode tokensNode = root.get("tokens");
-        if (tokensNode == null || !tokensNode.isArray() || tokensNode.isEmpty()) {
-            throw invalid(origin + ": 'tokens' must be a non-empty list (at least the token '" + DEFAULT_TOKEN + "')");
-        }
-        List<TokenConfig> tokens = new ArrayList<>();
-        for (int i = 0; i < tokensNode.size(); i++) {
-            tokens.add(token(tokensNode.get(i), issuer, origin + ": tokens[" + i + "]"));
-        }
-        String problem = problem(issuer, tokens);
-        if (problem != null) {
-            throw invalid(origin + ": " + problem);
-        }
-        return new PreflightConfig(issuer, tokens);
+        return ConfigBinder.read(text, PreflightConfig.class, origin);
     }
 
-    private static TokenConfig token(JsonNode node, String issuer, String where) throws CiJwtException {
-        if (node == null || !node.isObject()) {
-            throw invalid(where + " must be a mapping with name, audiences, ttl, algorithm, subject, aws");
-        }
-        requireKnownKeys(node, TOKEN_KEYS, where);
-        String name = node.has("name") ? text(node.get("name"), where + " name") : DEFAULT_TOKEN;
+    /**
+     * The file's shape, bound by {@link ConfigBinder}: builds every token's policy once, so each rule is
+     * checked here or in the type that owns it ({@link ClaimsPolicy}, {@link SigningAlgorithm},
+     * {@link SubjectFormat}, {@link TokenDirectory}), never twice.
+     */
+    @JsonCreator
+    static PreflightConfig fromFile(@JsonProperty("issuer") String issuer, @JsonProperty("tokens") List<TokenEntry> tokens)
+            throws SettingException {
+        String iss = issuer == null ? ClaimsPolicy.DEFAULT_ISSUER : issuer;
         try {
-            TokenDirectory.requireValidName(name);
+            ClaimsPolicy.validateIssuer(iss);
+        } catch (CiJwtException e) {
+            throw new SettingException(e.code(), "issuer", e.getMessage());
+        }
+        if (tokens == null) {
+            throw new SettingException(ErrorCode.SETTING_INVALID, "tokens",
+                    "is required: a list with at least the token '" + DEFAULT_TOKEN + "'");
+        }
+        List<TokenConfig> built = new ArrayList<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            built.add(tokens.get(i).toConfig(iss, "tokens[" + i + "]"));
+        }
+        try {
+            return new PreflightConfig(iss, built);
         } catch (IllegalArgumentException e) {
-            throw invalid(where + ": " + e.getMessage());
-        }
-        String at = where + " (" + name + ")";
-        ClaimsPolicy.Builder policy = ClaimsPolicy.builder().issuer(issuer);
-        JsonNode audiences = node.get("audiences");
-        if (audiences == null) {
-            throw invalid(at + ": 'audiences' is required (who will accept this token, e.g. [vault])");
-        }
-        if (audiences.isTextual()) {
-            policy.audience(audiences.asText());
-        } else if (audiences.isArray()) {
-            for (JsonNode audience : audiences) {
-                policy.audience(text(audience, at + " audiences"));
-            }
-        } else {
-            throw invalid(at + ": 'audiences' must be a list of strings");
-        }
-        if (node.has("ttl")) {
-            policy.ttl(duration(node.get("ttl"), at + " ttl"));
-        }
-        if (node.has("algorithm")) {
-            String alg = text(node.get("algorithm"), at + " algorithm");
-            try {
-                policy.algorithm(SigningAlgorithm.parse(alg));
-            } catch (CiJwtException e) {
-                throw invalid(at + ": " + e.getMessage());
-            }
-        }
-        if (node.has("subject")) {
-            try {
-                policy.subject(SubjectFormat.parse(text(node.get("subject"), at + " subject")));
-            } catch (CiJwtException e) {
-                throw invalid(at + ": " + e.getMessage());
-            }
-        }
-        boolean aws = false;
-        if (node.has("aws")) {
-            JsonNode flag = node.get("aws");
-            if (!flag.isBoolean()) {
-                throw invalid(at + ": 'aws' must be true or false");
-            }
-            aws = flag.booleanValue();
-        }
-        if (node.has("claims")) {
-            policy.extraClaims(claims(node.get("claims"), at + " claims"));
-        }
-        try {
-            return new TokenConfig(name, policy.build(), aws);
-        } catch (CiJwtException e) {
-            throw invalid(at + ": " + e.getMessage());
+            throw new SettingException(ErrorCode.SETTING_INVALID, "tokens", e.getMessage());
         }
     }
 
-    private static Map<String, Object> claims(JsonNode node, String where) throws CiJwtException {
-        if (!node.isObject()) {
-            throw invalid(where + " must be a mapping of claim names to strings, numbers or booleans");
-        }
-        Map<String, Object> claims = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> claim = it.next();
-            JsonNode value = claim.getValue();
-            if (value.isTextual()) {
-                claims.put(claim.getKey(), value.asText());
-            } else if (value.isBoolean()) {
-                claims.put(claim.getKey(), value.booleanValue());
-            } else if (value.isIntegralNumber()) {
-                claims.put(claim.getKey(), value.longValue());
-            } else {
-                throw invalid(where + ": '" + claim.getKey() + "' must be a string, an integer or a boolean");
+    /** One entry of {@code tokens} as written in the file; absent keys take the policy defaults. */
+    record TokenEntry(String name, List<String> audiences, Duration ttl, String algorithm, String subject, Boolean aws,
+                      Map<String, Object> claims) {
+
+        TokenConfig toConfig(String issuer, String at) throws SettingException {
+            if (audiences == null) {
+                throw new SettingException(ErrorCode.SETTING_INVALID, at + ".audiences",
+                        "is required (who will accept this token, e.g. [vault])");
+            }
+            ClaimsPolicy.Builder policy = ClaimsPolicy.builder().issuer(issuer).audiences(audiences);
+            if (ttl != null) {
+                policy.ttl(ttl);
+            }
+            if (algorithm != null) {
+                try {
+                    policy.algorithm(SigningAlgorithm.parse(algorithm));
+                } catch (CiJwtException e) {
+                    throw new SettingException(e.code(), at + ".algorithm", e.getMessage());
+                }
+            }
+            if (subject != null) {
+                try {
+                    policy.subject(SubjectFormat.parse(subject));
+                } catch (CiJwtException e) {
+                    throw new SettingException(e.code(), at + ".subject", e.getMessage());
+                }
+            }
+            if (claims != null) {
+                policy.extraClaims(claimValues(claims, at + ".claims"));
+            }
+            ClaimsPolicy built;
+            try {
+                built = policy.build();
+            } catch (CiJwtException e) {
+                throw new SettingException(e.code(), at, e.getMessage());
+            }
+            try {
+                return new TokenConfig(name == null ? DEFAULT_TOKEN : name, built, Boolean.TRUE.equals(aws));
+            } catch (IllegalArgumentException e) {
+                throw new SettingException(ErrorCode.SETTING_INVALID, at + ".name", e.getMessage());
             }
         }
-        return claims;
+
+        /** Claims are JSON strings, whole numbers or booleans: what every relying party compares the same way. */
+        private static Map<String, Object> claimValues(Map<String, Object> claims, String at) throws SettingException {
+            Map<String, Object> values = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> claim : claims.entrySet()) {
+                Object v = claim.getValue();
+                if (v instanceof Integer || v instanceof Long) {
+                    values.put(claim.getKey(), ((Number) v).longValue());
+                } else if (v instanceof String || v instanceof Boolean) {
+                    values.put(claim.getKey(), v);
+                } else {
+                    throw new SettingException(ErrorCode.SETTING_INVALID, at + "." + claim.getKey(),
+                            "must be a string, a whole number (64 bits) or true/false");
+                }
+            }
+            return values;
+        }
     }
 
     /** The rule broken by a whole configuration, or null. */
@@ -296,37 +242,5 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
         Set<SigningAlgorithm> algorithms = EnumSet.noneOf(SigningAlgorithm.class);
         tokens.forEach(t -> algorithms.add(t.policy().algorithm()));
         return algorithms;
-    }
-
-    private static void requireKnownKeys(JsonNode object, List<String> known, String where) throws CiJwtException {
-        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
-            String key = names.next();
-            if (!known.contains(key)) {
-                throw invalid(where + ": unknown key '" + key + "' (known keys: " + String.join(", ", known) + ")");
-            }
-        }
-    }
-
-    private static String text(JsonNode node, String what) throws CiJwtException {
-        if (node == null || !node.isTextual() || node.asText().isBlank()) {
-            throw invalid(what + " must be a non-empty string");
-        }
-        return node.asText();
-    }
-
-    private static Duration duration(JsonNode node, String what) throws CiJwtException {
-        if (node.isIntegralNumber()) {
-            return Duration.ofSeconds(node.longValue());
-        }
-        String text = text(node, what);
-        try {
-            return Durations.parse(text);
-        } catch (Durations.DurationSyntaxException e) {
-            throw invalid(what + ": '" + text + "' " + e.getMessage());
-        }
-    }
-
-    private static CiJwtException invalid(String message) {
-        return new CiJwtException(ErrorCode.SETTING_INVALID, message);
     }
 }

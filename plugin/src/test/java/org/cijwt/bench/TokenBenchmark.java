@@ -1,15 +1,15 @@
 package org.cijwt.bench;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing;
-import org.cijwt.testkit.TestBuilds;
-import org.cijwt.testkit.TestKeyRings;
-import org.cijwt.testkit.TestPolicies;
+import org.cijwt.keys.VerificationKeySource;
 import org.cijwt.tokens.TokenMinter;
 import org.cijwt.tokens.TokenVerifier;
 import org.cijwt.tokens.Verification;
@@ -27,8 +27,10 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Whole-token mint (claims + sign + serialise) and verify, per algorithm, on one thread.
- * Run with: {@code ./mvnw -B -Pjmh -pl plugin -am process-test-classes -Dcijwt.skipToolSetup=true}.
+ * Whole-token mint (claims + sign + serialise) and verify, per algorithm, on the provider the
+ * {@code crypto} parameter names. The state is shared, so {@code -t 2} measures two threads
+ * minting with one minter and one key, as a server does. Run by {@code bench/run}, or alone:
+ * {@code ./mvnw -B -Pjmh -pl plugin -am process-test-classes -Dcijwt.skipToolSetup=true}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -41,6 +43,10 @@ public class TokenBenchmark {
     @Param({"EdDSA", "ES256", "RS256"})
     public String alg;
 
+    /** auto (the process's choice), accp or bc. */
+    @Param({"auto"})
+    public String crypto;
+
     private TokenMinter minter;
     private TokenVerifier verifier;
     private BuildMetadata metadata;
@@ -49,12 +55,15 @@ public class TokenBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        KeyRing ring = TestKeyRings.signing();
-        KeyRing published = TestKeyRings.published();
-        metadata = TestBuilds.main();
-        policy = TestPolicies.policy(SigningAlgorithm.parse(alg));
+        BenchKeys.useProvider(crypto);
+        SigningAlgorithm algorithm = SigningAlgorithm.parse(alg);
+        KeyRing ring = BenchKeys.ring(algorithm);
+        KeyRing published = VerificationKeySource.fromJwks(ring.publicJwksJson(), "jwks");
+        metadata = BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
+        policy = ClaimsPolicy.builder().issuer("https://ci.example.com").audience("vault").algorithm(algorithm)
+                .ttl(Duration.ofMinutes(10)).build();
         minter = new TokenMinter(() -> ring, Clock.systemUTC());
-        verifier = new TokenVerifier(() -> published, TestPolicies.ISSUER, List.of(TestPolicies.AUDIENCE),
+        verifier = new TokenVerifier(() -> published, "https://ci.example.com", List.of("vault"),
                 TokenVerifier.DEFAULT_LEEWAY, Clock.systemUTC());
         token = minter.mint(metadata, policy).compact();
         if (!verifier.verify(token).active()) {

@@ -131,7 +131,7 @@ class PreflightCliIT {
 
         assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
         assertThat(r.err().lines()).singleElement().asString()
-                .startsWith("ci-jwt: CJ401 pre-flight config " + bad + ": tokens[0]: unknown key 'audience'");
+                .startsWith("ci-jwt: CJ402 pre-flight config " + bad + ": tokens[0]: unknown key 'audience'");
     }
 
     @Test

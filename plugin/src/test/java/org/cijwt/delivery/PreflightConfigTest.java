@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
@@ -27,8 +28,11 @@ class PreflightConfigTest {
               - name: aws
                 audiences: [sts.amazonaws.com]
                 aws: true
-                claims: {environment: prod}
+                claims: {environment: prod, tier: 2, public: false}
             """;
+
+    /** Looks like a token; a message that quotes a value would show it. */
+    private static final String SECRET = "eyJhbGciOiJFUzI1NiJ9.c2VjcmV0.c2ln";
 
     @TempDir
     Path temp;
@@ -45,7 +49,8 @@ class PreflightConfigTest {
         assertThat(jwt.algorithm()).isEqualTo(SigningAlgorithm.EdDSA);
         assertThat(jwt.issuer()).isEqualTo("https://ci.example.com");
         assertThat(config.awsToken()).get().extracting(PreflightConfig.TokenConfig::name).isEqualTo("aws");
-        assertThat(config.token("aws").orElseThrow().policy().extraClaims()).containsEntry("environment", "prod");
+        assertThat(config.token("aws").orElseThrow().policy().extraClaims())
+                .containsEntry("environment", "prod").containsEntry("tier", 2L).containsEntry("public", false);
         assertThat(config.token("aws").orElseThrow().policy().ttl()).isEqualTo(ClaimsPolicy.DEFAULT_TTL);
         assertThat(config.algorithms()).containsExactlyInAnyOrder(SigningAlgorithm.EdDSA, SigningAlgorithm.ES256);
     }
@@ -53,7 +58,7 @@ class PreflightConfigTest {
     @Test
     void parseWhenJsonThenSameAsYaml() throws CiJwtException {
         PreflightConfig config = PreflightConfig.parse(
-                "{\"tokens\": [{\"audiences\": \"vault\", \"ttl\": 600}]}", "test");
+                "{\"tokens\": [{\"audiences\": [\"vault\"], \"ttl\": \"10m\"}]}", "test");
 
         assertThat(config.issuer()).isEqualTo(ClaimsPolicy.DEFAULT_ISSUER);
         assertThat(config.defaultToken().policy().audiences()).containsExactly("vault");
@@ -62,84 +67,179 @@ class PreflightConfigTest {
     }
 
     @Test
-    void parseWhenTokenHasUnknownKeyThenErrorNamesTheKeyAndTheToken() {
-        assertThatThrownBy(() -> PreflightConfig.parse("tokens:\n  - name: jwt\n    audience: vault\n", "cfg.yml"))
-                .isInstanceOf(CiJwtException.class)
+    void parseWhenTokenHasUnknownKeyThenErrorNamesTheKeyTheTokenAndTheKnownKeys() {
+        refused("tokens:\n  - name: jwt\n    audience: vault\n", "cfg.yml", ErrorCode.CONFIG_UNKNOWN_KEY)
                 .hasMessage("cfg.yml: tokens[0]: unknown key 'audience' (known keys: name, audiences, ttl, algorithm,"
-                        + " subject, aws, claims)")
-                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.SETTING_INVALID);
+                        + " subject, aws, claims)");
     }
 
     @Test
     void parseWhenTopLevelKeyIsUnknownThenErrorNamesIt() {
-        assertThatThrownBy(() -> PreflightConfig.parse("issuer: https://a.example\ntoken: []\n", "cfg.yml"))
-                .hasMessageContaining("unknown key 'token'");
+        refused("issuer: https://a.example\ntoken: []\n", "cfg.yml", ErrorCode.CONFIG_UNKNOWN_KEY)
+                .hasMessage("cfg.yml: unknown key 'token' (known keys: issuer, tokens)");
     }
 
     @Test
     void parseWhenNoTokenIsNamedJwtThenRefusedBecauseItBecomesTheVariable() {
-        assertThatThrownBy(() -> PreflightConfig.parse("tokens:\n  - {name: aws, audiences: [sts.amazonaws.com]}\n", "c"))
-                .hasMessageContaining("a token named 'jwt' is required")
+        refused("tokens:\n  - {name: aws, audiences: [sts.amazonaws.com]}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("c: tokens: a token named 'jwt' is required")
                 .hasMessageContaining("CONCOURSE_CI_JWT");
     }
 
     @Test
+    void parseWhenTokensAreMissingThenRefusedNamingTheKey() {
+        refused("issuer: https://ci.example.com\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessage("c: tokens: is required: a list with at least the token 'jwt'");
+        refused("", "c", ErrorCode.SETTING_INVALID).hasMessageStartingWith("c: tokens: is required");
+    }
+
+    @Test
+    void parseWhenTokensIsEmptyThenRefused() {
+        refused("tokens: []\n", "c", ErrorCode.SETTING_INVALID).hasMessage("c: tokens: at least the token 'jwt' is required");
+    }
+
+    @Test
     void parseWhenTwoTokensShareANameThenRefused() {
-        assertThatThrownBy(() -> PreflightConfig.parse(
-                "tokens:\n  - {audiences: [a]}\n  - {name: jwt, audiences: [b]}\n", "c"))
-                .hasMessageContaining("two tokens are named 'jwt'");
+        refused("tokens:\n  - {audiences: [a]}\n  - {name: jwt, audiences: [b]}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessageContaining("c: tokens: two tokens are named 'jwt'");
     }
 
     @Test
     void parseWhenTwoTokensAreMarkedAwsThenRefusedNamingBoth() {
-        assertThatThrownBy(() -> PreflightConfig.parse("""
+        refused("""
                 tokens:
                   - {name: jwt, audiences: [a], aws: true}
                   - {name: aws, audiences: [b], aws: true}
-                """, "c"))
+                """, "c", ErrorCode.SETTING_INVALID)
                 .hasMessageContaining("'jwt' and 'aws' both set aws: true");
     }
 
     @Test
-    void parseWhenTtlIsOutOfRangeThenErrorNamesTokenAndSetting() {
-        assertThatThrownBy(() -> PreflightConfig.parse("tokens:\n  - {name: jwt, audiences: [a], ttl: 48h}\n", "c"))
-                .hasMessage("c: tokens[0] (jwt): ttl 48h is outside [1m, 24h]");
+    void parseWhenTtlIsOutOfRangeThenErrorNamesTokenAndTheLifetimeRule() {
+        refused("tokens:\n  - {name: jwt, audiences: [a], ttl: 48h}\n", "c", ErrorCode.POLICY_INVALID)
+                .hasMessage("c: tokens[0]: ttl 48h is outside [1m, 24h]");
     }
 
     @Test
-    void parseWhenAlgorithmIsNotAllowedThenErrorNamesIt() {
-        assertThatThrownBy(() -> PreflightConfig.parse("tokens:\n  - {audiences: [a], algorithm: HS256}\n", "c"))
-                .hasMessageContaining("tokens[0] (jwt): algorithm 'HS256' is not allowed");
+    void parseWhenTtlIsABareNumberThenRefusedBecauseItsUnitWouldBeAGuess() {
+        refused("{\"tokens\": [{\"audiences\": [\"vault\"], \"ttl\": 600}]}", "c", ErrorCode.SETTING_INVALID)
+                .hasMessage("c: tokens[0].ttl: is a bare number, but a duration needs its unit (e.g. 90s, 10m, 1h, 7d, or 0)");
+    }
+
+    @Test
+    void parseWhenTtlIsNotInTheDurationGrammarThenRefusedNamingThePath() {
+        refused("tokens:\n  - {audiences: [a], ttl: 10 minutes}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("c: tokens[0].ttl: is not a duration");
+        refused("tokens:\n  - {audiences: [a], ttl: 10M}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessageContaining("units are lower case");
+    }
+
+    @Test
+    void parseWhenAlgorithmIsNotAllowedThenErrorNamesItsPath() {
+        refused("tokens:\n  - {audiences: [a], algorithm: HS256}\n", "c", ErrorCode.ALGORITHM_NOT_ALLOWED)
+                .hasMessageStartingWith("c: tokens[0].algorithm: algorithm 'HS256' is not allowed");
+    }
+
+    @Test
+    void parseWhenSubjectIsNotAScopeOrTemplateThenErrorNamesItsPath() {
+        refused("tokens:\n  - {audiences: [a], subject: '{team}{pipeline}'}\n", "c", null)
+                .hasMessageStartingWith("c: tokens[0].subject: ");
     }
 
     @Test
     void parseWhenTokenNameIsAPathThenRefused() {
-        assertThatThrownBy(() -> PreflightConfig.parse("tokens:\n  - {name: ../x, audiences: [a]}\n", "c"))
-                .hasMessageContaining("invalid token name \"../x\"");
+        refused("tokens:\n  - {name: ../x, audiences: [a]}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessageContaining("c: tokens[0].name: invalid token name \"../x\"");
     }
 
     @Test
     void parseWhenAwsIsNotABooleanThenRefused() {
-        assertThatThrownBy(() -> PreflightConfig.parse("tokens:\n  - {audiences: [a], aws: maybe}\n", "c"))
-                .hasMessageContaining("'aws' must be true or false");
+        refused("tokens:\n  - {audiences: [a], aws: maybe}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessage("c: tokens[0].aws: must be true or false, not a string");
     }
 
     @Test
-    void parseWhenIssuerEndsWithSlashThenRefused() {
-        assertThatThrownBy(() -> PreflightConfig.parse("issuer: https://ci.example.com/\ntokens:\n  - {audiences: [a]}\n", "c"))
-                .hasMessageContaining("ends with '/'");
+    void parseWhenAwsIsAYamlYesThenRefusedBecauseOnlyTrueAndFalseAreBooleans() {
+        refused("tokens:\n  - {audiences: [a], aws: yes}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessage("c: tokens[0].aws: must be true or false, not a string");
+    }
+
+    @Test
+    void parseWhenANumberStandsWhereAStringBelongsThenRefusedNotCoerced() {
+        refused("tokens:\n  - {name: 7, audiences: [a]}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessage("c: tokens[0].name: must be a string, not a whole number");
+        refused("tokens:\n  - {audiences: [a, 5]}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessage("c: tokens[0].audiences[1]: must be a string, not a whole number");
+    }
+
+    @Test
+    void parseWhenASingleStringStandsWhereAListBelongsThenRefused() {
+        refused("tokens:\n  - {audiences: vault}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessage("c: tokens[0].audiences: must be a list, not a string");
+    }
+
+    @Test
+    void parseWhenAudiencesAreMissingThenRefusedNamingTheKey() {
+        refused("tokens:\n  - {name: jwt}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("c: tokens[0].audiences: is required");
+    }
+
+    @Test
+    void parseWhenAValueIsNullThenRefusedRatherThanTakenAsTheDefault() {
+        refused("tokens:\n  - {audiences: [a], ttl: ~}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessage("c: tokens[0].ttl: has no value (leave the key out to use its default)");
+        refused("issuer:\ntokens:\n  - {audiences: [a]}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessage("c: issuer: has no value (leave the key out to use its default)");
+    }
+
+    @Test
+    void parseWhenAClaimIsAFractionOrAListThenRefusedNamingTheClaim() {
+        refused("tokens:\n  - {audiences: [a], claims: {ratio: 0.5}}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("c: tokens[0].claims.ratio: must be a string, a whole number");
+        refused("tokens:\n  - {audiences: [a], claims: {teams: [a, b]}}\n", "c", ErrorCode.SETTING_INVALID)
+                .hasMessageStartingWith("c: tokens[0].claims.teams: must be");
+    }
+
+    @Test
+    void parseWhenTheDocumentIsAListThenRefusedAsNotAMapping() {
+        refused("- jwt\n", "c", ErrorCode.SETTING_INVALID).hasMessage("c: must be a mapping, not a list");
+    }
+
+    @Test
+    void parseWhenIssuerEndsWithSlashThenRefusedAtTheIssuerKey() {
+        refused("issuer: https://ci.example.com/\ntokens:\n  - {audiences: [a]}\n", "c", ErrorCode.POLICY_INVALID)
+                .hasMessageStartingWith("c: issuer: ").hasMessageContaining("ends with '/'");
     }
 
     @Test
     void parseWhenTextIsNotYamlThenErrorGivesThePlaceOnly() {
-        assertThatThrownBy(() -> PreflightConfig.parse("tokens: [unclosed\n", "c"))
-                .hasMessageStartingWith("c is not valid YAML or JSON at line");
+        refused("tokens: [unclosed\n", "c", ErrorCode.CONFIG_UNREADABLE)
+                .hasMessageStartingWith("c is not valid YAML or JSON at line")
+                .hasMessageNotContaining("unclosed");
     }
 
     @Test
     void parseWhenAKeyAppearsTwiceThenRefused() {
-        assertThatThrownBy(() -> PreflightConfig.parse("tokens:\n  - {audiences: [a]}\ntokens:\n  - {audiences: [b]}\n", "c"))
+        refused("tokens:\n  - {audiences: [a]}\ntokens:\n  - {audiences: [b]}\n", "c", ErrorCode.CONFIG_UNREADABLE)
                 .hasMessageContaining("a key appears twice");
+    }
+
+    @Test
+    void parseWhenASecretSitsInTheWrongPlaceThenNoMessageQuotesIt() {
+        for (String yaml : List.of(
+                "tokens:\n  - {audiences: [a], ttl: " + SECRET + "}\n",
+                "tokens:\n  - {audiences: [a], aws: " + SECRET + "}\n",
+                "tokens:\n  - {audiences: {" + SECRET + ": 1}}\n",
+                "tokens:\n  - {audiences: [a], claims: {token: [" + SECRET + "]}}\n",
+                "tokens: " + SECRET + "\n",
+                "tokens:\n  - {audiences: [a]}\n  - " + SECRET + "\n",
+                "tokens: [" + SECRET + "\n")) {
+            assertThatThrownBy(() -> PreflightConfig.parse(yaml, "c"))
+                    .isInstanceOf(CiJwtException.class)
+                    .hasMessageNotContaining(SECRET)
+                    .hasMessageNotContaining("Cannot")
+                    .hasMessageNotContaining("com.fasterxml");
+        }
     }
 
     @Test
@@ -147,7 +247,8 @@ class PreflightConfigTest {
         Path missing = temp.resolve("none.yml");
 
         assertThatThrownBy(() -> PreflightConfig.read(missing))
-                .hasMessage("pre-flight config " + missing + " does not exist");
+                .hasMessage("pre-flight config " + missing + " does not exist")
+                .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.CONFIG_UNREADABLE);
     }
 
     @Test
@@ -155,6 +256,14 @@ class PreflightConfigTest {
         Path file = TestKeys.write(temp.resolve("p.yml"), TWO_TOKENS, "rw-r--r--");
 
         assertThat(PreflightConfig.read(file).tokens()).hasSize(2);
+    }
+
+    @Test
+    void readWhenAValueIsWrongThenErrorNamesTheFileAndThePath() {
+        Path file = TestKeys.write(temp.resolve("p.json"), "{\"tokens\": [{\"audiences\": [\"a\"], \"aws\": 1}]}", "rw-r--r--");
+
+        assertThatThrownBy(() -> PreflightConfig.read(file))
+                .hasMessage("pre-flight config " + file + ": tokens[0].aws: must be true or false, not a whole number");
     }
 
     @Test
@@ -184,5 +293,14 @@ class PreflightConfigTest {
         assertThatThrownBy(() -> new PreflightConfig("https://ci.example.com", tokens))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("has issuer https://elsewhere.example");
+    }
+
+    /** Asserts that parsing fails with {@code code} (any code when null) and returns the message for more checks. */
+    private static AbstractThrowableAssert<?, ? extends Throwable> refused(String yaml, String origin, ErrorCode code) {
+        CiJwtException e = org.junit.jupiter.api.Assertions.assertThrows(CiJwtException.class, () -> PreflightConfig.parse(yaml, origin));
+        if (code != null) {
+            assertThat(e.code()).as(e.getMessage()).isEqualTo(code);
+        }
+        return assertThat(e);
     }
 }

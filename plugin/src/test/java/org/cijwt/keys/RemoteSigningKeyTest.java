@@ -41,7 +41,11 @@ class RemoteSigningKeyTest {
             if (failure != null) {
                 throw new JOSEException(failure.getMessage(), failure);
             }
-            return JwsFactory.signer(SigningAlgorithm.EdDSA, privateKey).sign(header, signingInput);
+            try {
+                return JwsFactory.signer(SigningAlgorithm.EdDSA, privateKey).sign(header, signingInput);
+            } catch (CiJwtException e) {
+                throw new JOSEException(e.getMessage(), e);
+            }
         }
 
         @Override

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.cijwt.jose.provider.CryptoProvider;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.ReloadingKeyRing;
 
@@ -35,7 +36,8 @@ final class HealthHandlers {
             List<String> errors = keys.reloadErrors();
             JsonObject body = new JsonObject()
                     .put("published_keys", ring.publishedKeys().size())
-                    .put("signing_algorithms", ring.signingAlgorithms().stream().map(Enum::name).toList());
+                    .put("signing_algorithms", ring.signingAlgorithms().stream().map(Enum::name).toList())
+                    .put("crypto_provider", CryptoProvider.active().name());
             if (!errors.isEmpty()) {
                 body.put("last_reload_error", keys.lastError()).put("reload_errors", new JsonArray(errors));
             }

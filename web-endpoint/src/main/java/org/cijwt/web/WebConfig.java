@@ -1,10 +1,15 @@
 package org.cijwt.web;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.config.Durations;
+import org.cijwt.config.SettingException;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.keys.RotationPolicy;
@@ -12,9 +17,11 @@ import org.cijwt.tokens.TokenVerifier;
 
 /**
  * The validated settings of the web endpoint; built by {@link WebConfigLoader} from file,
- * environment and flags, or in code with {@link #builder()}. Every rule is checked in
- * {@link Builder#build()}, which names the setting that breaks one.
+ * environment and flags (Jackson binds them through the {@link Builder}), or in code with
+ * {@link #builder()}. Every rule is checked once, in {@link Builder#build()}, which names the
+ * setting that breaks one.
  */
+@JsonDeserialize(builder = WebConfig.Builder.class)
 public record WebConfig(
         String host,
         int port,
@@ -22,8 +29,7 @@ public record WebConfig(
         String keys,
         String keyId,
         List<Path> verificationKeys,
-        Duration rotationPeriod,
-        Duration rotationGrace,
+        RotationPolicy rotation,
         List<String> audiences,
         Duration jwksMaxAge,
         Duration leeway,
@@ -66,8 +72,8 @@ public record WebConfig(
         b.keys = keys;
         b.keyId = keyId;
         b.verificationKeys = new ArrayList<>(verificationKeys);
-        b.rotationPeriod = rotationPeriod;
-        b.rotationGrace = rotationGrace;
+        b.rotationPeriod = rotation.period();
+        b.rotationGrace = rotation.grace();
         b.audiences = new ArrayList<>(audiences);
         b.jwksMaxAge = jwksMaxAge;
         b.leeway = leeway;
@@ -87,12 +93,12 @@ public record WebConfig(
         return tlsCert != null;
     }
 
-    /** The rotation policy of an embedded key store. */
-    public RotationPolicy rotation() throws CiJwtException {
-        return RotationPolicy.of(rotationPeriod, rotationGrace, RotationPolicy.DEFAULT_MAX_TOKEN_TTL);
-    }
-
-    /** Builder with the documented defaults. */
+    /**
+     * Builder with the documented defaults. Its one-value methods are also the keys Jackson binds a
+     * settings document to ({@code key_id} is {@link #keyId}); {@code WebConfigLoaderTest} holds them
+     * equal to {@link Setting}.
+     */
+    @JsonPOJOBuilder(withPrefix = "")
     public static final class Builder {
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
@@ -116,6 +122,8 @@ public record WebConfig(
         private int verifyCacheSize = DEFAULT_VERIFY_CACHE_SIZE;
 
         public Builder listen(String host, int port) { this.host = host; this.port = port; return this; }
+        public Builder tlsCert(Path v) { this.tlsCert = v; return this; }
+        public Builder tlsKey(Path v) { this.tlsKey = v; return this; }
         public Builder issuer(String v) { this.issuer = v; return this; }
         public Builder keys(String v) { this.keys = v; return this; }
         public Builder keyId(String v) { this.keyId = v; return this; }
@@ -131,10 +139,32 @@ public record WebConfig(
         public Builder shutdownGrace(Duration v) { this.shutdownGrace = v; return this; }
         public Builder eventLoops(int v) { this.eventLoops = v; return this; }
         public Builder verifyWorkers(int v) { this.verifyWorkers = v; return this; }
+        @JsonProperty("inline_eddsa")
         public Builder inlineEdDsa(boolean v) { this.inlineEdDsa = v; return this; }
         public Builder verifyCacheSize(int v) { this.verifyCacheSize = v; return this; }
 
-        public WebConfig build() throws CiJwtException {
+        /**
+         * {@code listen} as written in a settings document: {@code HOST:PORT}, the host of IPv6 in brackets.
+         * Its errors have the empty path: Jackson locates a property's value itself.
+         */
+        @JsonProperty("listen")
+        private Builder listen(String hostAndPort) throws SettingException {
+            int colon = hostAndPort.lastIndexOf(':');
+            if (colon <= 0 || colon == hostAndPort.length() - 1) {
+                throw new SettingException(ErrorCode.SETTING_INVALID, "", "is not HOST:PORT (e.g. 127.0.0.1:8080, 0.0.0.0:8443, [::1]:8080)");
+            }
+            String h = hostAndPort.substring(0, colon);
+            if (h.startsWith("[") && h.endsWith("]")) {
+                h = h.substring(1, h.length() - 1);
+            }
+            String p = hostAndPort.substring(colon + 1);
+            if (!p.matches("\\d{1,5}")) {
+                throw new SettingException(ErrorCode.SETTING_INVALID, "", "has no numeric port (HOST:PORT, e.g. 127.0.0.1:8080)");
+            }
+            return listen(h, Integer.parseInt(p));
+        }
+
+        public WebConfig build() throws SettingException {
             if (host == null || host.isBlank()) {
                 throw invalid(Setting.LISTEN, "the host is empty");
             }
@@ -144,7 +174,7 @@ public record WebConfig(
             try {
                 ClaimsPolicy.validateIssuer(issuer);
             } catch (CiJwtException e) {
-                throw invalid(Setting.ISSUER, e.getMessage());
+                throw new SettingException(e.code(), Setting.ISSUER.key(), e.getMessage());
             }
             for (String aud : audiences) {
                 if (aud == null || aud.isBlank()) {
@@ -154,25 +184,34 @@ public record WebConfig(
             nonNegative(Setting.JWKS_MAX_AGE, jwksMaxAge);
             nonNegative(Setting.LEEWAY, leeway);
             if (leeway.compareTo(MAX_LEEWAY) > 0) {
-                throw invalid(Setting.LEEWAY, "leeway " + text(leeway) + " is more than " + text(MAX_LEEWAY));
+                throw invalid(Setting.LEEWAY, Durations.format(leeway) + " is more than " + Durations.format(MAX_LEEWAY));
             }
             nonNegative(Setting.ROTATION_PERIOD, rotationPeriod);
             nonNegative(Setting.ROTATION_GRACE, rotationGrace);
+            RotationPolicy rotation;
+            try {
+                rotation = RotationPolicy.of(rotationPeriod, rotationGrace, RotationPolicy.DEFAULT_MAX_TOKEN_TTL);
+            } catch (CiJwtException e) {
+                throw new SettingException(e.code(), Setting.ROTATION_GRACE.key(), e.getMessage());
+            }
             if ((tlsCert == null) != (tlsKey == null)) {
-                throw invalid(tlsCert == null ? Setting.TLS_CERT : Setting.TLS_KEY, "tls_cert and tls_key must be set together");
+                throw new SettingException(ErrorCode.SETTING_INVALID, (tlsCert == null ? Setting.TLS_CERT : Setting.TLS_KEY).key(),
+                        "tls_cert and tls_key must be set together");
             }
             nonNegative(Setting.RELOAD_INTERVAL, reloadInterval);
             if (!reloadInterval.isZero() && reloadInterval.compareTo(MIN_RELOAD_INTERVAL) < 0) {
-                throw invalid(Setting.RELOAD_INTERVAL, text(reloadInterval) + " is below " + text(MIN_RELOAD_INTERVAL) + " (0 turns reloading off)");
+                throw invalid(Setting.RELOAD_INTERVAL, Durations.format(reloadInterval) + " is below "
+                        + Durations.format(MIN_RELOAD_INTERVAL) + " (0 turns reloading off)");
             }
             nonNegative(Setting.SHUTDOWN_GRACE, shutdownGrace);
             threads(Setting.EVENT_LOOPS, eventLoops);
             threads(Setting.VERIFY_WORKERS, verifyWorkers);
             if (verifyCacheSize < 0 || verifyCacheSize > MAX_VERIFY_CACHE_SIZE) {
-                throw invalid(Setting.VERIFY_CACHE_SIZE, verifyCacheSize + " is outside 0.." + MAX_VERIFY_CACHE_SIZE);
+                throw invalid(Setting.VERIFY_CACHE_SIZE, verifyCacheSize + " is outside 0.." + MAX_VERIFY_CACHE_SIZE
+                        + " (0 turns it off)");
             }
-            return new WebConfig(host, port, issuer, blankToNull(keys), blankToNull(keyId), verificationKeys, rotationPeriod,
-                    rotationGrace, audiences, jwksMaxAge, leeway, introspectionReasons, tlsCert, tlsKey, reloadInterval,
+            return new WebConfig(host, port, issuer, blankToNull(keys), blankToNull(keyId), verificationKeys, rotation,
+                    audiences, jwksMaxAge, leeway, introspectionReasons, tlsCert, tlsKey, reloadInterval,
                     shutdownGrace, eventLoops, verifyWorkers, inlineEdDsa, verifyCacheSize);
         }
 
@@ -180,24 +219,25 @@ public record WebConfig(
             return s == null || s.isBlank() ? null : s;
         }
 
-        private static void nonNegative(Setting s, Duration d) throws CiJwtException {
+        private static void nonNegative(Setting s, Duration d) throws SettingException {
             if (d == null || d.isNegative()) {
                 throw invalid(s, "a duration of 0 or more is required");
             }
         }
 
-        private static void threads(Setting s, int n) throws CiJwtException {
+        private static void threads(Setting s, int n) throws SettingException {
             if (n < 1 || n > MAX_THREADS) {
                 throw invalid(s, n + " is outside 1.." + MAX_THREADS);
             }
         }
     }
 
-    static CiJwtException invalid(Setting s, String message) {
-        return new CiJwtException(ErrorCode.SETTING_INVALID, "setting " + s.key() + ": " + message);
-    }
-
-    static String text(Duration d) {
-        return d.toString().substring(2).toLowerCase();
+    /**
+     * A value of {@code s} that breaks a rule; for the TLS settings (whose files {@link TlsFiles} checks)
+     * the kind is {@link ErrorCode#TLS_INVALID}, for every other setting {@link ErrorCode#SETTING_INVALID}.
+     */
+    static SettingException invalid(Setting s, String rule) {
+        ErrorCode code = s == Setting.TLS_CERT || s == Setting.TLS_KEY ? ErrorCode.TLS_INVALID : ErrorCode.SETTING_INVALID;
+        return new SettingException(code, s.key(), rule);
     }
 }

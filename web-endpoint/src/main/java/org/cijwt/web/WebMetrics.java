@@ -12,6 +12,7 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.cijwt.jose.provider.CryptoProvider;
 import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.tokens.Rejection;
 
@@ -26,6 +27,7 @@ public final class WebMetrics {
     static final String PUBLISHED_KEYS = "cijwt.keys.published";
     static final String KEYS_DEGRADED = "cijwt.keys.degraded";
     static final String KEY_RELOAD_FAILURES = "cijwt.keys.reload.failures";
+    static final String CRYPTO_PROVIDER = "cijwt.crypto.provider";
     static final String ACTIVE = "active";
     private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -42,6 +44,8 @@ public final class WebMetrics {
                 .register(registry);
         FunctionCounter.builder(KEY_RELOAD_FAILURES, keys, ReloadingKeyRing::failedReloads)
                 .description("Reloads of a key source that failed").register(registry);
+        Gauge.builder(CRYPTO_PROVIDER, () -> 1).tag("provider", CryptoProvider.active().name())
+                .description("The crypto provider signatures run on, chosen once at start-up (value 1)").register(registry);
         counter(ACTIVE);
         for (Rejection r : Rejection.values()) {
             counter(r.wireName());

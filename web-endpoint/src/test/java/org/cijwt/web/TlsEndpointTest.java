@@ -111,7 +111,7 @@ class TlsEndpointTest extends ServerTestBase {
         Result r = serve(cert, otherKey);
 
         assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
-        assertThat(r.err()).contains("setting tls_key").contains(otherKey.toString()).contains("is not the private key of the certificate");
+        assertThat(r.err()).startsWith("ci-jwt: CJ407 setting tls_key").contains(otherKey.toString()).contains("is not the private key of the certificate");
         assertOneCleanLine(r, otherKey);
     }
 
@@ -127,7 +127,7 @@ class TlsEndpointTest extends ServerTestBase {
             Result r = serve(cert, bad);
 
             assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
-            assertThat(r.err()).contains("setting tls_key").contains(bad.toString()).contains("holds no unencrypted PEM private key");
+            assertThat(r.err()).startsWith("ci-jwt: CJ407 setting tls_key").contains(bad.toString()).contains("holds no unencrypted PEM private key");
             assertOneCleanLine(r, bad);
         }
     }
@@ -151,7 +151,7 @@ class TlsEndpointTest extends ServerTestBase {
         Result r = serve(notCert, key);
 
         assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
-        assertThat(r.err()).contains("setting tls_cert").contains(notCert.toString());
+        assertThat(r.err()).startsWith("ci-jwt: CJ407 setting tls_cert").contains(notCert.toString());
         assertOneCleanLine(r, notCert);
     }
 

@@ -11,6 +11,7 @@ import java.util.Set;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.jose.SigningAlgorithm;
+import org.cijwt.jose.provider.P256;
 
 /**
  * A JWS signer for one version of a Transit key: Vault makes the signature, and it is checked here
@@ -44,6 +45,11 @@ final class TransitSigner implements JWSSigner {
             raw = batcher.sign(version, signingInput);
         } catch (CiJwtException e) {
             throw new JOSEException(e.getMessage(), e);
+        }
+        if (alg == SigningAlgorithm.ES256) {
+            // Vault's ECDSA leaves s high half the time; (r, n - s) is the same signature in the
+            // one form our verifiers (and so every relying party of ours) accept.
+            raw = P256.toLowS(raw);
         }
         Base64URL signature = Base64URL.encode(raw);
         if (!verifier.verify(header, signingInput, signature)) {
