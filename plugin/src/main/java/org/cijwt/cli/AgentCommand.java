@@ -87,7 +87,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         reloads.scheduleWithFixedDelay(ring::refresh, KEY_RELOAD_SECONDS, KEY_RELOAD_SECONDS, TimeUnit.SECONDS);
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ring, k -> ring.lastError() == null ? 0 : 1, Clock.systemUTC());
+        OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ring, Clock.systemUTC());
         Agent agent = Agent.start(ring, Clock.systemUTC(), agentConfig, stateDir, RefreshScheduler.daemonThread(), registry,
                 verification.verifier(agentConfig.verificationByTeam()));
 
