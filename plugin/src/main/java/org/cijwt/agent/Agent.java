@@ -33,6 +33,7 @@ import org.cijwt.io.PrivateDirectories;
 import org.cijwt.io.SecureFiles;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing;
+import org.cijwt.signedconfig.ConfigVerifier;
 import org.cijwt.tokens.MintedToken;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +76,8 @@ public final class Agent implements ContainerService, AutoCloseable {
     }
 
     private Agent(Supplier<KeyRing> keys, Clock clock, AgentConfig config, DeliveryRecords deliveries, ContainerRecords records,
-                  Path tokensRoot, RefreshScheduler scheduler, io.micrometer.core.instrument.MeterRegistry registry) {
+                  Path tokensRoot, RefreshScheduler scheduler, io.micrometer.core.instrument.MeterRegistry registry,
+                  ConfigVerifier verifier) {
         this.keys = keys;
         this.clock = clock;
         this.config = config;
@@ -83,7 +85,7 @@ public final class Agent implements ContainerService, AutoCloseable {
         this.records = records;
         this.tokensRoot = tokensRoot;
         this.scheduler = scheduler;
-        this.preflight = new Preflight(keys, clock, deliveries);
+        this.preflight = new Preflight(keys, clock, deliveries, verifier);
         this.metrics = new AgentMetrics(registry, live::size);
     }
 
@@ -92,7 +94,8 @@ public final class Agent implements ContainerService, AutoCloseable {
      * left half-done, cleans up after containers that are gone, and resumes refreshing the others.
      */
     public static Agent start(Supplier<KeyRing> keys, Clock clock, AgentConfig config, Path stateDir,
-                              RefreshScheduler scheduler, io.micrometer.core.instrument.MeterRegistry registry) throws CiJwtException {
+                              RefreshScheduler scheduler, io.micrometer.core.instrument.MeterRegistry registry,
+                              ConfigVerifier verifier) throws CiJwtException {
         Path tokens = stateDir.resolve("tokens");
         DeliveryRecords deliveries = DeliveryRecords.open(stateDir.resolve("deliveries"));
         ContainerRecords records = ContainerRecords.open(stateDir.resolve("containers"));
@@ -101,7 +104,7 @@ public final class Agent implements ContainerService, AutoCloseable {
         } catch (IOException e) {
             throw new CiJwtException(ErrorCode.IO_FAILED, "agent token root " + tokens + " cannot be created: " + SecureFiles.reason(e));
         }
-        Agent agent = new Agent(keys, clock, config, deliveries, records, tokens, scheduler, registry);
+        Agent agent = new Agent(keys, clock, config, deliveries, records, tokens, scheduler, registry, verifier);
         agent.recover();
         agent.scheduleReaper();
         return agent;
@@ -117,7 +120,7 @@ public final class Agent implements ContainerService, AutoCloseable {
         BuildMetadata metadata = BuildMetadata.fromJson(request.metadata().toString(), "metadata of container " + request.id());
         String id = request.id();
         ContainerRecords.Entry entry = new ContainerRecords.Entry(id, request.bundle(), config.profileName(request.profile()),
-                request.metadata(), tokensRoot.resolve(id));
+                request.metadata(), tokensRoot.resolve(id), null);
         if (live.putIfAbsent(id, new Live(entry, metadata, profile, null)) != null) {
             throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "container " + id + " already has a delivery; delete it first");
         }
@@ -134,6 +137,8 @@ public final class Agent implements ContainerService, AutoCloseable {
                 throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "container " + id + " has a recorded delivery; delete it first");
             }
             Preflight.Delivery delivery = preflight.deliver(key, metadata, profile, entry.tokenDirectory(), request.bundle());
+            // The delivered metadata carries the config check's outcome; refreshes and a restart keep it.
+            entry = entry.withConfig(delivery.metadata().config());
             try {
                 records.put(entry);
             } catch (CiJwtException e) {
@@ -141,9 +146,9 @@ public final class Agent implements ContainerService, AutoCloseable {
                 throw e;
             }
             delivery.warnings().forEach(w -> LOG.warn("container {}: {}", id, w.message()));
-            TokenRefresher refresher = refresher(delivery.directory(), metadata, profile, id);
+            TokenRefresher refresher = refresher(delivery.directory(), delivery.metadata(), profile, id);
             refresher.start(delivery.tokens());
-            live.put(id, new Live(entry, metadata, profile, refresher));
+            live.put(id, new Live(entry, delivery.metadata(), profile, refresher));
             metrics.tokensMinted(delivery.tokens().size());
             done = true;
             LOG.info("container {}: delivered {} token(s) into {}", id, delivery.tokens().size(), request.bundle());
@@ -281,7 +286,8 @@ public final class Agent implements ContainerService, AutoCloseable {
             LOG.warn("container {}: its profile {} is no longer defined; its tokens are left to expire", e.id(), e.profile());
             return;
         }
-        BuildMetadata metadata = BuildMetadata.fromJson(e.metadata().toString(), "agent record of " + e.id());
+        BuildMetadata parsed = BuildMetadata.fromJson(e.metadata().toString(), "agent record of " + e.id());
+        BuildMetadata metadata = e.config() == null ? parsed : parsed.withConfig(e.config());
         try {
             TokenDirectory directory = TokenDirectory.open(r.tokenDirectory(), TokenAccess.forReader(r.reader()));
             Map<String, MintedToken> tokens = new LinkedHashMap<>();

@@ -17,6 +17,7 @@ import java.util.Set;
 import org.cijwt.delivery.PreflightConfig;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.signedconfig.ConfigVerifier;
 
 /**
  * The operator's agent configuration: named token profiles (each what a pre-flight config file
@@ -29,15 +30,19 @@ import org.cijwt.errors.ErrorCode;
  * profiles:
  *   default: {tokens: [{name: jwt, audiences: [vault]}]}
  *   aws:     {tokens: [{name: jwt, audiences: [sts.amazonaws.com], aws: true}]}
+ * verification_failure_behavior_by_team: {sandbox: warn}   # the operator's overrides of --verification-failure-behavior
  * </pre>
  */
-public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> profiles) {
+public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> profiles,
+                          Map<String, ConfigVerifier.Behavior> verificationByTeam) {
     public static final String DEFAULT_PROFILE = "default";
-    private static final Set<String> KEYS = Set.of("issuer", "default_profile", "profiles");
+    private static final String BY_TEAM = "verification_failure_behavior_by_team";
+    private static final Set<String> KEYS = Set.of("issuer", "default_profile", "profiles", BY_TEAM);
     private static final YAMLMapper YAML = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
 
     public AgentConfig {
         profiles = Map.copyOf(profiles);
+        verificationByTeam = Map.copyOf(verificationByTeam);
         if (!profiles.containsKey(defaultProfile)) {
             throw new IllegalArgumentException("default profile " + defaultProfile + " is not defined");
         }
@@ -45,7 +50,7 @@ public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> pr
 
     /** One profile, {@value #DEFAULT_PROFILE}: the pre-flight defaults for {@code issuer}. */
     public static AgentConfig defaults(String issuer) throws CiJwtException {
-        return new AgentConfig(DEFAULT_PROFILE, Map.of(DEFAULT_PROFILE, PreflightConfig.defaults(issuer)));
+        return new AgentConfig(DEFAULT_PROFILE, Map.of(DEFAULT_PROFILE, PreflightConfig.defaults(issuer)), Map.of());
     }
 
     /** The profile a container asked for, or the default one when it named none. */
@@ -91,7 +96,7 @@ public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> pr
             String key = it.next();
             if (!KEYS.contains(key)) {
                 throw new CiJwtException(ErrorCode.CONFIG_UNKNOWN_KEY, origin + ": unknown key '" + printable(key)
-                        + "' (known: default_profile, issuer, profiles)");
+                        + "' (known: default_profile, issuer, profiles, " + BY_TEAM + ")");
             }
         }
         String issuer = issuerFlag != null ? issuerFlag : textOrNull(root, "issuer", origin);
@@ -114,7 +119,18 @@ public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> pr
         if (!profiles.containsKey(def)) {
             throw new CiJwtException(ErrorCode.SETTING_INVALID, origin + ": default_profile '" + printable(def) + "' is not one of the profiles");
         }
-        return new AgentConfig(def, profiles);
+        Map<String, ConfigVerifier.Behavior> byTeam = new LinkedHashMap<>();
+        JsonNode teams = root.path(BY_TEAM);
+        if (!teams.isMissingNode()) {
+            if (!teams.isObject()) {
+                throw new CiJwtException(ErrorCode.SETTING_INVALID, origin + ": " + BY_TEAM + " must map team names to block or warn");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = teams.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                byTeam.put(e.getKey(), ConfigVerifier.Behavior.parse(e.getValue().asText(), origin + ": " + BY_TEAM + "." + printable(e.getKey())));
+            }
+        }
+        return new AgentConfig(def, profiles, byTeam);
     }
 
     private static String textOrNull(JsonNode root, String key, String origin) throws CiJwtException {

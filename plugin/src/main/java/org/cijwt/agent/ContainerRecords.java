@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.cijwt.claims.ConfigClaims;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.io.PrivateDirectories;
@@ -26,7 +27,10 @@ final class ContainerRecords {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the agent keeps per container. */
-    record Entry(String id, Path bundle, String profile, JsonNode metadata, Path tokenDirectory) {
+    record Entry(String id, Path bundle, String profile, JsonNode metadata, Path tokenDirectory, ConfigClaims config) {
+        Entry withConfig(ConfigClaims outcome) {
+            return new Entry(id, bundle, profile, metadata, tokenDirectory, outcome);
+        }
     }
 
     private final Path dir;
@@ -58,6 +62,12 @@ final class ContainerRecords {
         ObjectNode o = JSON.createObjectNode().put("version", 1).put("id", e.id()).put("bundle", e.bundle().toString())
                 .put("profile", e.profile()).put("token_directory", e.tokenDirectory().toString());
         o.set("metadata", e.metadata());
+        if (e.config() != null) {
+            ObjectNode c = o.putObject("config");
+            e.config().digest().ifPresent(d -> c.put("digest", d));
+            c.put("verification", e.config().verification());
+            e.config().signer().ifPresent(s -> c.put("signer", s));
+        }
         SecureFiles.writeAtomically(file(e.id()), o.toString().getBytes(StandardCharsets.UTF_8), SecureFiles.PRIVATE);
     }
 
@@ -90,11 +100,18 @@ final class ContainerRecords {
                     || !(o.get("id").asText() + ".json").equals(f.getFileName().toString())) {
                 throw new CiJwtException(ErrorCode.DELIVERY_RECORD_INVALID, "agent record " + f + " is not one this agent wrote");
             }
+            JsonNode c = o.path("config");
+            ConfigClaims config = c.isObject() ? new ConfigClaims(optional(c, "digest"), c.path("verification").asText(),
+                    optional(c, "signer")) : null;
             return new Entry(o.get("id").asText(), Path.of(o.path("bundle").asText()), o.path("profile").asText(),
-                    o.path("metadata"), Path.of(o.path("token_directory").asText()));
+                    o.path("metadata"), Path.of(o.path("token_directory").asText()), config);
         } catch (IOException e) {
             throw new CiJwtException(ErrorCode.DELIVERY_RECORD_INVALID, "agent record " + f + " cannot be read");
         }
+    }
+
+    private static Optional<String> optional(JsonNode o, String field) {
+        return o.path(field).isTextual() ? Optional.of(o.get(field).asText()) : Optional.empty();
     }
 
     private Path file(String id) {

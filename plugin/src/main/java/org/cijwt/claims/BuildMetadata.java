@@ -39,7 +39,12 @@ public record BuildMetadata(
         String buildName,
         String task,
         String stepType,
-        String worker) {
+        String worker,
+        JsonNode signedStep,
+        ConfigClaims config) {
+
+    /** The metadata key of the task step as written in the pipeline, with its signature (DESIGN.md). */
+    public static final String SIGNED_STEP = "signed_step";
 
     /** Duplicate keys are refused (the last one would silently win); floats keep every digit for the exactness check. */
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -56,6 +61,18 @@ public record BuildMetadata(
         instanceVars = instanceVars == null
                 ? Map.of()
                 : Collections.unmodifiableMap(new TreeMap<>(instanceVars));
+        signedStep = signedStep == null ? null : signedStep.deepCopy();
+    }
+
+    /** The same build with the outcome of its task-config check, for the token's config claims. */
+    public BuildMetadata withConfig(ConfigClaims outcome) {
+        return new BuildMetadata(team, teamId, pipeline, pipelineId, instanceVars, job, jobId, buildId, buildName, task,
+                stepType, worker, signedStep, outcome);
+    }
+
+    /** The signed step as it travelled with the metadata, if it did. */
+    public java.util.Optional<JsonNode> signedStepNode() {
+        return java.util.Optional.ofNullable(signedStep).map(JsonNode::deepCopy);
     }
 
     public static Builder builder() {
@@ -103,6 +120,14 @@ public record BuildMetadata(
             if (value.isNull()) {
                 continue;
             }
+            if (key.equals(SIGNED_STEP)) {
+                if (!value.isObject()) {
+                    throw new CiJwtException(ErrorCode.METADATA_INVALID, origin + ": signed_step must be the task step as"
+                            + " written in the pipeline (a JSON object)");
+                }
+                b.signedStep(value);
+                continue;
+            }
             if (key.equals(ClaimNames.INSTANCE_VARS)) {
                 if (!value.isObject()) {
                     throw new CiJwtException(ErrorCode.METADATA_INVALID,
@@ -125,7 +150,7 @@ public record BuildMetadata(
                 case ClaimNames.STEP_TYPE -> b.stepType(text);
                 case ClaimNames.WORKER -> b.worker(text);
                 default -> throw new CiJwtException(ErrorCode.METADATA_INVALID,
-                        origin + ": unknown key " + Printable.quoted(key) + " (known keys: " + String.join(", ", ClaimNames.BUILD) + ")");
+                        origin + ": unknown key " + Printable.quoted(key) + " (known keys: " + String.join(", ", ClaimNames.BUILD) + ", " + SIGNED_STEP + ")");
             }
         }
         return b.build(origin);
@@ -160,6 +185,7 @@ public record BuildMetadata(
         private String task;
         private String stepType;
         private String worker;
+        private JsonNode signedStep;
 
         public Builder team(String v) { this.team = v; return this; }
         public Builder teamId(String v) { this.teamId = v; return this; }
@@ -173,6 +199,7 @@ public record BuildMetadata(
         public Builder task(String v) { this.task = v; return this; }
         public Builder stepType(String v) { this.stepType = v; return this; }
         public Builder worker(String v) { this.worker = v; return this; }
+        public Builder signedStep(JsonNode v) { this.signedStep = v; return this; }
 
         public BuildMetadata build() throws CiJwtException {
             return build("build metadata");
@@ -182,7 +209,7 @@ public record BuildMetadata(
             require(origin, ClaimNames.TEAM, team);
             require(origin, ClaimNames.BUILD_ID, buildId);
             return new BuildMetadata(team, teamId, pipeline, pipelineId, normalized(origin), job, jobId,
-                    buildId, buildName, task, stepType, worker);
+                    buildId, buildName, task, stepType, worker, signedStep, null);
         }
 
         /** Instance vars as parsed JSON would give them, so a library caller's 1 and 1.0 are one value. */

@@ -25,13 +25,21 @@ public final class ClaimNames {
     public static final String BUILD_NAME = "build_name";
     public static final String STEP_TYPE = "step_type";
     public static final String WORKER = "worker";
+    /** {@code sha256:} and the hex digest of the task step's canonical signed fields. */
+    public static final String CONFIG_DIGEST = "config_digest";
+    /** The RFC 7638 thumbprint of the pinned key that verified the task's config; only when verified. */
+    public static final String CONFIG_SIGNER = "config_signer";
+    /** {@code verified}, {@code unsigned} or {@code failed} (the last two only under warn). */
+    public static final String CONFIG_VERIFICATION = "config_verification";
 
     public static final List<String> REGISTERED = List.of(ISS, SUB, AUD, EXP, NBF, IAT, JTI);
     public static final List<String> BUILD = List.of(
             TEAM, TEAM_ID, PIPELINE, PIPELINE_ID, INSTANCE_VARS, JOB, JOB_ID, TASK, BUILD_ID,
             BUILD_NAME, STEP_TYPE, WORKER);
+    /** The signed-config claims, present when the worker checks task configs or the step came signed. */
+    public static final List<String> CONFIG = List.of(CONFIG_DIGEST, CONFIG_VERIFICATION, CONFIG_SIGNER);
     /** Every claim a token may carry apart from configured extra claims, in emission order. */
-    public static final List<String> ALL = concat(REGISTERED, BUILD);
+    public static final List<String> ALL = concat(concat(REGISTERED, BUILD), CONFIG);
     public static final Set<String> RESERVED = Set.copyOf(ALL);
 
     private ClaimNames() {

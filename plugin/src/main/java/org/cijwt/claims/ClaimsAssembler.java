@@ -61,6 +61,11 @@ public final class ClaimsAssembler {
         put(b, ClaimNames.BUILD_NAME, md.buildName());
         put(b, ClaimNames.STEP_TYPE, md.stepType());
         put(b, ClaimNames.WORKER, md.worker());
+        if (md.config() != null) {
+            md.config().digest().ifPresent(d -> b.claim(ClaimNames.CONFIG_DIGEST, d));
+            b.claim(ClaimNames.CONFIG_VERIFICATION, md.config().verification());
+            md.config().signer().ifPresent(s -> b.claim(ClaimNames.CONFIG_SIGNER, s));
+        }
         for (Map.Entry<String, Object> e : policy.extraClaims().entrySet()) {
             b.claim(e.getKey(), e.getValue());
         }

@@ -65,6 +65,9 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     @Mixin
     KeyOptions keys;
 
+    @Mixin
+    ConfigVerificationOptions verification;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -84,8 +87,9 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         reloads.scheduleWithFixedDelay(ring::refresh, KEY_RELOAD_SECONDS, KEY_RELOAD_SECONDS, TimeUnit.SECONDS);
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ring, k -> ring.lastError() == null ? 0 : 1, Clock.systemUTC());
-        Agent agent = Agent.start(ring, Clock.systemUTC(), agentConfig, stateDir, RefreshScheduler.daemonThread(), registry);
+        OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ring, Clock.systemUTC());
+        Agent agent = Agent.start(ring, Clock.systemUTC(), agentConfig, stateDir, RefreshScheduler.daemonThread(), registry,
+                verification.verifier(agentConfig.verificationByTeam()));
 
         prepareSocket(socket);
         Vertx vertx = Vertx.vertx();

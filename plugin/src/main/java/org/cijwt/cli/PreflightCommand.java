@@ -106,6 +106,9 @@ final class PreflightCommand implements Callable<Integer> {
     @Mixin
     KeyOptions keys;
 
+    @Mixin
+    ConfigVerificationOptions verification;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -136,7 +139,7 @@ final class PreflightCommand implements Callable<Integer> {
         KeySource source = keySource(tokens.algorithms());
         Supplier<KeyRing> ring = watch ? reloading(source) : constant(source.load());
 
-        Preflight preflight = new Preflight(ring, Clock.systemUTC(), records);
+        Preflight preflight = new Preflight(ring, Clock.systemUTC(), records, verification.verifier(java.util.Map.of()));
         Path dir = tokenDir != null ? tokenDir : Preflight.defaultTokenDirectory(bundle);
         Preflight.Delivery delivery = preflight.deliver(md, tokens, dir, bundle);
         delivery.warnings().forEach(w -> err.println("ci-jwt: warning: " + w.message()));
@@ -149,7 +152,7 @@ final class PreflightCommand implements Callable<Integer> {
         if (!watch) {
             return ExitCode.OK;
         }
-        try (TokenRefresher refresher = preflight.refresher(delivery, md, tokens, RefreshScheduler.daemonThread(),
+        try (TokenRefresher refresher = preflight.refresher(delivery, tokens, RefreshScheduler.daemonThread(),
                 new PrintingListener(out, err, delivery))) {
             refresher.start(delivery.tokens());
             return watchUntilDone(refresher, out, err);

@@ -153,6 +153,30 @@ public final class OciSpec {
     }
 
     /**
+     * What the container will run, as its spec says (untrusted: whoever wrote config.json chose it):
+     * arguments, working directory, user (uid, and name when given) and environment.
+     */
+    public org.cijwt.signedconfig.ExecutionCheck.Process process() {
+        JsonNode p = root.path("process");
+        java.util.List<String> args = new java.util.ArrayList<>();
+        p.path("args").forEach(a -> args.add(a.isTextual() ? a.asText() : a.toString()));
+        java.util.Set<String> user = new java.util.HashSet<>();
+        if (p.path("user").path("uid").canConvertToLong()) {
+            user.add(Long.toString(p.path("user").path("uid").asLong()));
+        }
+        if (p.path("user").path("username").isTextual()) {
+            user.add(p.path("user").path("username").asText());
+        }
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        p.path("env").forEach(e -> {
+            String entry = e.asText();
+            int eq = entry.indexOf('=');
+            env.put(eq < 0 ? entry : entry.substring(0, eq), eq < 0 ? "" : entry.substring(eq + 1));
+        });
+        return new org.cijwt.signedconfig.ExecutionCheck.Process(args, p.path("cwd").asText(""), user, env);
+    }
+
+    /**
      * Returns a spec with the plan's variables and read-only token mount added.
      *
      * <p>A variable the task already sets keeps the task's value, and a warning names it. To deliver again,

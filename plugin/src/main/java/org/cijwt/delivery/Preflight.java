@@ -22,6 +22,7 @@ import org.cijwt.io.FileOwner;
 import org.cijwt.io.PrivateDirectories;
 import org.cijwt.io.SecureFiles;
 import org.cijwt.keys.KeyRing;
+import org.cijwt.signedconfig.ConfigVerifier;
 import org.cijwt.tokens.MintedToken;
 import org.cijwt.tokens.TokenMinter;
 
@@ -47,12 +48,22 @@ public final class Preflight {
     private final TokenMinter minter;
     private final Clock clock;
     private final DeliveryRecords records;
+    private final ConfigVerifier verifier;
 
     /**
      * A pre-flight that signs with the ring's active keys, dates tokens by {@code clock} and keeps its
      * record of every delivery in {@code records}.
      */
     public Preflight(Supplier<KeyRing> keys, Clock clock, DeliveryRecords records) {
+        this(keys, clock, records, null);
+    }
+
+    /**
+     * As above, and every delivery into a bundle first checks the task's signed config with
+     * {@code verifier} (null: no check, and the tokens carry no config claims).
+     */
+    public Preflight(Supplier<KeyRing> keys, Clock clock, DeliveryRecords records, ConfigVerifier verifier) {
+        this.verifier = verifier;
         Objects.requireNonNull(keys, "keys");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.records = Objects.requireNonNull(records, "records");
@@ -64,7 +75,7 @@ public final class Preflight {
      * and the warnings for task variables that kept their own value.
      */
     public record Delivery(TokenDirectory directory, DeliveryPlan plan, Map<String, MintedToken> tokens,
-                           List<DeliveryWarning> warnings) {
+                           List<DeliveryWarning> warnings, BuildMetadata metadata) {
 
         public Delivery {
             Objects.requireNonNull(directory, "directory");
@@ -168,7 +179,7 @@ public final class Preflight {
             }
             throw e;
         }
-        return new Delivery(directory, plan, tokens, List.of());
+        return new Delivery(directory, plan, tokens, List.of(), metadata);
     }
 
     /**
@@ -209,6 +220,10 @@ public final class Preflight {
         OciSpec current = OciSpec.read(configJson);
         OciSpec base = earlier.isPresent() ? current.revert(earlier.get().patch()).spec() : current;
         TokenAccess access = TokenAccess.forReader(base.taskUser());
+        if (verifier != null) {
+            // Before anything is written: a config that is refused leaves no token behind.
+            metadata = verifier.check(metadata, base.process());
+        }
         Map<String, MintedToken> tokens = mintAll(metadata, config);
         DeliveryPlan plan = plan(tokenDirectory, config, tokens);
         OciSpec.Applied applied = base.apply(plan, bundleDir);
@@ -235,13 +250,14 @@ public final class Preflight {
             rollBack(pending, directory != null, e);
             throw e;
         }
-        return new Delivery(directory, plan, tokens, applied.warnings());
+        return new Delivery(directory, plan, tokens, applied.warnings(), metadata);
     }
 
-    /** A refresher that re-mints this build's tokens with this pre-flight's keys and clock. */
-    public TokenRefresher refresher(Delivery delivery, BuildMetadata metadata, PreflightConfig config,
-                                    RefreshScheduler scheduler, TokenRefresher.Listener listener) {
-        TokenRefresher.Minter again = name -> mint(metadata, config.token(name)
+    /** A refresher that re-mints the delivery's tokens with this pre-flight's keys and clock. */
+    public TokenRefresher refresher(Delivery delivery, PreflightConfig config, RefreshScheduler scheduler,
+                                    TokenRefresher.Listener listener) {
+        // The delivery's metadata carries the config check's outcome, so refreshed tokens say the same.
+        TokenRefresher.Minter again = name -> mint(delivery.metadata(), config.token(name)
                 .orElseThrow(() -> new IllegalArgumentException("no configured token named " + name)));
         return new TokenRefresher(delivery.directory(), again, clock, scheduler, listener);
     }

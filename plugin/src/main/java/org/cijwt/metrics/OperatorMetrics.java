@@ -1,5 +1,6 @@
 package org.cijwt.metrics;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -17,18 +18,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
 import org.cijwt.jose.SigningAlgorithm;
+import org.cijwt.jose.provider.CryptoProvider;
 import org.cijwt.keys.KeyEntry;
 import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.keys.SigningKey;
 
 /**
  * What an operator's dashboards expect from every long-running ci-jwt process (the agent and
- * {@code serve}): JVM and process metrics from Micrometer's binders, build info, and the key
- * ring's state: keys by state, the age of each signing key, the time to the next rotation, and
- * key reload failures.
+ * {@code serve}): JVM and process metrics from Micrometer's binders, build info, the crypto
+ * provider, and the key ring's state: published keys, keys by state, the age of each signing key,
+ * the time to the next rotation, whether it is degraded and how many reloads failed.
  */
 public final class OperatorMetrics {
     public static final String BUILD_INFO = "cijwt.build.info";
@@ -36,26 +37,24 @@ public final class OperatorMetrics {
     public static final String SIGNING_KEY_AGE = "cijwt.keys.signing.age";
     public static final String NEXT_ROTATION = "cijwt.keys.next.rotation";
     public static final String RELOAD_FAILURES = "cijwt.keys.reload.failures";
+    public static final String DEGRADED = "cijwt.keys.degraded";
+    public static final String PUBLISHED = "cijwt.keys.published";
+    public static final String CRYPTO_PROVIDER = "cijwt.crypto.provider";
 
-    private final Supplier<KeyRing> keys;
+    private final ReloadingKeyRing keys;
     private final MultiGauge byState;
     private final MultiGauge ages;
     private final Clock clock;
 
-    private OperatorMetrics(Supplier<KeyRing> keys, MultiGauge byState, MultiGauge ages, Clock clock) {
+    private OperatorMetrics(ReloadingKeyRing keys, MultiGauge byState, MultiGauge ages, Clock clock) {
         this.keys = keys;
         this.byState = byState;
         this.ages = ages;
         this.clock = clock;
     }
 
-    /**
-     * Binds everything to {@code registry}.
-     *
-     * @param reloadFailures how many key reloads have failed so far (the key ring's own counter)
-     */
-    public static OperatorMetrics bind(MeterRegistry registry, String component, Supplier<KeyRing> keys,
-                            ToDoubleFunction<Supplier<KeyRing>> reloadFailures, Clock clock) {
+    /** Binds everything to {@code registry}; {@code component} ({@code serve}, {@code agent}) labels build info. */
+    public static OperatorMetrics bind(MeterRegistry registry, String component, ReloadingKeyRing keys, Clock clock) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -76,7 +75,14 @@ public final class OperatorMetrics {
         Gauge.builder(NEXT_ROTATION, keys, k -> nextRotation(k.get(), clock).map(Duration::toSeconds).orElse(-1L))
                 .description("Seconds until a published key starts to sign (-1: none scheduled)").baseUnit("seconds")
                 .register(registry);
-        Gauge.builder(RELOAD_FAILURES, keys, reloadFailures).description("Key reloads that failed since start").register(registry);
+        Gauge.builder(PUBLISHED, keys, k -> k.get().publishedKeys().size()).description("Keys in the published JWKS")
+                .register(registry);
+        Gauge.builder(DEGRADED, keys, k -> k.degraded() ? 1 : 0)
+                .description("1 while a key source failed to reload and its last good keys are served, else 0").register(registry);
+        FunctionCounter.builder(RELOAD_FAILURES, keys, ReloadingKeyRing::failedReloads)
+                .description("Reloads of a key source that failed").register(registry);
+        Gauge.builder(CRYPTO_PROVIDER, () -> 1).tag("provider", CryptoProvider.active().name())
+                .description("The crypto provider signatures run on, chosen once at start-up (value 1)").register(registry);
         OperatorMetrics m = new OperatorMetrics(keys, byState, ages, clock);
         m.beforeScrape();
         return m;

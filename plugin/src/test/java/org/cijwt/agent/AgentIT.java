@@ -237,17 +237,9 @@ class AgentIT {
     }
 
     @Test
-    void agentWhenKilledAndStartedAgainThenItAdoptsTheLiveContainerRewritesItsTokenAndCleansUpWhenItEnds() throws Exception {
+    void agentWhenKilledAndStartedAgainThenItAdoptsTheLiveContainerAndAnotherContainersEndTouchesNothingOfIt() throws Exception {
         String id = "long-" + System.nanoTime();
-        Thread task = new Thread(() -> {
-            try {
-                containerd.run(id, wrapper, rootfs, Map.of("org.cijwt.metadata", metadataJson()), List.of("--read-only"),
-                        RUN_TIMEOUT, "/bin/sh", "-c", "sleep 8");
-            } catch (IOException | InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        task.start();
+        Thread task = runInBackground(id, "sleep 300");
         Path tokenFile = stateDir.resolve("tokens").resolve(id).resolve("jwt");
         awaitFile(tokenFile);
         // Killed before its 201 the agent would rightly undo the delivery on restart: wait until it answered.
@@ -264,9 +256,43 @@ class AgentIT {
         assertThat(new TokenVerifier(() -> published, ISSUER, List.of(AUDIENCE), TokenVerifier.DEFAULT_LEEWAY,
                 Clock.systemUTC()).verify(second).active()).isTrue();
 
+        String other = "short-" + System.nanoTime();
+        Containerd.Result shortRun = containerd.run(other, wrapper, rootfs, Map.of("org.cijwt.metadata", metadataJson()),
+                List.of("--read-only"), RUN_TIMEOUT, "/bin/sh", "-c", "test -r /var/run/secrets/concourse-ci/jwt");
+        assertThat(shortRun.exitCode()).as(shortRun.output()).isZero();
+        awaitNotListed(other);
+        assertThat(stateDir.resolve("tokens").resolve(other)).doesNotExist();
+        assertThat(Files.readString(tokenFile)).as("the other container's end left this one's token alone").isEqualTo(second);
+        assertThat(curl("GET", "/v1/containers", null).json().path("containers").findValuesAsText("id")).contains(id);
+
+        containerd.ctr(Duration.ofSeconds(30), "task", "kill", "-s", "SIGKILL", id);
         task.join(Duration.ofSeconds(60).toMillis());
         awaitNoContainers();
         assertThat(tokenFile.getParent()).doesNotExist();
+    }
+
+    private static Thread runInBackground(String id, String script) {
+        Thread task = new Thread(() -> {
+            try {
+                containerd.run(id, wrapper, rootfs, Map.of("org.cijwt.metadata", metadataJson()), List.of("--read-only"),
+                        Duration.ofMinutes(6), "/bin/sh", "-c", script);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        task.start();
+        return task;
+    }
+
+    private static void awaitNotListed(String id) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (Instant.now().isBefore(deadline)) {
+            if (!curl("GET", "/v1/containers", null).json().path("containers").findValuesAsText("id").contains(id)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("container " + id + " still listed\n" + log());
     }
 
     private static void awaitFile(Path file) throws InterruptedException {

@@ -150,7 +150,7 @@ class PreflightRuncIT {
         ManualScheduler scheduler = new ManualScheduler(clock);
 
         try (RuncContainer container = Runc.start(bundle);
-             TokenRefresher refresher = preflight.refresher(delivery, metadata, config, scheduler, TokenRefresher.Listener.LOGGING)) {
+             TokenRefresher refresher = preflight.refresher(delivery, config, scheduler, TokenRefresher.Listener.LOGGING)) {
             refresher.start(delivery.tokens());
             String first = delivery.defaultToken().compact();
             assertThat(container.awaitStdout("file=" + first + "\n", Duration.ofSeconds(10)))

@@ -66,7 +66,7 @@ class TokenRefresherTest {
     }
 
     private TokenRefresher started() {
-        TokenRefresher refresher = preflight.refresher(delivery, metadata, config, scheduler, listener);
+        TokenRefresher refresher = preflight.refresher(delivery, config, scheduler, listener);
         refresher.start(delivery.tokens());
         return refresher;
     }
@@ -206,7 +206,7 @@ class TokenRefresherTest {
         List<String> refreshed = java.util.Collections.synchronizedList(new ArrayList<>());
         Preflight current = new Preflight(() -> ring, Clock.systemUTC(), preflight.records());
 
-        try (TokenRefresher refresher = current.refresher(oldDelivery, metadata, config, RefreshScheduler.daemonThread(),
+        try (TokenRefresher refresher = current.refresher(oldDelivery, config, RefreshScheduler.daemonThread(),
                 new TokenRefresher.Listener() {
                     @Override
                     public void refreshed(String name, MintedToken token) {

@@ -23,7 +23,7 @@ class InterpolatorTest {
     private static final YAMLMapper YAML = new YAMLMapper();
 
     private static final BuildMetadata BUILD = new BuildMetadata("main", "1", "deploy", "7", Map.of(),
-            "use-vars", "42", "1234", "17", "use-vars", "task", "worker-1");
+            "use-vars", "42", "1234", "17", "use-vars", "task", "worker-1", null, null);
 
     /** The task config of the job-JWT RFC's use-vars example. */
     private static final String USE_VARS_TASK = """

@@ -33,9 +33,14 @@ import org.cijwt.fixtures.launch.RuncResult;
 import org.cijwt.io.Trees;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.EphemeralKeySource;
+import org.cijwt.keys.KeyEntry;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySource;
 import org.cijwt.keys.ReloadingKeyRing;
+import org.cijwt.keys.SigningKey;
+import org.cijwt.signedconfig.ConfigVerifier;
+import org.cijwt.signedconfig.PinnedKeys;
+import org.cijwt.signedconfig.PipelineSigning;
 import org.cijwt.tokens.TokenMinter;
 import org.cijwt.vars.Interpolator;
 import org.cijwt.vault.VaultJwtVarSource;
@@ -94,8 +99,31 @@ public final class UseVarsExample {
      * OCI bundles and token directories while the tasks run.
      */
     public static Outcome run(Target target, KeyRing ring, Path workDir, PrintStream out) throws Exception {
+        return run(target, ring, workDir, out, Optional.empty());
+    }
+
+    /**
+     * Signed task configs in the example: the author's key, the key file the worker pins, what a
+     * failure does, and whether the author signed the pipeline at all (an unsigned one, under warn,
+     * shows the token saying so and the signed-config role refusing it).
+     */
+    public record Signing(SigningKey author, Path pinnedKeys, ConfigVerifier.Behavior behavior, boolean signed) {
+    }
+
+    /** The OpenBao role the login task uses when configs are signed: it requires config_signer. */
+    public static final String SIGNED_ROLE = "signed-task";
+
+    /** The example, with the task configs signed by their author and checked at pre-flight when {@code signing} is given. */
+    public static Outcome run(Target target, KeyRing ring, Path workDir, PrintStream out, Optional<Signing> signing)
+            throws Exception {
         String pipelineYaml = resource(PIPELINE_RESOURCE);
         BuildMetadata build = BuildMetadata.fromJson(resource(METADATA_RESOURCE), "use-vars build metadata");
+        if (signing.isPresent() && signing.get().signed()) {
+            pipelineYaml = PipelineSigning.sign(pipelineYaml, PIPELINE_RESOURCE, build.team(), build.pipeline(), signing.get().author());
+            out.println("   pipeline signed by its author (" + signing.get().author().algorithm() + " key "
+                    + signing.get().author().kid() + "); the worker pins " + signing.get().pinnedKeys().getFileName()
+                    + ", verification failure behavior " + signing.get().behavior().name().toLowerCase(java.util.Locale.ROOT));
+        }
         JsonNode pipeline = YAML.readTree(pipelineYaml);
         VaultVarSourceConfig parsed = VaultVarSourceConfig.fromPipelineYaml(pipelineYaml).stream().findFirst()
                 .orElseThrow(() -> new CiJwtException(ErrorCode.SETTING_INVALID, PIPELINE_RESOURCE + " has no vault var source"));
@@ -116,6 +144,10 @@ public final class UseVarsExample {
             out.println("   web endpoint (ci-jwt serve): " + server.discoveryUri());
 
             configureVault(target, config, issuer, build, out);
+            if (signing.isPresent()) {
+                String signer = KeyEntry.thumbprint(signing.get().author().entry().jwk().toPublicJWK());
+                configureSignedRole(target, config, build, signer, out);
+            }
 
             ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(config.audience()).build();
             List<TaskOutcome> outcomes = new ArrayList<>();
@@ -127,9 +159,10 @@ public final class UseVarsExample {
                         .localVar("vault_addr", config.address())
                         .localVar("vault_namespace", config.namespace().orElse(""))
                         .localVar("auth_path", pipeline.at("/var_sources/0/config/auth_path").asText(config.authPath()))
+                        .localVar("auth_role", signing.isPresent() ? SIGNED_ROLE : config.authRole())
                         .build();
                 for (String job : List.of(USE_VARS_JOB, LOGIN_JOB)) {
-                    BuildMetadata jobBuild = forJob(build, job);
+                    BuildMetadata jobBuild = forJob(build, job, signing.isPresent() ? taskStep(pipeline, job) : null);
                     String task = YAML.writeValueAsString(taskConfig(pipeline, job));
                     String interpolated = interpolator.interpolate(task, jobBuild);
                     out.println("   job " + job + ": task config interpolated through var source '" + source.name()
@@ -137,7 +170,7 @@ public final class UseVarsExample {
                     Optional<RuncResult> result = Optional.empty();
                     if (skipped.isEmpty()) {
                         result = Optional.of(runTask(YAML.readTree(interpolated), jobBuild, keys, issuer,
-                                config.audience(), workDir.resolve(job), out));
+                                config.audience(), workDir.resolve(job), verifier(signing), out));
                     }
                     outcomes.add(new TaskOutcome(job, interpolated, result));
                 }
@@ -174,8 +207,28 @@ public final class UseVarsExample {
                 + build.team() + "/+");
     }
 
+    /** The worker's check of signed configs, when the example runs with them. */
+    private static ConfigVerifier verifier(Optional<Signing> signing) throws CiJwtException {
+        if (signing.isEmpty()) {
+            return null;
+        }
+        return new ConfigVerifier(PinnedKeys.reloading(List.of(signing.get().pinnedKeys()), Clock.systemUTC()),
+                signing.get().behavior(), Map.of(), java.util.Set.of());
+    }
+
+    /** A second role for the task's own login that also requires a config verified with the author's key. */
+    static void configureSignedRole(Target target, VaultVarSourceConfig config, BuildMetadata build, String signer,
+                                    PrintStream out) throws CiJwtException {
+        OpenBaoAdmin admin = new OpenBaoAdmin(target.address(), target.adminToken());
+        String policyName = build.team() + "-" + build.pipeline();
+        admin.writeRole(config.authPath(), new OpenBaoAdmin.JwtRole(SIGNED_ROLE, config.audience(),
+                Map.of("team", build.team(), "pipeline", build.pipeline(), "config_verification", "verified",
+                        "config_signer", signer), List.of(policyName), Duration.ofMinutes(10)));
+        out.println("   Vault: role '" + SIGNED_ROLE + "' also requires config_verification verified and config_signer " + signer);
+    }
+
     private static RuncResult runTask(JsonNode task, BuildMetadata build, ReloadingKeyRing keys, String issuer,
-                                      String audience, Path dir, PrintStream out) throws Exception {
+                                      String audience, Path dir, ConfigVerifier verifier, PrintStream out) throws Exception {
         List<String> args = new ArrayList<>();
         args.add(task.at("/run/path").asText());
         task.at("/run/args").forEach(a -> args.add(a.asText()));
@@ -189,10 +242,15 @@ public final class UseVarsExample {
                 List.of(new PreflightConfig.TokenConfig(PreflightConfig.DEFAULT_TOKEN, policy, false)));
         DeliveryRecords records = DeliveryRecords.open(dir.resolve("records"));
         try {
-            Preflight.Delivery delivery = new Preflight(keys, Clock.systemUTC(), records).deliver(build, preflight, tokens, bundle);
+            Preflight.Delivery delivery = new Preflight(keys, Clock.systemUTC(), records, verifier)
+                    .deliver(build, preflight, tokens, bundle);
             out.println("   pre-flight: token " + delivery.defaultToken().jti() + " (" + delivery.defaultToken().algorithm()
                     + ", expires " + delivery.defaultToken().expiresAt() + ") in " + tokens + ", "
                     + delivery.plan().environment().keySet() + " in config.json");
+            if (delivery.metadata().config() != null) {
+                out.println("   pre-flight: config_verification=" + delivery.metadata().config().verification()
+                        + delivery.metadata().config().signer().map(s -> ", config_signer=" + s).orElse(""));
+            }
             RuncResult result = Runc.run(bundle, TASK_TIMEOUT);
             out.println("   runc container for " + build.job() + " exited " + result.exitCode());
             indent(out, result.stdout());
@@ -210,6 +268,20 @@ public final class UseVarsExample {
         }
     }
 
+    /** The first task step of {@code job}, as written (with its signature when signed). */
+    static JsonNode taskStep(JsonNode pipeline, String job) throws CiJwtException {
+        for (JsonNode j : pipeline.path("jobs")) {
+            if (job.equals(j.path("name").asText())) {
+                for (JsonNode step : j.path("plan")) {
+                    if (step.has("task") && step.has("config")) {
+                        return step;
+                    }
+                }
+            }
+        }
+        throw new CiJwtException(ErrorCode.SETTING_INVALID, "pipeline has no job '" + job + "' with a task config");
+    }
+
     /** The {@code config:} of the first task of {@code job} in the pipeline. */
     static JsonNode taskConfig(JsonNode pipeline, String job) throws CiJwtException {
         for (JsonNode j : pipeline.path("jobs")) {
@@ -224,11 +296,11 @@ public final class UseVarsExample {
         throw new CiJwtException(ErrorCode.SETTING_INVALID, "pipeline has no job '" + job + "' with a task config");
     }
 
-    private static BuildMetadata forJob(BuildMetadata b, String job) throws CiJwtException {
+    private static BuildMetadata forJob(BuildMetadata b, String job, JsonNode signedStep) throws CiJwtException {
         return BuildMetadata.builder().team(b.team()).teamId(b.teamId()).pipeline(b.pipeline())
                 .pipelineId(b.pipelineId()).instanceVars(b.instanceVars()).job(job).jobId(b.jobId())
                 .buildId(b.buildId()).buildName(b.buildName()).task(job).stepType(b.stepType()).worker(b.worker())
-                .build();
+                .signedStep(signedStep).build();
     }
 
     static String resource(String name) throws CiJwtException {

@@ -7,8 +7,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.cijwt.fixtures.Assume;
+import org.cijwt.fixtures.TestKeys;
 import org.cijwt.fixtures.launch.OpenBaoServer;
+import org.cijwt.jose.SigningAlgorithm;
+import org.cijwt.keys.KeyEntry;
 import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.PemKeySource;
+import org.cijwt.keys.SigningKey;
+import org.cijwt.signedconfig.ConfigVerifier;
 import org.cijwt.testkit.TestKeyRings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,5 +69,57 @@ class UseVarsExampleIT {
                 .contains("pre-flight: token ")
                 .doesNotContain("eyJ")
                 .doesNotContain("not-for-use-vars");
+    }
+
+    private UseVarsExample.Outcome runSigned(UseVarsExample.Signing signing, ByteArrayOutputStream printed) throws Exception {
+        Assume.openBao();
+        Assume.runc();
+        KeyRing ring = TestKeyRings.signing();
+        try (OpenBaoServer bao = OpenBaoServer.start();
+             PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            return UseVarsExample.run(new UseVarsExample.Target(bao.address(), bao.rootToken()), ring, work, out,
+                    java.util.Optional.of(signing));
+        }
+    }
+
+    private UseVarsExample.Signing signing(ConfigVerifier.Behavior behavior, boolean signed) throws Exception {
+        SigningKey author = PemKeySource.file(TestKeys.copyPrivate(TestKeys.ED25519, work)).load()
+                .requireSigner(SigningAlgorithm.EdDSA);
+        return new UseVarsExample.Signing(author, TestKeys.copyPublic(TestKeys.ED25519_PUBLIC, work), behavior, signed);
+    }
+
+    @Test
+    void runWhenThePipelineIsSignedThenTheTokenSaysVerifiedWithTheSignerAndTheRoleBoundToItLogsIn() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        UseVarsExample.Signing signing = signing(ConfigVerifier.Behavior.BLOCK, true);
+        String signer = KeyEntry.thumbprint(signing.author().entry().jwk().toPublicJWK());
+
+        UseVarsExample.Outcome outcome = runSigned(signing, printed);
+        String log = printed.toString(StandardCharsets.UTF_8);
+
+        assertThat(outcome.passed()).as(log).isTrue();
+        assertThat(log).contains("pipeline signed by its author")
+                .contains("pre-flight: config_verification=verified, config_signer=" + signer)
+                .contains("role '" + UseVarsExample.SIGNED_ROLE + "' also requires config_verification verified and config_signer " + signer)
+                .doesNotContain("eyJ");
+        UseVarsExample.TaskOutcome login = outcome.tasks().get(1);
+        assertThat(login.container()).hasValueSatisfying(result -> assertThat(result.stdout())
+                .contains("logged in at auth/concourse as role " + UseVarsExample.SIGNED_ROLE)
+                .contains("read concourse/main/use-vars-pipeline/some_secret with the task's own Vault token"));
+    }
+
+    @Test
+    void runWhenThePipelineIsUnsignedUnderWarnThenTheTokenSaysUnsignedAndTheBoundRoleRefusesIt() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        UseVarsExample.Outcome outcome = runSigned(signing(ConfigVerifier.Behavior.WARN, false), printed);
+        String log = printed.toString(StandardCharsets.UTF_8);
+
+        assertThat(log).contains("pre-flight: config_verification=unsigned").doesNotContain("config_signer=");
+        UseVarsExample.TaskOutcome login = outcome.tasks().get(1);
+        assertThat(login.container()).hasValueSatisfying(result -> {
+            assertThat(result.exitCode()).isNotZero();
+            assertThat(result.stdout()).doesNotContain("logged in at auth/concourse");
+        });
     }
 }

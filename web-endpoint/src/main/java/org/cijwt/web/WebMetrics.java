@@ -1,8 +1,6 @@
 package org.cijwt.web;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -10,10 +8,11 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.cijwt.jose.provider.CryptoProvider;
 import org.cijwt.keys.ReloadingKeyRing;
+import org.cijwt.metrics.OperatorMetrics;
 import org.cijwt.tokens.Rejection;
 
 /**
@@ -24,28 +23,22 @@ import org.cijwt.tokens.Rejection;
 public final class WebMetrics {
     static final String REQUESTS = "cijwt.http.server.requests";
     static final String INTROSPECTIONS = "cijwt.introspections";
-    static final String PUBLISHED_KEYS = "cijwt.keys.published";
-    static final String KEYS_DEGRADED = "cijwt.keys.degraded";
-    static final String KEY_RELOAD_FAILURES = "cijwt.keys.reload.failures";
-    static final String CRYPTO_PROVIDER = "cijwt.crypto.provider";
+    static final String PUBLISHED_KEYS = OperatorMetrics.PUBLISHED;
+    static final String KEYS_DEGRADED = OperatorMetrics.DEGRADED;
+    static final String KEY_RELOAD_FAILURES = OperatorMetrics.RELOAD_FAILURES;
+    static final String CRYPTO_PROVIDER = OperatorMetrics.CRYPTO_PROVIDER;
     static final String ACTIVE = "active";
     private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final PrometheusMeterRegistry registry;
+    private final OperatorMetrics operator;
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> results = new ConcurrentHashMap<>();
 
     public WebMetrics(ReloadingKeyRing keys) {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Gauge.builder(PUBLISHED_KEYS, keys, k -> k.get().publishedKeys().size())
-                .description("Keys in the published JWKS").register(registry);
-        Gauge.builder(KEYS_DEGRADED, keys, k -> k.degraded() ? 1 : 0)
-                .description("1 while a key source failed to reload and its last good keys are served, else 0")
-                .register(registry);
-        FunctionCounter.builder(KEY_RELOAD_FAILURES, keys, ReloadingKeyRing::failedReloads)
-                .description("Reloads of a key source that failed").register(registry);
-        Gauge.builder(CRYPTO_PROVIDER, () -> 1).tag("provider", CryptoProvider.active().name())
-                .description("The crypto provider signatures run on, chosen once at start-up (value 1)").register(registry);
+        // JVM, process, build info, crypto provider and the key ring's state, as the agent has them.
+        this.operator = OperatorMetrics.bind(registry, "serve", keys, Clock.systemUTC());
         counter(ACTIVE);
         for (Rejection r : Rejection.values()) {
             counter(r.wireName());
@@ -75,7 +68,10 @@ public final class WebMetrics {
     }
 
     Handler<RoutingContext> scrapeHandler() {
-        return ctx -> ctx.vertx().executeBlocking(registry::scrape, false).onComplete(ar -> {
+        return ctx -> ctx.vertx().executeBlocking(() -> {
+            operator.beforeScrape();
+            return registry.scrape();
+        }, false).onComplete(ar -> {
             if (ar.succeeded()) {
                 ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TYPE).end(ar.result());
             } else {

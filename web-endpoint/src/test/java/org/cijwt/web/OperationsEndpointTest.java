@@ -53,6 +53,11 @@ class OperationsEndpointTest extends ServerTestBase {
                     assertThat(text).containsPattern("cijwt_http_server_requests_seconds_count\\{route=\"/.well-known/jwks.json\",status=\"200\"} 1");
                     assertThat(text).contains("cijwt_http_server_requests_seconds_bucket{route=\"/.well-known/jwks.json\",status=\"200\",le=");
                     assertThat(text).contains("route=\"unmatched\",status=\"404\"");
+                    // What an operator's dashboards expect beyond the server's own families (issue 10).
+                    assertThat(text).contains("jvm_memory_used_bytes").contains("process_cpu_usage").contains("jvm_threads_live_threads")
+                            .contains("process_uptime_seconds").contains("cijwt_build_info{component=\"serve\"");
+                    assertThat(text).contains("cijwt_keys{algorithm=\"EdDSA\",state=\"signing\"} 1.0")
+                            .contains("cijwt_keys_signing_age_seconds{algorithm=\"ES256\"").contains("cijwt_keys_next_rotation_seconds");
                     assertThat(text).doesNotContain(token);
                     tc.completeNow();
                 })));
