@@ -3,6 +3,9 @@ package org.cijwt.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.cijwt.cli.CliRun.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,8 +56,10 @@ class PipelineSigningCliTest {
     @Test
     void verifyPipelineWhenOneStepWasEditedOrTheFileIsSetAsAnotherPipelineThenExit1NamingEachStep() throws Exception {
         Path signed = signed();
-        Path edited = Files.writeString(dir.resolve("edited.yml"),
-                Files.readString(signed).replace("AUTH_ROLE: example", "AUTH_ROLE: admin"));
+        YAMLMapper yaml = new YAMLMapper();
+        JsonNode pipeline = yaml.readTree(Files.readString(signed));
+        ((ObjectNode) pipeline.at("/jobs/1/plan/0/config/params")).put("AUTH_ROLE", "admin");
+        Path edited = Files.writeString(dir.resolve("edited.yml"), yaml.writeValueAsString(pipeline));
 
         CliRun verify = run("verify-pipeline", "--verify-keys", publicKey.toString(), "--team", "main",
                 "--pipeline", "use-vars-pipeline", edited.toString());
