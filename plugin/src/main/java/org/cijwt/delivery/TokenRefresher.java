@@ -29,8 +29,11 @@ public final class TokenRefresher implements AutoCloseable {
     /** When a token is replaced, in percent of its lifetime ({@code exp - iat}). */
     public static final int REFRESH_PERCENT = 80;
 
-    /** How long after a failed refresh the next attempt is made. */
+    /** How long after a failed refresh the next attempt is made; it doubles with each failure in a row. */
     public static final Duration RETRY_DELAY = Duration.ofSeconds(10);
+
+    /** The longest wait between attempts, however often they failed (a Vault outage, say). */
+    public static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(2);
 
     private static final Logger LOG = LoggerFactory.getLogger(TokenRefresher.class);
 
@@ -97,6 +100,7 @@ public final class TokenRefresher implements AutoCloseable {
     private final Map<String, MintedToken> current = new LinkedHashMap<>();
     private final Map<String, Instant> due = new HashMap<>();
     private final Map<String, RefreshScheduler.Scheduled> pending = new HashMap<>();
+    private final Map<String, Integer> failures = new HashMap<>();
     private boolean started;
     private boolean closed;
 
@@ -177,6 +181,7 @@ public final class TokenRefresher implements AutoCloseable {
             MintedToken token = minter.mint(name);
             directory.write(name, token.compact());
             current.put(name, token);
+            failures.remove(name);
             plan(name, timing.refreshAt(token));
             listener.refreshed(name, token);
         } catch (CiJwtException e) {
@@ -190,9 +195,15 @@ public final class TokenRefresher implements AutoCloseable {
         }
     }
 
+    /** Backs off: 10 s, 20 s, 40 s ... up to {@link #MAX_RETRY_DELAY}; the token in the file stays until it expires. */
     private void retry(String name, String reason) {
-        plan(name, clock.instant().plus(RETRY_DELAY));
-        listener.failed(name, reason, RETRY_DELAY);
+        int failed = failures.merge(name, 1, Integer::sum);
+        Duration delay = RETRY_DELAY.multipliedBy(1L << Math.min(failed - 1, 10));
+        if (delay.compareTo(MAX_RETRY_DELAY) > 0) {
+            delay = MAX_RETRY_DELAY;
+        }
+        plan(name, clock.instant().plus(delay));
+        listener.failed(name, reason, delay);
     }
 
     /**

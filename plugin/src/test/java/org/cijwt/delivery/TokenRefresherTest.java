@@ -162,6 +162,28 @@ class TokenRefresherTest {
     }
 
     @Test
+    void whenMintingKeepsFailingThenTheRetriesBackOffUpToTheMaximumAndResetAfterASuccess() throws Exception {
+        AtomicBoolean broken = new AtomicBoolean(true);
+        TokenRefresher refresher = new TokenRefresher(delivery.directory(), name -> {
+            if (broken.get()) {
+                throw new CiJwtException(ErrorCode.KEY_SERVICE_FAILED, "Vault at http://127.0.0.1:8200 did not answer");
+            }
+            return preflight.mint(metadata, config.token(name).orElseThrow());
+        }, clock, scheduler, listener);
+        refresher.start(Map.of("short", delivery.tokens().get("short")));
+
+        scheduler.advance(Duration.ofSeconds(48));
+        for (long seconds : new long[] {10, 20, 40, 80, 120}) {
+            scheduler.advance(Duration.ofSeconds(seconds));
+        }
+
+        assertThat(events).extracting(e -> e.replaceAll(".*retry in ", "")).containsExactly("10s", "20s", "40s", "80s", "120s", "120s");
+        broken.set(false);
+        scheduler.advance(TokenRefresher.MAX_RETRY_DELAY);
+        assertThat(events).last().asString().startsWith("refreshed short");
+    }
+
+    @Test
     void closeThenNothingIsRefreshedAnyMoreAndTheSchedulerIsClosed() throws Exception {
         TokenRefresher refresher = started();
         String first = file("short");
