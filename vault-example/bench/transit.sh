@@ -21,7 +21,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build=1
 if [ "${1:-}" = "--no-build" ]; then build=0; shift; fi
-case "${1:-}" in -h|--help) sed -n '2,20p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,18p' "$0"; exit 0 ;; esac
 
 cp_file="$root/vault-example/target/transit-bench-classpath.txt"
 if [ "$build" = 1 ]; then
