@@ -8,16 +8,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.cijwt.claims.BuildMetadata;
-import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.demo.OpenBaoAdmin;
-import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyCodec;
 import org.cijwt.keys.KeyRing;
+import org.cijwt.testkit.TestBuilds;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestPolicies;
 import org.cijwt.tokens.TokenMinter;
 import org.cijwt.vars.VarReference;
 import org.junit.jupiter.api.AfterAll;
@@ -60,7 +59,7 @@ class HashiCorpVaultContainerIT {
 
     @Test
     void lookupWhenHashiCorpVaultTrustsOurKeyThenLoginAndKvV2ReadWork() throws Exception {
-        KeyRing ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
+        KeyRing ring = TestKeyRings.signing();
         OpenBaoAdmin admin = new OpenBaoAdmin(URI.create(vault.getHttpHostAddress()), rootToken);
         admin.enableJwtAuth("concourse");
         admin.trustPublicKeys("concourse", ISSUER,
@@ -79,10 +78,10 @@ class HashiCorpVaultContainerIT {
                   auth_role: example
                   audience: %s
                 """.formatted(vault.getHttpHostAddress(), AUDIENCE));
-        BuildMetadata build = BuildMetadata.fromJson(TestKeys.metadata("use-vars"), "use-vars");
+        BuildMetadata build = TestBuilds.useVars();
 
         try (VaultJwtVarSource source = new VaultJwtVarSource(Admit.own(config), new TokenMinter(() -> ring, Clock.systemUTC()),
-                ClaimsPolicy.builder().issuer(ISSUER).audience("x").build(), Clock.systemUTC())) {
+                TestPolicies.policy(ISSUER, "replaced-by-config", SigningAlgorithm.ES256), Clock.systemUTC())) {
             JsonNode secret = (JsonNode) source.lookup(VarReference.of("hvjwt", "some_secret"), build).orElseThrow();
 
             assertThat(secret.path("username").asText()).isEqualTo("hello-im-a-username");
