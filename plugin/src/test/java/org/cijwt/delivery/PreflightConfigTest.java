@@ -143,8 +143,10 @@ class PreflightConfigTest {
 
     @Test
     void parseWhenSubjectIsNotAScopeOrTemplateThenErrorNamesItsPath() {
-        refused("tokens:\n  - {audiences: [a], subject: '{team}{pipeline}'}\n", "c", null)
+        refused("tokens:\n  - {audiences: [a], subject: '{team}{pipeline}'}\n", "c", ErrorCode.SUBJECT_INVALID)
                 .hasMessageStartingWith("c: tokens[0].subject: ");
+        refused("tokens:\n  - {audiences: [a], subject: galaxy}\n", "c", ErrorCode.SUBJECT_INVALID)
+                .hasMessageStartingWith("c: tokens[0].subject: subject scope 'galaxy' is unknown");
     }
 
     @Test
