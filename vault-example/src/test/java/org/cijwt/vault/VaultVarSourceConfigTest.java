@@ -18,19 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class VaultVarSourceConfigTest {
 
-    private static final String RFC_ENTRY = """
-            name: hvjwt
-            type: vault
-            config:
-              url: https://vault.example.com
-              path_prefix: "/concourse"
-              lookup_templates: ["/{{.Team}}/{{.Pipeline}}/{{.Secret}}", "/{{.Team}}/{{.Secret}}"]
-              shared_path: "/shared/{{.Pipeline}}/{{.Secret}}"
-              namespace: "/root"
-              auth_path: "/auth/concourse"
-              auth_type: "jwt"
-              auth_role: "example"
-            """;
+    private static final String RFC_ENTRY = RfcExampleVault.entry("https://vault.example.com");
 
     private static TestPki.Issued ca;
     private static TestPki.Issued client;
