@@ -1,19 +1,17 @@
 package org.cijwt.agent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.config.ConfigBinder;
+import org.cijwt.config.SettingException;
 import org.cijwt.delivery.PreflightConfig;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
@@ -25,20 +23,24 @@ import org.cijwt.signedconfig.ConfigVerifier;
  * container may pick a profile by name, never define one.
  *
  * <pre>
- * issuer: https://ci.example.com
- * default_profile: default
+ * issuer: https://ci.example.com   # every profile's issuer; the --issuer flag wins over it
+ * default_profile: default         # default: the profile named default, else the first
  * profiles:
  *   default: {tokens: [{name: jwt, audiences: [vault]}]}
  *   aws:     {tokens: [{name: jwt, audiences: [sts.amazonaws.com], aws: true}]}
  * verification_failure_behavior_by_team: {sandbox: warn}   # the operator's overrides of --verification-failure-behavior
  * </pre>
+ *
+ * <p>Bound by {@link ConfigBinder} like every configuration file: unknown keys are refused
+ * ({@code CJ402}), values are never coerced, and each profile is bound as a pre-flight config file
+ * is, so an error names its path ({@code profiles.aws.tokens[0].ttl}).
  */
 public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> profiles,
                           Map<String, ConfigVerifier.Behavior> verificationByTeam) {
     public static final String DEFAULT_PROFILE = "default";
     private static final String BY_TEAM = "verification_failure_behavior_by_team";
-    private static final Set<String> KEYS = Set.of("issuer", "default_profile", "profiles", BY_TEAM);
-    private static final YAMLMapper YAML = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
+    /** A profile name is what a container writes in its request: short, plain, and safe to show in a message. */
+    private static final Pattern PROFILE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     public AgentConfig {
         profiles = Map.copyOf(profiles);
@@ -59,7 +61,7 @@ public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> pr
         PreflightConfig p = profiles.get(n);
         if (p == null) {
             throw new CiJwtException(ErrorCode.PROFILE_UNKNOWN, "profile '" + printable(n) + "' is not defined by the operator (defined: "
-                    + String.join(", ", new java.util.TreeSet<>(profiles.keySet())) + ")");
+                    + String.join(", ", new TreeSet<>(profiles.keySet())) + ")");
         }
         return p;
     }
@@ -68,80 +70,81 @@ public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> pr
         return name.orElse(defaultProfile);
     }
 
-    /** Reads the agent's YAML or JSON config; {@code issuer} (the flag) wins over the file's when given. */
+    /**
+     * Reads the agent's YAML or JSON config (JSON when the name ends in {@code .json});
+     * {@code issuerFlag} (the flag), when not null, wins over the file's {@code issuer}.
+     */
     public static AgentConfig read(Path file, String issuerFlag) throws CiJwtException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "agent config " + file + " does not exist");
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "agent config " + file + " cannot be read");
-        }
-        return parse(text, "agent config " + file, issuerFlag);
+        String origin = "agent config " + file;
+        return from(ConfigBinder.readTree(file, origin), origin, issuerFlag);
     }
 
+    /** Parses YAML or JSON text; {@code origin} names it in error messages. */
     static AgentConfig parse(String text, String origin, String issuerFlag) throws CiJwtException {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            String line = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
-            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, origin + ": not valid YAML or JSON" + line);
-        }
-        if (root == null || !root.isObject()) {
-            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, origin + ": must be a mapping of issuer, default_profile, profiles");
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!KEYS.contains(key)) {
-                throw new CiJwtException(ErrorCode.CONFIG_UNKNOWN_KEY, origin + ": unknown key '" + printable(key)
-                        + "' (known: default_profile, issuer, profiles, " + BY_TEAM + ")");
-            }
-        }
-        String issuer = issuerFlag != null ? issuerFlag : textOrNull(root, "issuer", origin);
-        JsonNode profilesNode = root.path("profiles");
-        if (!profilesNode.isObject() || profilesNode.isEmpty()) {
-            throw new CiJwtException(ErrorCode.SETTING_INVALID, origin + ": profiles must map at least one profile name to its tokens");
-        }
-        Map<String, PreflightConfig> profiles = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = profilesNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getKey().matches("[a-z0-9][a-z0-9_-]{0,62}")) {
-                throw new CiJwtException(ErrorCode.SETTING_INVALID, origin + ": profile name '" + printable(e.getKey())
-                        + "' must be lower-case letters, digits, '_' or '-'");
-            }
-            PreflightConfig p = PreflightConfig.parse(e.getValue().toString(), origin + " profiles." + e.getKey());
-            profiles.put(e.getKey(), issuer == null ? p : p.withIssuer(issuer));
-        }
-        String def = root.has("default_profile") ? textOrNull(root, "default_profile", origin)
-                : profiles.containsKey(DEFAULT_PROFILE) ? DEFAULT_PROFILE : profiles.keySet().iterator().next();
-        if (!profiles.containsKey(def)) {
-            throw new CiJwtException(ErrorCode.SETTING_INVALID, origin + ": default_profile '" + printable(def) + "' is not one of the profiles");
-        }
-        Map<String, ConfigVerifier.Behavior> byTeam = new LinkedHashMap<>();
-        JsonNode teams = root.path(BY_TEAM);
-        if (!teams.isMissingNode()) {
-            if (!teams.isObject()) {
-                throw new CiJwtException(ErrorCode.SETTING_INVALID, origin + ": " + BY_TEAM + " must map team names to block or warn");
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> it = teams.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                byTeam.put(e.getKey(), ConfigVerifier.Behavior.parse(e.getValue().asText(), origin + ": " + BY_TEAM + "." + printable(e.getKey())));
-            }
-        }
-        return new AgentConfig(def, profiles, byTeam);
+        return from(ConfigBinder.readTree(text, origin), origin, issuerFlag);
     }
 
-    private static String textOrNull(JsonNode root, String key, String origin) throws CiJwtException {
-        JsonNode v = root.get(key);
-        if (v == null) {
-            return null;
+    private static AgentConfig from(JsonNode tree, String origin, String issuerFlag) throws CiJwtException {
+        AgentFile file = ConfigBinder.bind(tree, AgentFile.class, ConfigBinder.in(origin));
+        String issuer = issuerFlag != null ? issuerFlag : file.issuer();
+        Map<String, PreflightConfig> profiles = new LinkedHashMap<>();
+        for (Map.Entry<String, PreflightConfig> p : file.profiles().entrySet()) {
+            profiles.put(p.getKey(), issuer == null ? p.getValue() : p.getValue().withIssuer(issuer));
         }
-        if (!v.isTextual() || v.asText().isBlank()) {
-            throw new CiJwtException(ErrorCode.SETTING_INVALID, origin + ": " + key + " must be a non-empty string");
+        return new AgentConfig(file.defaultProfile(), profiles, file.verificationByTeam());
+    }
+
+    /**
+     * The file as written, its rules checked once by {@link #of}: a profile is bound by
+     * {@link PreflightConfig}'s own rules, the names and the default here.
+     *
+     * @param issuer the file's issuer, or null when it sets none (each profile keeps its own, or the default)
+     * @param defaultProfile one of {@code profiles}
+     * @param verificationByTeam the operator's block/warn overrides by team name
+     */
+    record AgentFile(String issuer, String defaultProfile, Map<String, PreflightConfig> profiles,
+                     Map<String, ConfigVerifier.Behavior> verificationByTeam) {
+
+        @JsonCreator
+        static AgentFile of(@JsonProperty("issuer") String issuer,
+                            @JsonProperty("default_profile") String defaultProfile,
+                            @JsonProperty("profiles") Map<String, PreflightConfig> profiles,
+                            @JsonProperty(BY_TEAM) Map<String, String> byTeam) throws SettingException {
+            if (issuer != null) {
+                try {
+                    ClaimsPolicy.validateIssuer(issuer);
+                } catch (CiJwtException e) {
+                    throw new SettingException(e.code(), "issuer", e.getMessage());
+                }
+            }
+            if (profiles == null || profiles.isEmpty()) {
+                throw new SettingException(ErrorCode.SETTING_INVALID, "profiles",
+                        "is required: map at least one profile name to its tokens");
+            }
+            for (String name : profiles.keySet()) {
+                if (!PROFILE_NAME.matcher(name).matches()) {
+                    throw new SettingException(ErrorCode.SETTING_INVALID, "profiles", "profile name '" + printable(name)
+                            + "' must be 1 to 63 lower-case letters, digits, '_' or '-', starting with a letter or digit");
+                }
+            }
+            String def = defaultProfile != null ? defaultProfile
+                    : profiles.containsKey(DEFAULT_PROFILE) ? DEFAULT_PROFILE : profiles.keySet().iterator().next();
+            if (!profiles.containsKey(def)) {
+                throw new SettingException(ErrorCode.SETTING_INVALID, "default_profile", "'" + printable(def)
+                        + "' is not one of the profiles (" + String.join(", ", profiles.keySet()) + ")");
+            }
+            Map<String, ConfigVerifier.Behavior> behaviors = new LinkedHashMap<>();
+            if (byTeam != null) {
+                for (Map.Entry<String, String> team : byTeam.entrySet()) {
+                    try {
+                        behaviors.put(team.getKey(), ConfigVerifier.Behavior.parse(team.getValue(), BY_TEAM));
+                    } catch (CiJwtException e) {
+                        throw new SettingException(e.code(), BY_TEAM + "." + printable(team.getKey()), "must be block or warn");
+                    }
+                }
+            }
+            return new AgentFile(issuer, def, new LinkedHashMap<>(profiles), behaviors);
         }
-        return v.asText();
     }
 
     private static String printable(String s) {

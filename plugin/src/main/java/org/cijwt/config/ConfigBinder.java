@@ -41,6 +41,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.io.SecureFiles;
@@ -77,6 +79,8 @@ public final class ConfigBinder {
     }
 
     private static final int MAX_KEY_IN_MESSAGE = 64;
+    /** Jackson's message for a key given twice; only a plain name is shown, so no value can come back through it. */
+    private static final Pattern DUPLICATE_KEY = Pattern.compile("Duplicate field '([A-Za-z0-9_.-]{1,64})'");
 
     private ConfigBinder() {
     }
@@ -122,6 +126,15 @@ public final class ConfigBinder {
         boolean json = file.getFileName() != null
                 && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
         return parse(text, json, origin);
+    }
+
+    /**
+     * Parses YAML (or JSON) text into a tree without binding it, for callers that bind parts of a
+     * larger document (the {@code var_sources} entries of a pipeline) with {@link #bind}. An empty
+     * text is an empty mapping.
+     */
+    public static JsonNode readTree(String yamlOrJson, String origin) throws CiJwtException {
+        return parse(yamlOrJson, false, origin);
     }
 
     /**
@@ -200,10 +213,16 @@ public final class ConfigBinder {
             JsonLocation at = e.getLocation();
             String place = at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
             // While reading a tree, the one mismatch Jackson reports is a key given twice.
-            String reason = e instanceof MismatchedInputException ? " (a key appears twice)" : "";
+            String reason = e instanceof MismatchedInputException ? " (a key appears twice" + duplicateKey(e) + ")" : "";
             throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, origin + " is not valid YAML or JSON" + place + reason);
         }
         return root == null || root.isMissingNode() ? JsonNodeFactory.instance.objectNode() : root;
+    }
+
+    /** {@code ": url"} for Jackson's "Duplicate field 'url'", when the key is a plain name; empty otherwise. */
+    private static String duplicateKey(JsonProcessingException e) {
+        Matcher m = DUPLICATE_KEY.matcher(String.valueOf(e.getOriginalMessage()));
+        return m.lookingAt() ? ": " + m.group(1) : "";
     }
 
     private static void refuseNulls(JsonNode node, String path, Where where) throws CiJwtException {

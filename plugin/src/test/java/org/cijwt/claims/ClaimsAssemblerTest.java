@@ -9,29 +9,31 @@ import java.time.Instant;
 import java.util.Map;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.fixtures.TestKeys;
+import org.cijwt.testkit.TestBuilds;
+import org.cijwt.testkit.TestPolicies;
 import org.junit.jupiter.api.Test;
 
 class ClaimsAssemblerTest {
     private static final Instant NOW = Instant.parse("2026-11-22T10:00:00.750Z");
 
-    private static BuildMetadata sample() throws Exception {
-        return BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
+    private static BuildMetadata sample() {
+        return TestBuilds.main();
     }
 
-    private static ClaimsPolicy policy() throws Exception {
-        return ClaimsPolicy.builder().issuer("https://ci.example.com").audience("vault").build();
+    /** The test kit's policy (issuer, audience, ttl 10m) with the default algorithm, subject and skew. */
+    private static ClaimsPolicy policy() {
+        return TestPolicies.policy();
     }
 
     @Test
     void assembleWhenSampleBuildThenRegisteredAndBuildClaimsAreSet() throws Exception {
         JWTClaimsSet c = ClaimsAssembler.assemble(sample(), policy(), NOW, "jti-1").claims();
-        assertThat(c.getIssuer()).isEqualTo("https://ci.example.com");
+        assertThat(c.getIssuer()).isEqualTo(TestPolicies.ISSUER);
         assertThat(c.getSubject()).isEqualTo("main/deploy");
         assertThat(c.getAudience()).containsExactly("vault");
         assertThat(c.getJWTID()).isEqualTo("jti-1");
         assertThat(c.getIssueTime().toInstant()).isEqualTo(Instant.parse("2026-11-22T10:00:00Z"));
-        assertThat(c.getExpirationTime().toInstant()).isEqualTo(Instant.parse("2026-11-22T11:00:00Z"));
+        assertThat(c.getExpirationTime().toInstant()).isEqualTo(Instant.parse("2026-11-22T10:10:00Z"));
         assertThat(c.getClaims()).containsEntry("team", "main").containsEntry("teamid", "1")
                 .containsEntry("pipeline", "deploy").containsEntry("pipelineid", "7")
                 .containsEntry("job", "apply").containsEntry("jobid", "42").containsEntry("task", "plan")
@@ -54,7 +56,7 @@ class ClaimsAssemblerTest {
 
     @Test
     void assembleWhenNoInstanceVarsOrOptionalFieldsThenTheirClaimsAreOmitted() throws Exception {
-        BuildMetadata oneOff = BuildMetadata.fromJson(TestKeys.metadata("one-off"), "one-off");
+        BuildMetadata oneOff = TestBuilds.oneOff();
         ClaimsPolicy p = policy().toBuilder().subject(SubjectFormat.parse("team")).build();
         JWTClaimsSet c = ClaimsAssembler.assemble(oneOff, p, NOW, "j").claims();
         assertThat(c.getClaims()).doesNotContainKeys("instance_vars", "pipeline", "pipelineid", "job", "jobid", "worker");
@@ -81,6 +83,13 @@ class ClaimsAssemblerTest {
         assertThatThrownBy(() -> policy().toBuilder().ttl(Duration.ofSeconds(59)).build()).hasMessageContaining("ttl 59s is outside [1m, 24h]")
                 .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.POLICY_INVALID));
         assertThatThrownBy(() -> policy().toBuilder().ttl(Duration.ofHours(25)).build()).hasMessageContaining("ttl 25h is outside");
+    }
+
+    @Test
+    void buildWhenNoTtlIsGivenThenTheTokenLivesOneHour() throws Exception {
+        ClaimsPolicy p = ClaimsPolicy.builder().audience(TestPolicies.AUDIENCE).build();
+        JWTClaimsSet c = ClaimsAssembler.assemble(sample(), p, NOW, "j").claims();
+        assertThat(c.getExpirationTime().toInstant()).isEqualTo(Instant.parse("2026-11-22T11:00:00Z"));
     }
 
     @Test
@@ -115,7 +124,7 @@ class ClaimsAssemblerTest {
 
     @Test
     void assembleWhenTheSubjectNeedsAFieldTheBuildLacksThenSubjectInvalid() throws Exception {
-        BuildMetadata oneOff = BuildMetadata.fromJson(TestKeys.metadata("one-off"), "one-off");
+        BuildMetadata oneOff = TestBuilds.oneOff();
         ClaimsPolicy p = policy().toBuilder().subject(SubjectFormat.parse("job")).build();
         assertThatThrownBy(() -> ClaimsAssembler.assemble(oneOff, p, NOW, "j"))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.SUBJECT_INVALID));
@@ -128,9 +137,9 @@ class ClaimsAssemblerTest {
 
     @Test
     void validateIssuerWhenTrailingSlashQueryOrRelativeThenRefused() {
-        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("https://ci.example.com/")).hasMessageContaining("ends with '/'")
+        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer(TestPolicies.ISSUER + "/")).hasMessageContaining("ends with '/'")
                 .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.POLICY_INVALID));
-        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("https://ci.example.com?x=1")).hasMessageContaining("query or fragment");
-        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("ci.example.com")).hasMessageContaining("absolute http(s) URL");
+        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer(TestPolicies.ISSUER + "?x=1")).hasMessageContaining("query or fragment");
+        assertThatThrownBy(() -> ClaimsPolicy.validateIssuer("ci.example.test")).hasMessageContaining("absolute http(s) URL");
     }
 }

@@ -12,6 +12,9 @@ import java.util.Random;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SubjectFormatTest {
 
@@ -130,6 +133,27 @@ class SubjectFormatTest {
         assertThatThrownBy(() -> SubjectFormat.DEFAULT.subjectFor(oneOff)).hasMessageContaining("needs 'pipeline'")
                 .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.SUBJECT_INVALID));
         assertThat(SubjectFormat.parse("team").subjectFor(oneOff)).isEqualTo("main");
+    }
+
+    @ParameterizedTest(name = "''{0}''")
+    @NullAndEmptySource
+    @ValueSource(strings = {" ", "galaxy", "team:{colour}", "{team}{pipeline}", "{team}-{pipeline}", "team:{team",
+            "}x:{team}", "{team}:{Team}"})
+    void parseWhenTheFormatIsNotAScopeOrAValidTemplateThenSubjectInvalidNotPolicyInvalid(String format) {
+        assertThatThrownBy(() -> SubjectFormat.parse(format))
+                .satisfies(e -> assertThat(code(e)).as(e.getMessage()).isEqualTo(ErrorCode.SUBJECT_INVALID));
+    }
+
+    @Test
+    void subjectWhenATemplateNeedsAMissingFieldThenSubjectInvalidNamingTheField() throws Exception {
+        BuildMetadata oneOff = BuildMetadata.builder().team("main").buildId("9").build();
+
+        assertThatThrownBy(() -> SubjectFormat.parse("team:{team}:job:{job}").subjectFor(oneOff))
+                .hasMessageContaining("needs 'job'")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.SUBJECT_INVALID));
+        assertThatThrownBy(() -> SubjectFormat.scope(SubjectFormat.Scope.STEP).subjectFor(build("main", "deploy", Map.of(), "apply", null)))
+                .hasMessageContaining("needs 'task'")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.SUBJECT_INVALID));
     }
 
     private static ErrorCode code(Throwable e) {

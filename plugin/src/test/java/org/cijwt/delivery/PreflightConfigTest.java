@@ -12,6 +12,7 @@ import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
+import org.cijwt.testkit.TestPolicies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -142,8 +143,10 @@ class PreflightConfigTest {
 
     @Test
     void parseWhenSubjectIsNotAScopeOrTemplateThenErrorNamesItsPath() {
-        refused("tokens:\n  - {audiences: [a], subject: '{team}{pipeline}'}\n", "c", null)
+        refused("tokens:\n  - {audiences: [a], subject: '{team}{pipeline}'}\n", "c", ErrorCode.SUBJECT_INVALID)
                 .hasMessageStartingWith("c: tokens[0].subject: ");
+        refused("tokens:\n  - {audiences: [a], subject: galaxy}\n", "c", ErrorCode.SUBJECT_INVALID)
+                .hasMessageStartingWith("c: tokens[0].subject: subject scope 'galaxy' is unknown");
     }
 
     @Test
@@ -287,7 +290,7 @@ class PreflightConfigTest {
 
     @Test
     void constructorWhenTokensDisagreeOnIssuerThenRefused() throws CiJwtException {
-        ClaimsPolicy other = ClaimsPolicy.builder().issuer("https://elsewhere.example").audience("a").build();
+        ClaimsPolicy other = TestPolicies.build(TestPolicies.builder().issuer("https://elsewhere.example"));
         List<PreflightConfig.TokenConfig> tokens = List.of(new PreflightConfig.TokenConfig("jwt", other, false));
 
         assertThatThrownBy(() -> new PreflightConfig("https://ci.example.com", tokens))

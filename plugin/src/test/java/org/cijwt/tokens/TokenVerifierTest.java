@@ -2,61 +2,50 @@ package org.cijwt.tokens;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
-import org.cijwt.claims.BuildMetadata;
-import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.fixtures.MutableClock;
+import org.cijwt.fixtures.TestJwts;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
-import org.cijwt.keys.VerificationKeySource;
-import org.junit.jupiter.api.BeforeAll;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestPolicies;
+import org.cijwt.testkit.TestTokens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+/**
+ * The verifier against tokens ci-jwt mints with the committed TEST keys and tokens the fixtures
+ * forge, verifying with what a relying party has: the published JWKS, nothing else.
+ */
 class TokenVerifierTest {
-    private static final String ISSUER = "https://ci.example.com";
+    private static final String ISSUER = TestPolicies.ISSUER;
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
-    private static KeyRing signing;
-    private static KeyRing published;
-    private static BuildMetadata md;
+    private static final KeyRing SIGNING = TestKeyRings.signing();
+    private static final KeyRing PUBLISHED = TestKeyRings.published();
 
     private final MutableClock clock = new MutableClock(T0);
 
-    @BeforeAll
-    static void keys() throws Exception {
-        signing = new EphemeralKeySource(Set.of(SigningAlgorithm.values())).load();
-        // Verify with what a relying party has: the published JWKS, nothing else.
-        published = VerificationKeySource.fromJwks(signing.publicJwksJson(), "jwks");
-        md = BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
+    /** A token ci-jwt mints for the sample build at the test clock's now. */
+    private MintedToken mint(SigningAlgorithm alg) {
+        return TestTokens.mint(SIGNING, clock, TestPolicies.policy(alg));
     }
 
-    private ClaimsPolicy policy(SigningAlgorithm alg) throws Exception {
-        return ClaimsPolicy.builder().issuer(ISSUER).audience("vault").algorithm(alg).ttl(Duration.ofMinutes(10)).build();
-    }
-
-    private String mint(SigningAlgorithm alg) throws Exception {
-        return new TokenMinter(() -> signing, clock).mint(md, policy(alg)).compact();
+    /** A token the fixtures build, issued at {@link #T0}. */
+    private static TestJwts.Builder forged(TestKeys.Alg alg) {
+        return TestJwts.jwt(alg).issuedAt(T0);
     }
 
     private TokenVerifier verifier() {
-        return new TokenVerifier(() -> published, ISSUER, List.of("vault"), TokenVerifier.DEFAULT_LEEWAY, clock);
+        return new TokenVerifier(() -> PUBLISHED, ISSUER, List.of(TestPolicies.AUDIENCE), TokenVerifier.DEFAULT_LEEWAY, clock);
     }
 
     private Rejection reason(String token) {
@@ -70,18 +59,18 @@ class TokenVerifierTest {
     @ParameterizedTest
     @EnumSource(SigningAlgorithm.class)
     void verifyWhenFreshTokenOfEachAlgorithmThenAcceptedWithItsClaims(SigningAlgorithm alg) throws Exception {
-        Verification v = verifier().verify(mint(alg));
+        Verification v = verifier().verify(mint(alg).compact());
         assertThat(v).isInstanceOf(Verification.Accepted.class);
         Verification.Accepted a = (Verification.Accepted) v;
         assertThat(a.algorithm()).isEqualTo(alg);
         assertThat(a.claims().getStringClaim("pipeline")).isEqualTo("deploy");
-        assertThat(a.kid()).isEqualTo(signing.requireSigner(alg).kid());
+        assertThat(a.kid()).isEqualTo(SIGNING.requireSigner(alg).kid());
     }
 
     @Test
     void verifyWhenExpiredBeyondLeewayThenExpired() throws Exception {
-        String t = mint(SigningAlgorithm.ES256);
-        clock.advance(Duration.ofMinutes(10).plusSeconds(59));
+        String t = mint(SigningAlgorithm.ES256).compact();
+        clock.advance(TestPolicies.TTL.plusSeconds(59));
         assertThat(verifier().verify(t).active()).as("inside the leeway").isTrue();
         clock.advance(Duration.ofSeconds(1));
         assertThat(reason(t)).isEqualTo(Rejection.EXPIRED);
@@ -89,70 +78,59 @@ class TokenVerifierTest {
 
     @Test
     void verifyWhenNotYetValidBeyondLeewayThenNotYetValid() throws Exception {
-        String t = mint(SigningAlgorithm.EdDSA);
+        String t = mint(SigningAlgorithm.EdDSA).compact();
         clock.set(T0.minusSeconds(30 + 61));
         assertThat(reason(t)).isEqualTo(Rejection.NOT_YET_VALID);
     }
 
     @Test
     void verifyWhenAudienceOrIssuerDifferThenWrongAudienceOrIssuer() throws Exception {
-        String t = mint(SigningAlgorithm.ES256);
+        String t = mint(SigningAlgorithm.ES256).compact();
         assertThat(((Verification.Rejected) verifier().verify(t, "aws")).reason()).isEqualTo(Rejection.WRONG_AUDIENCE);
-        TokenVerifier other = new TokenVerifier(() -> published, ISSUER + "/other", List.of("vault"), Duration.ZERO, clock);
+        TokenVerifier other = new TokenVerifier(() -> PUBLISHED, ISSUER + "/other", List.of(TestPolicies.AUDIENCE), Duration.ZERO, clock);
         assertThat(((Verification.Rejected) other.verify(t)).reason()).isEqualTo(Rejection.WRONG_ISSUER);
     }
 
     @Test
     void verifyWhenPayloadTamperedThenBadSignature() throws Exception {
-        String[] p = mint(SigningAlgorithm.RS256).split("\\.");
+        String[] p = mint(SigningAlgorithm.RS256).compact().split("\\.");
         String forged = Base64URL.encode(new String(new Base64URL(p[1]).decode(), StandardCharsets.UTF_8)
                 .replace("\"deploy\"", "\"prod\"")).toString();
         assertThat(reason(p[0] + "." + forged + "." + p[2])).isEqualTo(Rejection.BAD_SIGNATURE);
     }
 
     @Test
-    void verifyWhenAlgNoneThenAlgorithmNotAllowed() throws Exception {
-        String[] p = mint(SigningAlgorithm.ES256).split("\\.");
-        String none = Base64URL.encode("{\"alg\":\"none\",\"typ\":\"JWT\"}").toString();
-        assertThat(reason(none + "." + p[1] + ".")).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
+    void verifyWhenAlgNoneThenAlgorithmNotAllowed() {
+        assertThat(reason(forged(TestKeys.Alg.ES256).unsigned())).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void verifyWhenHmacSignedWithThePublicKeyThenAlgorithmNotAllowed() throws Exception {
         // The classic confusion attack: the RSA public key's bytes used as an HMAC secret.
-        String kid = signing.requireSigner(SigningAlgorithm.RS256).kid();
-        byte[] secret = published.publishedKey(kid).orElseThrow().publicJwk().toJSONString().getBytes(StandardCharsets.UTF_8);
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(kid).build(), claims());
-        jwt.sign(new MACSigner(secret));
-        assertThat(reason(jwt.serialize())).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
+        String kid = SIGNING.requireSigner(SigningAlgorithm.RS256).kid();
+        byte[] secret = PUBLISHED.publishedKey(kid).orElseThrow().publicJwk().toJSONString().getBytes(StandardCharsets.UTF_8);
+        assertThat(reason(forged(TestKeys.Alg.RS256).hmacSigned(secret))).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void verifyWhenHeaderCarriesTheAttackersOwnJwkThenItIsIgnored() throws Exception {
         ECKey attacker = new ECKeyGenerator(Curve.P_256).keyID("attacker").generate();
-        SignedJWT withKid = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).jwk(attacker.toPublicJWK()).keyID("attacker").build(), claims());
-        withKid.sign(new com.nimbusds.jose.crypto.ECDSASigner(attacker));
-        assertThat(reason(withKid.serialize())).isEqualTo(Rejection.UNKNOWN_KID);
-        SignedJWT noKid = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).jwk(attacker.toPublicJWK())
-                .jwkURL(java.net.URI.create("https://attacker.example/jwks")).build(), claims());
-        noKid.sign(new com.nimbusds.jose.crypto.ECDSASigner(attacker));
-        assertThat(reason(noKid.serialize())).isEqualTo(Rejection.BAD_SIGNATURE);
+        String withKid = TestJwts.jwt(attacker).issuedAt(T0).embeddedJwk(attacker).sign();
+        assertThat(reason(withKid)).isEqualTo(Rejection.UNKNOWN_KID);
+        String noKid = TestJwts.jwt(attacker).issuedAt(T0).withoutKid().embeddedJwk(attacker)
+                .header("jku", "https://attacker.example/jwks").sign();
+        assertThat(reason(noKid)).isEqualTo(Rejection.BAD_SIGNATURE);
     }
 
     @Test
-    void verifyWhenHeaderAlgDoesNotMatchTheKeyThenAlgorithmNotAllowed() throws Exception {
-        String[] p = mint(SigningAlgorithm.ES256).split("\\.");
-        String kid = signing.requireSigner(SigningAlgorithm.ES256).kid();
-        String header = Base64URL.encode("{\"alg\":\"RS256\",\"kid\":\"" + kid + "\"}").toString();
-        assertThat(reason(header + "." + p[1] + "." + p[2])).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
+    void verifyWhenHeaderAlgDoesNotMatchTheKeyThenAlgorithmNotAllowed() {
+        // The ES256 key's kid and signature under a header that says RS256.
+        assertThat(reason(forged(TestKeys.Alg.ES256).header("alg", "RS256").sign())).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
-    void verifyWhenUnknownKidThenUnknownKid() throws Exception {
-        ECKey other = new ECKeyGenerator(Curve.P_256).keyID("rotated-away").generate();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).keyID("rotated-away").build(), claims());
-        jwt.sign(new com.nimbusds.jose.crypto.ECDSASigner(other));
-        assertThat(reason(jwt.serialize())).isEqualTo(Rejection.UNKNOWN_KID);
+    void verifyWhenUnknownKidThenUnknownKid() {
+        assertThat(reason(forged(TestKeys.Alg.ES256).kid("rotated-away").sign())).isEqualTo(Rejection.UNKNOWN_KID);
     }
 
     @Test
@@ -167,7 +145,7 @@ class TokenVerifierTest {
     @EnumSource(SigningAlgorithm.class)
     void verifyWhenAnyPartIsSpelledNonCanonicallyThenMalformed(SigningAlgorithm alg) throws Exception {
         // Each of these decodes, with a lenient base64url decoder, to the very bytes of a valid token.
-        String token = mint(alg);
+        String token = mint(alg).compact();
         assertThat(verifier().verify(token).active()).isTrue();
         String[] p = token.split("\\.");
         for (int part = 0; part < 3; part++) {
@@ -207,7 +185,7 @@ class TokenVerifierTest {
     @EnumSource(SigningAlgorithm.class)
     void verifyWhenTheTokenStringIsChangedAnywhereThenItIsNeverActive(SigningAlgorithm alg) throws Exception {
         // Property: only the exact string that was signed verifies; a deny-list keyed on its hash holds.
-        String token = mint(alg);
+        String token = mint(alg).compact();
         java.util.Random random = new java.util.Random(alg.ordinal());
         String chars = "Aa0-_=.+/ ~!\u00e9\n";
         TokenVerifier v = verifier();
@@ -227,56 +205,40 @@ class TokenVerifierTest {
 
     @Test
     void verifyWhenNoAudienceIsConfiguredNorAskedForThenWrongAudience() throws Exception {
-        TokenVerifier anyAudience = new TokenVerifier(() -> published, ISSUER, List.of(), TokenVerifier.DEFAULT_LEEWAY, clock);
-        String token = mint(SigningAlgorithm.EdDSA);
+        TokenVerifier anyAudience = new TokenVerifier(() -> PUBLISHED, ISSUER, List.of(), TokenVerifier.DEFAULT_LEEWAY, clock);
+        String token = mint(SigningAlgorithm.EdDSA).compact();
         Verification v = anyAudience.verify(token);
         assertThat(v).isInstanceOf(Verification.Rejected.class);
         assertThat(((Verification.Rejected) v).reason()).isEqualTo(Rejection.WRONG_AUDIENCE);
         assertThat(((Verification.Rejected) v).detail()).contains("no audience to check");
-        assertThat(anyAudience.verify(token, "vault").active()).as("an audience asked for per call").isTrue();
+        assertThat(anyAudience.verify(token, TestPolicies.AUDIENCE).active()).as("an audience asked for per call").isTrue();
     }
 
     @Test
-    void verifyWhenHeaderValuesHoldControlCharactersThenTheDetailShowsThemEscaped() throws Exception {
-        String[] p = mint(SigningAlgorithm.ES256).split("\\.");
+    void verifyWhenHeaderValuesHoldControlCharactersThenTheDetailShowsThemEscaped() {
         String evilKid = "\u001b[2J\u001b[31mkid\nINFO accepted token\u202e\u009b";
-        String header = Base64URL.encode("{\"alg\":\"ES256\",\"kid\":" + jsonString(evilKid) + "}").toString();
-        Verification.Rejected r = (Verification.Rejected) verifier().verify(header + "." + p[1] + "." + p[2]);
+        Verification.Rejected r = (Verification.Rejected) verifier().verify(forged(TestKeys.Alg.ES256).kid(evilKid).sign());
         assertThat(r.reason()).isEqualTo(Rejection.UNKNOWN_KID);
         assertThat(r.detail()).contains("\\u001B[2J").contains("\\u000A").contains("\\u202E").contains("\\u009B");
         assertThat(r.detail().chars().filter(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x202e)).isEmpty();
 
-        String evilAlg = Base64URL.encode("{\"alg\":" + jsonString("HS256\u001b]0;pwned\u0007") + "}").toString();
-        Verification.Rejected alg = (Verification.Rejected) verifier().verify(evilAlg + "." + p[1] + "." + p[2]);
+        String evilAlg = forged(TestKeys.Alg.ES256).withoutKid().header("alg", "HS256\u001b]0;pwned\u0007").sign();
+        Verification.Rejected alg = (Verification.Rejected) verifier().verify(evilAlg);
         assertThat(alg.reason()).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
         assertThat(alg.detail()).contains("\\u001B]0;pwned\\u0007").doesNotContain("\u001b");
     }
 
-    private static String jsonString(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            sb.append(c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-        }
-        return sb.append('"').toString();
-    }
-
     @Test
-    void mintedTokenToStringThenTheTokenIsRedacted() throws Exception {
-        MintedToken t = new TokenMinter(() -> signing, clock).mint(md, policy(SigningAlgorithm.EdDSA));
+    void mintedTokenToStringThenTheTokenIsRedacted() {
+        MintedToken t = mint(SigningAlgorithm.EdDSA);
         assertThat(t.toString()).doesNotContain(t.compact()).contains("<redacted>");
     }
 
     @Test
     void mintWhenCalledTwiceThenJtiIs128RandomBitsAndUnique() throws Exception {
-        TokenMinter m = new TokenMinter(() -> signing, clock);
-        String a = m.mint(md, policy(SigningAlgorithm.EdDSA)).jti();
-        String b = m.mint(md, policy(SigningAlgorithm.EdDSA)).jti();
+        String a = mint(SigningAlgorithm.EdDSA).jti();
+        String b = mint(SigningAlgorithm.EdDSA).jti();
         assertThat(new Base64URL(a).decode()).hasSize(16);
         assertThat(a).isNotEqualTo(b).matches("[A-Za-z0-9_-]{22}");
-    }
-
-    private static JWTClaimsSet claims() {
-        return new JWTClaimsSet.Builder().issuer(ISSUER).audience("vault").subject("main/deploy")
-                .expirationTime(java.util.Date.from(T0.plusSeconds(600))).build();
     }
 }

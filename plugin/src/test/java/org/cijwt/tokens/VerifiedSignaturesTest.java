@@ -2,6 +2,7 @@ package org.cijwt.tokens;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.jwk.JWKSet;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,79 +10,72 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.cijwt.claims.BuildMetadata;
-import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.fixtures.MutableClock;
+import org.cijwt.fixtures.TestJwts;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.VerificationKeySource;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestPolicies;
+import org.cijwt.testkit.TestTokens;
 import org.junit.jupiter.api.Test;
 
+/** The cache of verified signatures, with the committed TEST keys: what it keeps, for how long, and what never enters it. */
 class VerifiedSignaturesTest {
-    private static final String ISSUER = "https://ci.example.com";
+    private static final String ISSUER = TestPolicies.ISSUER;
+    private static final String AUDIENCE = TestPolicies.AUDIENCE;
+    private static final KeyRing SIGNING = TestKeyRings.signing();
+    private static final KeyRing PUBLISHED = TestKeyRings.published();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
 
-    private static KeyRing publicOnly(KeyRing ring) throws Exception {
-        return VerificationKeySource.fromJwks(ring.publicJwksJson(), "jwks");
-    }
-
-    private String mint(KeyRing ring, String audience) throws Exception {
-        BuildMetadata md = BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
-        ClaimsPolicy p = ClaimsPolicy.builder().issuer(ISSUER).audience(audience).algorithm(SigningAlgorithm.EdDSA)
-                .ttl(Duration.ofMinutes(5)).build();
-        return new TokenMinter(() -> ring, clock).mint(md, p).compact();
+    /** An EdDSA token ci-jwt mints for the sample build at the test clock's now. */
+    private String mint(String audience) {
+        return TestTokens.mint(SIGNING, clock, TestPolicies.policy(ISSUER, audience, SigningAlgorithm.EdDSA)).compact();
     }
 
     @Test
     void verifyWhenCachedThenTimeAndAudienceAreStillCheckedEveryCall() throws Exception {
-        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA)).load();
-        KeyRing published = publicOnly(signing);
-        TokenVerifier v = new TokenVerifier(() -> published, ISSUER, List.of("vault"), Duration.ZERO, clock, 100);
-        String token = mint(signing, "vault");
+        TokenVerifier v = new TokenVerifier(() -> PUBLISHED, ISSUER, List.of(AUDIENCE), Duration.ZERO, clock, 100);
+        String token = mint(AUDIENCE);
         assertThat(v.verify(token).active()).isTrue();
         assertThat(v.verify(token).active()).as("served from the cache").isTrue();
         assertThat(((Verification.Rejected) v.verify(token, "aws")).reason()).isEqualTo(Rejection.WRONG_AUDIENCE);
-        clock.advance(Duration.ofMinutes(5));
+        clock.advance(TestPolicies.TTL);
         assertThat(((Verification.Rejected) v.verify(token)).reason()).isEqualTo(Rejection.EXPIRED);
     }
 
     @Test
     void verifyWhenKeyRingReloadsWithoutTheKeyThenTheCachedTokenIsRejected() throws Exception {
-        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA)).load();
-        KeyRing other = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA)).load();
-        AtomicReference<KeyRing> current = new AtomicReference<>(publicOnly(signing));
-        TokenVerifier v = new TokenVerifier(current::get, ISSUER, List.of("vault"), Duration.ZERO, clock, 100);
-        String token = mint(signing, "vault");
+        // After the reload the EdDSA key that signed the token is gone; the other committed keys stay.
+        KeyRing rotated = VerificationKeySource.fromJwks(new JWKSet(List.of(TestKeys.publicJwk(TestKeys.Alg.ES256),
+                TestKeys.publicJwk(TestKeys.Alg.RS256))).toString(), "the committed keys without test-eddsa");
+        AtomicReference<KeyRing> current = new AtomicReference<>(PUBLISHED);
+        TokenVerifier v = new TokenVerifier(current::get, ISSUER, List.of(AUDIENCE), Duration.ZERO, clock, 100);
+        String token = mint(AUDIENCE);
         assertThat(v.verify(token).active()).isTrue();
-        current.set(publicOnly(other));
+        current.set(rotated);
         assertThat(((Verification.Rejected) v.verify(token)).reason()).isEqualTo(Rejection.UNKNOWN_KID);
     }
 
     @Test
     void verifyWhenTamperedCopyOfACachedTokenThenStillBadSignature() throws Exception {
-        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA)).load();
-        KeyRing published = publicOnly(signing);
-        TokenVerifier v = new TokenVerifier(() -> published, ISSUER, List.of("vault"), Duration.ZERO, clock, 100);
-        String token = mint(signing, "vault");
+        TokenVerifier v = new TokenVerifier(() -> PUBLISHED, ISSUER, List.of(AUDIENCE), Duration.ZERO, clock, 100);
+        String token = mint(AUDIENCE);
         assertThat(v.verify(token).active()).isTrue();
-        String[] p = token.split("\\.");
-        String tampered = p[0] + "." + p[1] + "." + (p[2].charAt(0) == 'A' ? 'B' : 'A') + p[2].substring(1);
+        String tampered = TestJwts.tamperSignature(token);
         assertThat(((Verification.Rejected) v.verify(tampered)).reason()).isEqualTo(Rejection.BAD_SIGNATURE);
     }
 
     @Test
     void putWhenFullThenTheCacheStaysWithinItsCapacityAndHoldsNoToken() throws Exception {
-        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA)).load();
         VerifiedSignatures cache = new VerifiedSignatures(3);
         for (int i = 0; i < 10; i++) {
-            String token = mint(signing, "aud-" + i);
+            String token = mint("aud-" + i);
             String key = VerifiedSignatures.key(token);
             assertThat(key).doesNotContain(token.substring(0, 20)).hasSize(43);
-            cache.put(key, new VerifiedSignatures.Entry(signing, null, "k", SigningAlgorithm.EdDSA,
+            cache.put(key, new VerifiedSignatures.Entry(SIGNING, null, "k", SigningAlgorithm.EdDSA,
                     clock.instant().plusSeconds(60)));
             assertThat(cache.size()).isLessThanOrEqualTo(3);
         }
@@ -89,14 +83,13 @@ class VerifiedSignaturesTest {
 
     @Test
     void putWhenFullThenOnlyTheLeastRecentlyUsedEntryIsEvicted() throws Exception {
-        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA)).load();
         VerifiedSignatures cache = new VerifiedSignatures(3);
         Instant until = clock.instant().plusSeconds(60);
         for (String k : List.of("a", "b", "c")) {
-            cache.put(k, new VerifiedSignatures.Entry(signing, null, k, SigningAlgorithm.EdDSA, until));
+            cache.put(k, new VerifiedSignatures.Entry(SIGNING, null, k, SigningAlgorithm.EdDSA, until));
         }
-        assertThat(cache.get("a", signing, clock.instant())).as("a is used again").isNotNull();
-        cache.put("d", new VerifiedSignatures.Entry(signing, null, "d", SigningAlgorithm.EdDSA, until));
+        assertThat(cache.get("a", SIGNING, clock.instant())).as("a is used again").isNotNull();
+        cache.put("d", new VerifiedSignatures.Entry(SIGNING, null, "d", SigningAlgorithm.EdDSA, until));
         assertThat(cache.size()).isEqualTo(3);
         assertThat(cache.contains("b")).as("the least recently used goes").isFalse();
         assertThat(cache.contains("a")).isTrue();
@@ -106,11 +99,9 @@ class VerifiedSignaturesTest {
 
     @Test
     void verifyWhenFloodedWithDistinctInvalidStringsThenTheValidEntryStaysCached() throws Exception {
-        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA)).load();
-        KeyRing published = publicOnly(signing);
         VerifiedSignatures cache = new VerifiedSignatures(2);
-        TokenVerifier v = new TokenVerifier(() -> published, ISSUER, List.of("vault"), Duration.ZERO, clock, cache);
-        String token = mint(signing, "vault");
+        TokenVerifier v = new TokenVerifier(() -> PUBLISHED, ISSUER, List.of(AUDIENCE), Duration.ZERO, clock, cache);
+        String token = mint(AUDIENCE);
         assertThat(v.verify(token).active()).isTrue();
         String key = VerifiedSignatures.key(token);
         assertThat(cache.contains(key)).isTrue();
@@ -137,14 +128,9 @@ class VerifiedSignaturesTest {
     void verifyWhenEs256SignatureIsTheHighSTwinThenItIsNotServedFromTheCacheAsActive() throws Exception {
         // (r, n - s) verifies under textbook ECDSA; it must be refused (low-S only), and in no case
         // may it reach the cache or be answered from it. Passes once ES256 verification refuses high S.
-        KeyRing signing = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
-        KeyRing published = publicOnly(signing);
         VerifiedSignatures cache = new VerifiedSignatures(100);
-        TokenVerifier v = new TokenVerifier(() -> published, ISSUER, List.of("vault"), Duration.ZERO, clock, cache);
-        BuildMetadata md = BuildMetadata.fromJson(TestKeys.metadata("main"), "main");
-        ClaimsPolicy policy = ClaimsPolicy.builder().issuer(ISSUER).audience("vault").algorithm(SigningAlgorithm.ES256)
-                .ttl(Duration.ofMinutes(5)).build();
-        String token = new TokenMinter(() -> signing, clock).mint(md, policy).compact();
+        TokenVerifier v = new TokenVerifier(() -> PUBLISHED, ISSUER, List.of(AUDIENCE), Duration.ZERO, clock, cache);
+        String token = TestTokens.mint(SIGNING, clock, TestPolicies.policy(SigningAlgorithm.ES256)).compact();
         assertThat(v.verify(token).active()).isTrue();
         assertThat(v.verify(token).active()).as("served from the cache").isTrue();
 

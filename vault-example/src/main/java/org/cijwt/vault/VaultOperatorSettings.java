@@ -1,8 +1,6 @@
 package org.cijwt.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +15,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.cijwt.config.ConfigBinder;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.io.SecureFiles;
@@ -27,8 +26,9 @@ import org.cijwt.io.SecureFiles;
  * a client certificate and its key). Pipelines can name none of these: file paths and other host
  * resources come from here only, and {@link #admit} refuses a pipeline entry that reaches past them.
  *
- * <p>Written as YAML ({@link #fromFile}) or built in code ({@link #builder()}); the files are read
- * and checked once, when the settings are loaded.
+ * <p>Written as YAML ({@link #fromFile}), bound by {@link ConfigBinder} like every configuration
+ * file, or built in code ({@link #builder()}); either way the rules are checked, and the files read,
+ * once, when the settings are loaded.
  *
  * @param allowedAddresses Vault base URLs, normalised (lower-case scheme and host, explicit port, no trailing slash)
  * @param allowedAuthPaths auth mounts, each with its namespace in front when it has one ({@code team-a/concourse})
@@ -36,8 +36,7 @@ import org.cijwt.io.SecureFiles;
  */
 public record VaultOperatorSettings(List<URI> allowedAddresses, List<String> allowedAuthPaths, TlsMaterial tls) {
 
-    /** The settings file as written. */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    /** The settings file as written; absent keys are {@code null}. */
     record Settings(List<String> allowedAddresses, List<String> allowedAuthPaths, String caCertFile,
                     String clientCertFile, String clientKeyFile) {
     }
@@ -48,26 +47,22 @@ public record VaultOperatorSettings(List<URI> allowedAddresses, List<String> all
         Objects.requireNonNull(tls, "tls");
     }
 
-    /** Reads the settings file; errors begin with its path. */
+    /** Reads the settings file (JSON when its name ends in {@code .json}, else YAML); errors begin with its path. */
     public static VaultOperatorSettings fromFile(Path file) throws CiJwtException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "Vault operator settings " + file + " cannot be read: "
-                    + SecureFiles.reason(e));
-        }
-        return fromYaml(text, file.toString());
+        return fromTree(ConfigBinder.readTree(file, "Vault operator settings " + file), file.toString());
     }
 
     /** Reads settings written as YAML; {@code origin} (a file name, say) begins every error. */
     public static VaultOperatorSettings fromYaml(String yaml, String origin) throws CiJwtException {
-        JsonNode tree = ConfigBinding.readTree(yaml, origin);
-        return from(ConfigBinding.bind(tree, Settings.class, origin + ":"), origin + ":");
+        return fromTree(ConfigBinder.readTree(Objects.requireNonNull(yaml, origin), origin), origin);
+    }
+
+    private static VaultOperatorSettings fromTree(JsonNode tree, String origin) throws CiJwtException {
+        return from(ConfigBinder.bind(tree, Settings.class, ConfigBinder.in(origin)), origin + ":");
     }
 
     private static VaultOperatorSettings from(Settings s, String origin) throws CiJwtException {
-        String addressesAt = ConfigBinding.key(origin, "allowed_addresses");
+        String addressesAt = VaultVarSourceConfig.key(origin, "allowed_addresses");
         if (s.allowedAddresses() == null || s.allowedAddresses().isEmpty()) {
             throw invalid(addressesAt, "is required: list the Vault addresses pipelines may use");
         }
@@ -80,7 +75,7 @@ public record VaultOperatorSettings(List<URI> allowedAddresses, List<String> all
             }
             addresses.add(normalizeAddress(VaultVarSourceConfig.parseUrl(text, at)));
         }
-        String authAt = ConfigBinding.key(origin, "allowed_auth_paths");
+        String authAt = VaultVarSourceConfig.key(origin, "allowed_auth_paths");
         if (s.allowedAuthPaths() == null || s.allowedAuthPaths().isEmpty()) {
             throw invalid(authAt, "is required: list the JWT auth mounts pipelines may log in at");
         }
@@ -102,19 +97,19 @@ public record VaultOperatorSettings(List<URI> allowedAddresses, List<String> all
         List<X509Certificate> trust = List.of();
         Optional<String> caFile = present(s.caCertFile());
         if (caFile.isPresent()) {
-            String at = ConfigBinding.key(origin, "ca_cert_file");
+            String at = VaultVarSourceConfig.key(origin, "ca_cert_file");
             trust = PemTls.certificates(read(caFile.get(), at, false), at + " (" + caFile.get() + ")");
         }
         Optional<String> certFile = present(s.clientCertFile());
         Optional<String> keyFile = present(s.clientKeyFile());
         if (certFile.isPresent() != keyFile.isPresent()) {
-            throw invalid(ConfigBinding.key(origin, certFile.isPresent() ? "client_key_file" : "client_cert_file"),
+            throw invalid(VaultVarSourceConfig.key(origin, certFile.isPresent() ? "client_key_file" : "client_cert_file"),
                     "is required: client_cert_file and client_key_file go together");
         }
         Optional<TlsMaterial.ClientCertificate> client = Optional.empty();
         if (certFile.isPresent()) {
-            String certAt = ConfigBinding.key(origin, "client_cert_file");
-            String keyAt = ConfigBinding.key(origin, "client_key_file");
+            String certAt = VaultVarSourceConfig.key(origin, "client_cert_file");
+            String keyAt = VaultVarSourceConfig.key(origin, "client_key_file");
             client = Optional.of(PemTls.clientCertificate(read(certFile.get(), certAt, false),
                     certAt + " (" + certFile.get() + ")", read(keyFile.get(), keyAt, true),
                     keyAt + " (" + keyFile.get() + ")"));
@@ -205,16 +200,16 @@ public record VaultOperatorSettings(List<URI> allowedAddresses, List<String> all
     public AdmittedVarSource admit(VaultVarSourceConfig config) throws CiJwtException {
         String at = config.origin() + ".config";
         if (!allowedAddresses.contains(normalizeAddress(config.url()))) {
-            throw invalid(ConfigBinding.key(at, "url"), "is not a Vault address the operator allows on this worker"
+            throw invalid(VaultVarSourceConfig.key(at, "url"), "is not a Vault address the operator allows on this worker"
                     + " (allowed_addresses: " + join(allowedAddresses) + ")");
         }
         if (!allowedAuthPaths.contains(config.qualifiedAuthPath())) {
-            throw invalid(ConfigBinding.key(at, "auth_path"), "with its namespace is not an auth mount the operator"
+            throw invalid(VaultVarSourceConfig.key(at, "auth_path"), "with its namespace is not an auth mount the operator"
                     + " allows on this worker (allowed_auth_paths: " + join(allowedAuthPaths) + ")");
         }
         TlsMaterial own = config.tls();
         if (!own.trustAnchors().isEmpty() && own.clientCertificate().isEmpty() && tls.clientCertificate().isPresent()) {
-            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, ConfigBinding.key(at, "ca_cert") + ": cannot be used"
+            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, VaultVarSourceConfig.key(at, "ca_cert") + ": cannot be used"
                     + " on this worker without the pipeline's own client_cert and client_key: the operator presents"
                     + " the host's client certificate, and only the operator's trust decides who receives it");
         }

@@ -1,8 +1,6 @@
 package org.cijwt.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.cert.X509Certificate;
@@ -14,6 +12,9 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.config.ConfigBinder;
+import org.cijwt.config.Durations;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 
@@ -28,6 +29,11 @@ import org.cijwt.errors.ErrorCode;
  * address and auth mount are only used once {@link VaultOperatorSettings#admit} has checked them
  * against what the operator allows. {@code audience} defaults to {@code url} (without a trailing
  * slash), the value Vault's own documentation suggests for {@code bound_audiences}.
+ *
+ * <p>{@link ConfigBinder} binds the entry as written ({@link Entry}, {@link Settings}): snake_case
+ * keys, unknown keys, {@code null}s and values of the wrong type refused, durations in the one
+ * grammar. The rules of the values are then checked once, here, with the entry's path in front of
+ * each error ({@code var_sources[0].config.retry_max: ...}).
  *
  * @param origin where the entry was read, e.g. {@code var_sources[0]}; begins later error messages
  */
@@ -60,7 +66,14 @@ public record VaultVarSourceConfig(
     public static final String DEFAULT_AUTH_PATH = "jwt";
     /** The minted token is only used to log in, so it lives briefly. */
     public static final Duration DEFAULT_TOKEN_TTL = Duration.ofMinutes(5);
-    public static final Duration MIN_TOKEN_TTL = Duration.ofMinutes(1);
+    /** The shortest lifetime of any token ci-jwt mints ({@link ClaimsPolicy#MIN_TTL}). */
+    public static final Duration MIN_TOKEN_TTL = ClaimsPolicy.MIN_TTL;
+    /**
+     * Deliberately tighter than the 24 hours any token may live ({@link ClaimsPolicy#MAX_TTL}): the
+     * pipeline author, not the operator, sets {@code token_ttl}, and the login token is presented to
+     * Vault once, at login, so a longer life would only lengthen the time a leaked copy (from a
+     * Vault audit log, a proxy) can log in again.
+     */
     public static final Duration MAX_TOKEN_TTL = Duration.ofHours(1);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_LOGIN_TIMEOUT = Duration.ofSeconds(15);
@@ -84,12 +97,11 @@ public record VaultVarSourceConfig(
     record Entry(String name, String type, Settings config) {
     }
 
-    /** The {@code config:} map as written, bound strictly by {@link ConfigBinding}. */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    /** The {@code config:} map as written, bound by {@link ConfigBinder}; absent keys are {@code null}. */
     record Settings(String url, String pathPrefix, List<String> lookupTemplates, String sharedPath, String namespace,
-                    String authPath, String authType, String authRole, String audience, String tokenTtl,
-                    String caCert, String clientCert, String clientKey, String connectTimeout,
-                    String loginTimeout, String queryTimeout, Integer retryMax, String retryInitial) {
+                    String authPath, String authType, String authRole, String audience, Duration tokenTtl,
+                    String caCert, String clientCert, String clientKey, Duration connectTimeout,
+                    Duration loginTimeout, Duration queryTimeout, Integer retryMax, Duration retryInitial) {
     }
 
     public VaultVarSourceConfig {
@@ -134,7 +146,7 @@ public record VaultVarSourceConfig(
 
     /** A copy with another {@code url}, e.g. the address of a server started for an example. */
     public VaultVarSourceConfig withUrl(URI newUrl) throws CiJwtException {
-        URI checked = parseUrl(newUrl.toString(), ConfigBinding.key(origin + ".config", "url"));
+        URI checked = parseUrl(newUrl.toString(), key(origin + ".config", "url"));
         checkTlsFitsScheme(checked, tls, origin + ".config");
         return new VaultVarSourceConfig(origin, name, checked, pathPrefix, lookupTemplates, sharedPath, namespace,
                 authPath, authType, authRole, audience, tokenTtl, tls, connectTimeout, loginTimeout, queryTimeout,
@@ -169,12 +181,9 @@ public record VaultVarSourceConfig(
      * @throws CiJwtException naming the path of the key that is wrong, e.g. {@code var_sources[0].config.url}
      */
     public static List<VaultVarSourceConfig> fromPipelineYaml(String pipelineYaml) throws CiJwtException {
-        JsonNode root = ConfigBinding.readTree(pipelineYaml, "pipeline");
-        if (root.isNull()) {
-            return List.of();
-        }
+        JsonNode root = ConfigBinder.readTree(Objects.requireNonNull(pipelineYaml, "pipelineYaml"), "pipeline");
         if (!root.isObject()) {
-            throw new CiJwtException(ErrorCode.SETTING_INVALID, "pipeline: must be a map");
+            throw new CiJwtException(ErrorCode.SETTING_INVALID, "pipeline: must be a mapping");
         }
         JsonNode sources = root.get("var_sources");
         if (sources == null || sources.isNull()) {
@@ -198,7 +207,7 @@ public record VaultVarSourceConfig(
      * as YAML, alone or as a one-element list; errors begin with {@code var_source}.
      */
     public static VaultVarSourceConfig fromYaml(String entryYaml) throws CiJwtException {
-        JsonNode entry = ConfigBinding.readTree(entryYaml, "var source");
+        JsonNode entry = ConfigBinder.readTree(Objects.requireNonNull(entryYaml, "entryYaml"), "var source");
         if (entry.isArray() && entry.size() == 1) {
             entry = entry.get(0);
         }
@@ -207,66 +216,91 @@ public record VaultVarSourceConfig(
 
     /** Reads one {@code var_sources} entry from its parsed tree; {@code origin} is its path, e.g. {@code var_sources[2]}. */
     public static VaultVarSourceConfig fromEntry(JsonNode entry, String origin) throws CiJwtException {
-        return from(ConfigBinding.bind(entry, Entry.class, origin), origin);
+        return from(ConfigBinder.bind(entry, Entry.class, (path, rule) -> key(origin, path) + ": " + rule), origin);
     }
 
     private static VaultVarSourceConfig from(Entry entry, String origin) throws CiJwtException {
-        String name = required(entry.name(), ConfigBinding.key(origin, "name"));
-        if (!"vault".equals(required(entry.type(), ConfigBinding.key(origin, "type")))) {
-            throw invalid(ConfigBinding.key(origin, "type"), "must be vault");
+        String name = required(entry.name(), key(origin, "name"));
+        if (!"vault".equals(required(entry.type(), key(origin, "type")))) {
+            throw invalid(key(origin, "type"), "must be vault");
         }
         if (entry.config() == null) {
-            throw invalid(ConfigBinding.key(origin, "config"), "is required");
+            throw invalid(key(origin, "config"), "is required");
         }
         Settings c = entry.config();
-        String at = ConfigBinding.key(origin, "config");
+        String at = key(origin, "config");
 
-        URI url = parseUrl(required(c.url(), ConfigBinding.key(at, "url")), ConfigBinding.key(at, "url"));
+        URI url = parseUrl(required(c.url(), key(at, "url")), key(at, "url"));
         String pathPrefix = normalizePrefix(present(c.pathPrefix()).orElse(DEFAULT_PATH_PREFIX),
-                ConfigBinding.key(at, "path_prefix"));
-        List<LookupTemplate> templates = templates(c.lookupTemplates(), ConfigBinding.key(at, "lookup_templates"));
+                key(at, "path_prefix"));
+        List<LookupTemplate> templates = templates(c.lookupTemplates(), key(at, "lookup_templates"));
         Optional<LookupTemplate> sharedPath = Optional.empty();
         if (present(c.sharedPath()).isPresent()) {
-            sharedPath = Optional.of(LookupTemplate.parse(c.sharedPath(), ConfigBinding.key(at, "shared_path"), false)
+            sharedPath = Optional.of(LookupTemplate.parse(c.sharedPath(), key(at, "shared_path"), false)
                     .withSecretAppended());
         }
         Optional<String> namespace = present(c.namespace());
         if (namespace.isPresent()) {
-            checkSegments(normalizeNamespace(namespace.get()), ConfigBinding.key(at, "namespace"), true);
+            checkSegments(normalizeNamespace(namespace.get()), key(at, "namespace"), true);
         }
         String authPath = normalizeAuthPath(present(c.authPath()).orElse(DEFAULT_AUTH_PATH));
         if (authPath.isEmpty()) {
-            throw invalid(ConfigBinding.key(at, "auth_path"), "is empty once normalised (a mount path such as concourse)");
+            throw invalid(key(at, "auth_path"), "is empty once normalised (a mount path such as concourse)");
         }
-        checkSegments(authPath, ConfigBinding.key(at, "auth_path"), false);
+        checkSegments(authPath, key(at, "auth_path"), false);
         String authType = present(c.authType()).orElse(AUTH_TYPE_JWT);
         if (!AUTH_TYPE_JWT.equals(authType)) {
-            throw invalid(ConfigBinding.key(at, "auth_type"), "must be jwt, the only auth type this source supports");
+            throw invalid(key(at, "auth_type"), "must be jwt, the only auth type this source supports");
         }
-        String authRole = required(c.authRole(), ConfigBinding.key(at, "auth_role"));
+        String authRole = required(c.authRole(), key(at, "auth_role"));
         String audience = c.audience() == null ? trimSlash(url.toString()) : c.audience();
         if (audience.isBlank()) {
-            throw invalid(ConfigBinding.key(at, "audience"), "must not be empty");
+            throw invalid(key(at, "audience"), "must not be empty");
         }
-        Duration tokenTtl = ConfigBinding.duration(present(c.tokenTtl()), DEFAULT_TOKEN_TTL,
-                ConfigBinding.key(at, "token_ttl"), MIN_TOKEN_TTL, MAX_TOKEN_TTL);
+        Duration tokenTtl = within(c.tokenTtl(), DEFAULT_TOKEN_TTL, key(at, "token_ttl"), MIN_TOKEN_TTL, MAX_TOKEN_TTL);
         TlsMaterial tls = tls(c, at);
         checkTlsFitsScheme(url, tls, at);
-        Duration connectTimeout = ConfigBinding.duration(present(c.connectTimeout()), DEFAULT_CONNECT_TIMEOUT,
-                ConfigBinding.key(at, "connect_timeout"), SHORTEST, MAX_CONNECT_TIMEOUT);
-        Duration loginTimeout = ConfigBinding.duration(present(c.loginTimeout()), DEFAULT_LOGIN_TIMEOUT,
-                ConfigBinding.key(at, "login_timeout"), SHORTEST, MAX_ANSWER_TIMEOUT);
-        Duration queryTimeout = ConfigBinding.duration(present(c.queryTimeout()), DEFAULT_QUERY_TIMEOUT,
-                ConfigBinding.key(at, "query_timeout"), SHORTEST, MAX_ANSWER_TIMEOUT);
+        Duration connectTimeout = within(c.connectTimeout(), DEFAULT_CONNECT_TIMEOUT, key(at, "connect_timeout"),
+                SHORTEST, MAX_CONNECT_TIMEOUT);
+        Duration loginTimeout = within(c.loginTimeout(), DEFAULT_LOGIN_TIMEOUT, key(at, "login_timeout"),
+                SHORTEST, MAX_ANSWER_TIMEOUT);
+        Duration queryTimeout = within(c.queryTimeout(), DEFAULT_QUERY_TIMEOUT, key(at, "query_timeout"),
+                SHORTEST, MAX_ANSWER_TIMEOUT);
         int retryMax = c.retryMax() == null ? DEFAULT_RETRY_MAX : c.retryMax();
         if (retryMax < 0 || retryMax > MAX_RETRY_MAX) {
-            throw invalid(ConfigBinding.key(at, "retry_max"), "must be a whole number from 0 to " + MAX_RETRY_MAX);
+            throw invalid(key(at, "retry_max"), "must be a whole number from 0 to " + MAX_RETRY_MAX);
         }
-        Duration retryInitial = ConfigBinding.duration(present(c.retryInitial()), DEFAULT_RETRY_INITIAL,
-                ConfigBinding.key(at, "retry_initial"), SHORTEST, MAX_RETRY_INITIAL);
+        Duration retryInitial = within(c.retryInitial(), DEFAULT_RETRY_INITIAL, key(at, "retry_initial"),
+                SHORTEST, MAX_RETRY_INITIAL);
         return new VaultVarSourceConfig(origin, name, url, pathPrefix, templates, sharedPath, namespace, authPath,
                 authType, authRole, audience, tokenTtl, tls, connectTimeout, loginTimeout, queryTimeout, retryMax,
                 retryInitial);
+    }
+
+    /**
+     * {@code given}, or {@code fallback} when the key is absent, checked against its range; zero is
+     * out of every range here, because no duration of the Vault var source documents "0 turns it off".
+     */
+    private static Duration within(Duration given, Duration fallback, String where, Duration min, Duration max)
+            throws CiJwtException {
+        if (given == null) {
+            return fallback;
+        }
+        if (given.compareTo(min) < 0 || given.compareTo(max) > 0) {
+            throw invalid(where, "must be from " + Durations.format(min) + " to " + Durations.format(max));
+        }
+        return given;
+    }
+
+    /**
+     * A key's path below {@code path}: {@code path.key}; below a file name written with a colon
+     * ({@code vault.yml:}) it is {@code vault.yml: key}; the empty key is {@code path} itself.
+     */
+    static String key(String path, String key) {
+        if (key.isEmpty()) {
+            return path;
+        }
+        return path.isEmpty() ? key : path.endsWith(":") ? path + " " + key : path + "." + key;
     }
 
     private static List<LookupTemplate> templates(List<String> given, String path) throws CiJwtException {
@@ -293,19 +327,19 @@ public record VaultVarSourceConfig(
      * that a pipeline can neither make the worker read a host file nor learn whether one exists.
      */
     private static TlsMaterial tls(Settings c, String at) throws CiJwtException {
-        Optional<String> ca = pemText(c.caCert(), ConfigBinding.key(at, "ca_cert"), "ca_cert_file");
-        Optional<String> cert = pemText(c.clientCert(), ConfigBinding.key(at, "client_cert"), "client_cert_file");
-        Optional<String> key = pemText(c.clientKey(), ConfigBinding.key(at, "client_key"), "client_key_file");
+        Optional<String> ca = pemText(c.caCert(), key(at, "ca_cert"), "ca_cert_file");
+        Optional<String> cert = pemText(c.clientCert(), key(at, "client_cert"), "client_cert_file");
+        Optional<String> key = pemText(c.clientKey(), key(at, "client_key"), "client_key_file");
         if (cert.isPresent() != key.isPresent()) {
-            throw invalid(ConfigBinding.key(at, cert.isPresent() ? "client_key" : "client_cert"),
+            throw invalid(key(at, cert.isPresent() ? "client_key" : "client_cert"),
                     "is required: client_cert and client_key go together");
         }
         List<X509Certificate> trust = ca.isPresent()
-                ? PemTls.certificates(ca.get(), ConfigBinding.key(at, "ca_cert")) : List.of();
+                ? PemTls.certificates(ca.get(), key(at, "ca_cert")) : List.of();
         Optional<TlsMaterial.ClientCertificate> client = Optional.empty();
         if (cert.isPresent()) {
-            client = Optional.of(PemTls.clientCertificate(cert.get(), ConfigBinding.key(at, "client_cert"), key.get(),
-                    ConfigBinding.key(at, "client_key")));
+            client = Optional.of(PemTls.clientCertificate(cert.get(), key(at, "client_cert"), key.get(),
+                    key(at, "client_key")));
         }
         return new TlsMaterial(trust, client);
     }

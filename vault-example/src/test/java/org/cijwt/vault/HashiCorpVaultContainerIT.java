@@ -5,19 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.cijwt.claims.BuildMetadata;
-import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.demo.OpenBaoAdmin;
-import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
-import org.cijwt.keys.KeyCodec;
-import org.cijwt.keys.KeyRing;
+import org.cijwt.testkit.TestBuilds;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestPolicies;
 import org.cijwt.tokens.TokenMinter;
 import org.cijwt.vars.VarReference;
 import org.junit.jupiter.api.AfterAll;
@@ -60,16 +54,7 @@ class HashiCorpVaultContainerIT {
 
     @Test
     void lookupWhenHashiCorpVaultTrustsOurKeyThenLoginAndKvV2ReadWork() throws Exception {
-        KeyRing ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
-        OpenBaoAdmin admin = new OpenBaoAdmin(URI.create(vault.getHttpHostAddress()), rootToken);
-        admin.enableJwtAuth("concourse");
-        admin.trustPublicKeys("concourse", ISSUER,
-                List.of(KeyCodec.publicPem(ring.requireSigner(SigningAlgorithm.ES256).entry())));
-        admin.mountKv("concourse", 2);
-        admin.writePolicy("use-vars", OpenBaoAdmin.teamPipelinePolicy("concourse", "main", "use-vars-pipeline"));
-        admin.writeRole("concourse", new OpenBaoAdmin.JwtRole("example", AUDIENCE,
-                Map.of("team", "main", "pipeline", "use-vars-pipeline"), List.of("use-vars"), Duration.ofMinutes(5)));
-        admin.writeSecret("concourse", 2, "main/use-vars-pipeline/some_secret", Map.of("username", "hello-im-a-username"));
+        RfcExampleVault.configure(new OpenBaoAdmin(URI.create(vault.getHttpHostAddress()), rootToken), ISSUER, AUDIENCE);
         VaultVarSourceConfig config = VaultVarSourceConfig.fromYaml("""
                 name: hvjwt
                 type: vault
@@ -79,10 +64,10 @@ class HashiCorpVaultContainerIT {
                   auth_role: example
                   audience: %s
                 """.formatted(vault.getHttpHostAddress(), AUDIENCE));
-        BuildMetadata build = BuildMetadata.fromJson(TestKeys.metadata("use-vars"), "use-vars");
+        BuildMetadata build = TestBuilds.useVars();
 
-        try (VaultJwtVarSource source = new VaultJwtVarSource(Admit.own(config), new TokenMinter(() -> ring, Clock.systemUTC()),
-                ClaimsPolicy.builder().issuer(ISSUER).audience("x").build(), Clock.systemUTC())) {
+        try (VaultJwtVarSource source = new VaultJwtVarSource(Admit.own(config), new TokenMinter(TestKeyRings::signing, Clock.systemUTC()),
+                TestPolicies.policy(ISSUER, "replaced-by-config", SigningAlgorithm.ES256), Clock.systemUTC())) {
             JsonNode secret = (JsonNode) source.lookup(VarReference.of("hvjwt", "some_secret"), build).orElseThrow();
 
             assertThat(secret.path("username").asText()).isEqualTo("hello-im-a-username");

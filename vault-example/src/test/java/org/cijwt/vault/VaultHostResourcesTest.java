@@ -10,15 +10,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.cijwt.claims.BuildMetadata;
-import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.fixtures.TestKeys;
 import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
-import org.cijwt.keys.KeyRing;
+import org.cijwt.testkit.TestBuilds;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestPolicies;
 import org.cijwt.tokens.TokenMinter;
 import org.cijwt.vars.VarReference;
 import org.cijwt.vars.VarResolutionException;
@@ -42,8 +40,7 @@ class VaultHostResourcesTest {
     private static TestPki.PemFiles host;
     private static Path operatorCaFile;
     private static TestPki.Issued attackerCa;
-    private static KeyRing ring;
-    private static BuildMetadata build;
+    private static final BuildMetadata BUILD = TestBuilds.useVars();
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -51,8 +48,6 @@ class VaultHostResourcesTest {
         host = TestPki.client(operatorCa, "worker-host").written(dir, "host");
         operatorCaFile = Files.writeString(dir.resolve("operator-ca.pem"), operatorCa.certificatePem());
         attackerCa = TestPki.ca("pipeline author's CA");
-        ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
-        build = BuildMetadata.fromJson(TestKeys.metadata("use-vars"), "use-vars");
     }
 
     private static String pipeline(URI url, String extraConfig) {
@@ -83,8 +78,8 @@ class VaultHostResourcesTest {
     }
 
     private static VaultJwtVarSource source(AdmittedVarSource admitted) throws CiJwtException {
-        return new VaultJwtVarSource(admitted, new TokenMinter(() -> ring, Clock.systemUTC()),
-                ClaimsPolicy.builder().issuer("http://ci-jwt.test").audience("x").build(), Clock.systemUTC());
+        return new VaultJwtVarSource(admitted, new TokenMinter(TestKeyRings::signing, Clock.systemUTC()),
+                TestPolicies.policy("http://ci-jwt.test", "replaced-by-config", SigningAlgorithm.ES256), Clock.systemUTC());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -160,7 +155,7 @@ class VaultHostResourcesTest {
             AdmittedVarSource admitted = hostCertificateFor(impostor.address()).admit(load(impostor.address(), ""));
 
             try (VaultJwtVarSource source = source(admitted)) {
-                assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "x"), build))
+                assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "x"), BUILD))
                         .isInstanceOfSatisfying(VarResolutionException.class,
                                 e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_FAILED))
                         .hasMessageContaining("TLS failed");
@@ -175,7 +170,7 @@ class VaultHostResourcesTest {
             AdmittedVarSource admitted = hostCertificateFor(vault.address()).admit(load(vault.address(), ""));
 
             try (VaultJwtVarSource source = source(admitted)) {
-                assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "x"), build))
+                assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "x"), BUILD))
                         .isInstanceOfSatisfying(VarResolutionException.class,
                                 e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_LOGIN_REFUSED))
                         .hasMessageContaining("recorded by the test server");
@@ -194,7 +189,7 @@ class VaultHostResourcesTest {
             AdmittedVarSource admitted = hostCertificateFor(vault.address()).admit(config);
 
             try (VaultJwtVarSource source = source(admitted)) {
-                assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "x"), build))
+                assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "x"), BUILD))
                         .isInstanceOfSatisfying(VarResolutionException.class,
                                 e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_LOGIN_REFUSED));
             }

@@ -4,30 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
-import java.util.Set;
 import org.cijwt.claims.BuildMetadata;
-import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.fixtures.TestKeys;
-import org.cijwt.jose.SigningAlgorithm;
-import org.cijwt.keys.EphemeralKeySource;
-import org.cijwt.keys.KeyRing;
+import org.cijwt.testkit.TestBuilds;
+import org.cijwt.testkit.TestKeyRings;
+import org.cijwt.testkit.TestPolicies;
 import org.cijwt.tokens.TokenMinter;
 import org.cijwt.vars.VarReference;
 import org.cijwt.vars.VarResolutionException;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class VaultJwtVarSourceTest {
 
-    private static KeyRing ring;
-    private static BuildMetadata useVars;
-
-    @BeforeAll
-    static void keys() throws Exception {
-        ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
-        useVars = BuildMetadata.fromJson(TestKeys.metadata("use-vars"), "use-vars");
-    }
+    private static final BuildMetadata USE_VARS = TestBuilds.useVars();
 
     private static VaultJwtVarSource source(String extraConfig) throws Exception {
         VaultVarSourceConfig config = VaultVarSourceConfig.fromYaml("""
@@ -39,15 +28,15 @@ class VaultJwtVarSourceTest {
                   auth_role: example
                   retry_max: 0
                 """ + extraConfig);
-        return new VaultJwtVarSource(Admit.own(config), new TokenMinter(() -> ring, Clock.systemUTC()),
-                ClaimsPolicy.builder().audience("replaced").build(), Clock.systemUTC());
+        return new VaultJwtVarSource(Admit.own(config), new TokenMinter(TestKeyRings::signing, Clock.systemUTC()),
+                TestPolicies.policy(), Clock.systemUTC());
     }
 
     // The <path_prefix>/<secret> fallback is gone (issue 9, L4): these lists end with the templates and shared_path.
 
     @Test
     void candidatePathsWhenDefaultsThenTheTemplatesInOrderAndNothingElse() throws Exception {
-        assertThat(source("").candidatePaths("some_secret", useVars)).containsExactly(
+        assertThat(source("").candidatePaths("some_secret", USE_VARS)).containsExactly(
                 "concourse/main/use-vars-pipeline/some_secret",
                 "concourse/main/some_secret");
     }
@@ -55,7 +44,7 @@ class VaultJwtVarSourceTest {
     @Test
     void candidatePathsWhenSharedPathIsATemplateThenItComesAfterTheLookupTemplates() throws Exception {
         assertThat(source("  shared_path: /shared/{{.Pipeline}}/{{.Secret}}\n")
-                .candidatePaths("secret with_spaces.etc", useVars)).containsExactly(
+                .candidatePaths("secret with_spaces.etc", USE_VARS)).containsExactly(
                 "concourse/main/use-vars-pipeline/secret with_spaces.etc",
                 "concourse/main/secret with_spaces.etc",
                 "concourse/shared/use-vars-pipeline/secret with_spaces.etc");
@@ -63,7 +52,7 @@ class VaultJwtVarSourceTest {
 
     @Test
     void candidatePathsWhenSharedPathIsADirectoryThenTheSecretIsAppended() throws Exception {
-        assertThat(source("  shared_path: shared\n").candidatePaths("x", useVars))
+        assertThat(source("  shared_path: shared\n").candidatePaths("x", USE_VARS))
                 .endsWith("concourse/shared/x");
     }
 
@@ -76,7 +65,7 @@ class VaultJwtVarSourceTest {
 
     @Test
     void candidatePathsWhenSecretNamesAnotherTeamsFolderThenEveryPathStaysBelowTheTeam() throws Exception {
-        assertThat(source("").candidatePaths("victim/db", useVars))
+        assertThat(source("").candidatePaths("victim/db", USE_VARS))
                 .containsExactly("concourse/main/use-vars-pipeline/victim/db", "concourse/main/victim/db")
                 .doesNotContain("concourse/victim/db");
     }
@@ -104,11 +93,11 @@ class VaultJwtVarSourceTest {
     void candidatePathsWhenSecretClimbsOutOfTheTeamThenRefused() throws Exception {
         VaultJwtVarSource source = source("");
 
-        assertThatThrownBy(() -> source.candidatePaths("../other-team/secret", useVars))
+        assertThatThrownBy(() -> source.candidatePaths("../other-team/secret", USE_VARS))
                 .isInstanceOfSatisfying(VarResolutionException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.VAR_SYNTAX))
                 .hasMessageContaining("'..'");
-        assertThatThrownBy(() -> source.candidatePaths("a//b", useVars)).hasMessageContaining("empty");
+        assertThatThrownBy(() -> source.candidatePaths("a//b", USE_VARS)).hasMessageContaining("empty");
         BuildMetadata slashed = BuildMetadata.builder().team("main/../victim").buildId("1").build();
         assertThatThrownBy(() -> source.candidatePaths("x", slashed))
                 .isInstanceOfSatisfying(VarResolutionException.class,
@@ -120,7 +109,7 @@ class VaultJwtVarSourceTest {
     void lookupWhenNothingListensThenAClearErrorAtOnce() throws Exception {
         VaultJwtVarSource source = source("");
 
-        assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "some_secret"), useVars))
+        assertThatThrownBy(() -> source.lookup(VarReference.of("hvjwt", "some_secret"), USE_VARS))
                 .isInstanceOfSatisfying(VarResolutionException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.VAULT_FAILED))
                 .hasMessageContaining("cannot reach Vault at http://127.0.0.1:9 for login at auth/concourse/login")

@@ -75,12 +75,12 @@ class VaultOperatorSettingsTest {
     void fromYamlWhenKeysAreUnknownOrOfTheWrongTypeThenRefusedWithThePath() {
         assertThatThrownBy(() -> VaultOperatorSettings.fromYaml(settings("insecure_skip_verify: true\n"), "vault.yml"))
                 .satisfies(e -> assertCode(e, ErrorCode.CONFIG_UNKNOWN_KEY))
-                .hasMessageStartingWith("vault.yml: insecure_skip_verify: unknown key (known: allowed_addresses,");
+                .hasMessageStartingWith("vault.yml: unknown key 'insecure_skip_verify' (known keys: allowed_addresses,");
         assertThatThrownBy(() -> VaultOperatorSettings.fromYaml("allowed_addresses: https://v\n", "vault.yml"))
                 .satisfies(e -> assertCode(e, ErrorCode.SETTING_INVALID))
-                .hasMessage("vault.yml: allowed_addresses: must be a list");
+                .hasMessage("vault.yml: allowed_addresses: must be a list, not a string");
         assertThatThrownBy(() -> VaultOperatorSettings.fromYaml(settings("ca_cert_file: 7\n"), "vault.yml"))
-                .hasMessage("vault.yml: ca_cert_file: must be a string");
+                .hasMessage("vault.yml: ca_cert_file: must be a string, not a whole number");
         assertThatThrownBy(() -> VaultOperatorSettings.fromYaml(
                 "allowed_addresses: [\"https://u:PW@v\"]\nallowed_auth_paths: [c]\n", "vault.yml"))
                 .hasMessageStartingWith("vault.yml: allowed_addresses[0]: must be an absolute http or https URL")

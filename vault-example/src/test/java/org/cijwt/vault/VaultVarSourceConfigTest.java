@@ -7,8 +7,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.assertj.core.api.AbstractThrowableAssert;
+import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.testkit.TestPolicies;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,19 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class VaultVarSourceConfigTest {
 
-    private static final String RFC_ENTRY = """
-            name: hvjwt
-            type: vault
-            config:
-              url: https://vault.example.com
-              path_prefix: "/concourse"
-              lookup_templates: ["/{{.Team}}/{{.Pipeline}}/{{.Secret}}", "/{{.Team}}/{{.Secret}}"]
-              shared_path: "/shared/{{.Pipeline}}/{{.Secret}}"
-              namespace: "/root"
-              auth_path: "/auth/concourse"
-              auth_type: "jwt"
-              auth_role: "example"
-            """;
+    private static final String RFC_ENTRY = RfcExampleVault.entry("https://vault.example.com");
 
     private static TestPki.Issued ca;
     private static TestPki.Issued client;
@@ -145,20 +135,20 @@ class VaultVarSourceConfigTest {
     @Test
     void fromYamlWhenConfigHasUnknownKeyThenTheErrorNamesItsPath() {
         refused(RFC_ENTRY + "  auth_params: {role: example}\n", ErrorCode.CONFIG_UNKNOWN_KEY)
-                .hasMessageStartingWith("var_source.config.auth_params: unknown key (known: ")
+                .hasMessageStartingWith("var_source.config: unknown key 'auth_params' (known keys: url, ")
                 .hasMessageContaining("auth_role");
     }
 
     @Test
     void fromYamlWhenEntryHasUnknownKeyThenTheErrorNamesItsPath() {
         refused(RFC_ENTRY + "extra: 1\n", ErrorCode.CONFIG_UNKNOWN_KEY)
-                .hasMessageStartingWith("var_source.extra: unknown key");
+                .hasMessage("var_source: unknown key 'extra' (known keys: name, type, config)");
     }
 
     @Test
     void fromYamlWhenSkipVerifyIsAskedForThenItIsAnUnknownKeyAsItNeverTookEffect() {
         refused(RFC_ENTRY + "  insecure_skip_verify: true\n", ErrorCode.CONFIG_UNKNOWN_KEY)
-                .hasMessageStartingWith("var_source.config.insecure_skip_verify: unknown key");
+                .hasMessageStartingWith("var_source.config: unknown key 'insecure_skip_verify'");
     }
 
     @Test
@@ -186,7 +176,7 @@ class VaultVarSourceConfigTest {
         refused(RFC_ENTRY + "  retry_max: 99\n", ErrorCode.SETTING_INVALID)
                 .hasMessage("var_source.config.retry_max: must be a whole number from 0 to 10");
         refused(RFC_ENTRY + "  lookup_templates: [\"/{{.Team}}/x\"]\n", ErrorCode.CONFIG_UNREADABLE)
-                .hasMessageContaining("key 'lookup_templates' is given twice");
+                .hasMessageContaining("(a key appears twice: lookup_templates)");
         refused(RFC_ENTRY.replace("[\"/{{.Team}}/{{.Pipeline}}/{{.Secret}}\", ", "[\"/{{.Team}}/x\", "),
                 ErrorCode.SETTING_INVALID)
                 .hasMessage("var_source.config.lookup_templates[0]: must contain {{.Secret}}");
@@ -211,26 +201,52 @@ class VaultVarSourceConfigTest {
     }
 
     @Test
+    void fromYamlWhenTokenTtlIsAtOrPastEitherBoundThenOnlyOneMinuteToOneHourIsAccepted() throws Exception {
+        assertThat(VaultVarSourceConfig.fromYaml(RFC_ENTRY + "  token_ttl: 1m\n").tokenTtl()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(VaultVarSourceConfig.fromYaml(RFC_ENTRY + "  token_ttl: 1h\n").tokenTtl()).isEqualTo(Duration.ofHours(1));
+        refused(RFC_ENTRY + "  token_ttl: 59s\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.token_ttl: must be from 1m to 1h");
+        refused(RFC_ENTRY + "  token_ttl: 1h1s\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.token_ttl: must be from 1m to 1h");
+        // Any token may live a day; the pipeline-set login token may not.
+        refused(RFC_ENTRY + "  token_ttl: 24h\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.token_ttl: must be from 1m to 1h");
+    }
+
+    @Test
+    void tokenTtlBoundsWhenHeldAgainstEveryTokensBoundsThenTheLowestIsSharedAndEveryAcceptedTtlMakesAPolicy()
+            throws Exception {
+        assertThat(VaultVarSourceConfig.MIN_TOKEN_TTL).isEqualTo(ClaimsPolicy.MIN_TTL);
+        assertThat(VaultVarSourceConfig.MAX_TOKEN_TTL).isLessThan(ClaimsPolicy.MAX_TTL);
+        for (Duration ttl : List.of(VaultVarSourceConfig.MIN_TOKEN_TTL, VaultVarSourceConfig.DEFAULT_TOKEN_TTL,
+                VaultVarSourceConfig.MAX_TOKEN_TTL)) {
+            assertThat(TestPolicies.builder().ttl(ttl).build().ttl()).isEqualTo(ttl);
+        }
+    }
+
+    @Test
     void fromYamlWhenAValueHasTheWrongTypeThenRefusedNotCoerced() {
         refused(RFC_ENTRY + "  retry_max: \"3\"\n", ErrorCode.SETTING_INVALID)
-                .hasMessage("var_source.config.retry_max: must be a whole number");
+                .hasMessage("var_source.config.retry_max: must be a whole number, not a string");
         refused(RFC_ENTRY + "  retry_max: 1.5\n", ErrorCode.SETTING_INVALID)
-                .hasMessage("var_source.config.retry_max: must be a whole number");
+                .hasMessage("var_source.config.retry_max: must be a whole number, not a number");
         refused(RFC_ENTRY + "  retry_max: true\n", ErrorCode.SETTING_INVALID)
-                .hasMessage("var_source.config.retry_max: must be a whole number");
+                .hasMessage("var_source.config.retry_max: must be a whole number, not true or false");
         refused(RFC_ENTRY.replace("auth_role: \"example\"", "auth_role: 42"), ErrorCode.SETTING_INVALID)
-                .hasMessage("var_source.config.auth_role: must be a string");
+                .hasMessage("var_source.config.auth_role: must be a string, not a whole number");
         refused(RFC_ENTRY.replace("auth_role: \"example\"", "auth_role: true"), ErrorCode.SETTING_INVALID)
-                .hasMessage("var_source.config.auth_role: must be a string");
+                .hasMessage("var_source.config.auth_role: must be a string, not true or false");
         refused(RFC_ENTRY + "  token_ttl: 300\n", ErrorCode.SETTING_INVALID)
-                .hasMessage("var_source.config.token_ttl: must be a string");
+                .hasMessageStartingWith("var_source.config.token_ttl: is a bare number, but a duration needs its unit");
         refused(RFC_ENTRY.replace("[\"/{{.Team}}/{{.Pipeline}}/{{.Secret}}\", \"/{{.Team}}/{{.Secret}}\"]",
                 "\"/{{.Team}}/{{.Secret}}\""), ErrorCode.SETTING_INVALID)
-                .hasMessage("var_source.config.lookup_templates: must be a list");
+                .hasMessage("var_source.config.lookup_templates: must be a list, not a string");
         refused(RFC_ENTRY.replace("[\"/{{.Team}}/{{.Pipeline}}/{{.Secret}}\", ", "[7, "), ErrorCode.SETTING_INVALID)
-                .hasMessage("var_source.config.lookup_templates[0]: must be a string");
+                .hasMessage("var_source.config.lookup_templates[0]: must be a string, not a whole number");
         refused("name: v\ntype: vault\nconfig: [url]\n", ErrorCode.SETTING_INVALID)
-                .hasMessage("var_source.config: must be a map");
+                .hasMessage("var_source.config: must be a mapping, not a list");
+        refused("name: v\ntype: vault\nconfig: {url: https://v, auth_role: r, audience: null}\n", ErrorCode.SETTING_INVALID)
+                .hasMessage("var_source.config.audience: has no value (leave the key out to use its default)");
     }
 
     @Test
@@ -255,10 +271,12 @@ class VaultVarSourceConfigTest {
     @Test
     void fromYamlWhenTextIsNotYamlOrHasADuplicateKeyThenUnreadableWithoutQuotingIt() {
         refused("name: v\ntype: vault\nconfig: {url: [unclosed SECRET-MARKER\n", ErrorCode.CONFIG_UNREADABLE)
-                .hasMessageStartingWith("var source is not valid YAML (line ")
+                .hasMessageStartingWith("var source is not valid YAML or JSON at line ")
                 .hasMessageNotContaining("SECRET-MARKER");
         refused(RFC_ENTRY + "  url: https://other.example.com\n", ErrorCode.CONFIG_UNREADABLE)
-                .hasMessageStartingWith("var source: key 'url' is given twice");
+                .hasMessageStartingWith("var source is not valid YAML or JSON at line ")
+                .hasMessageEndingWith("(a key appears twice: url)")
+                .hasMessageNotContaining("other.example");
     }
 
     @Test
@@ -321,7 +339,7 @@ class VaultVarSourceConfigTest {
         assertThatThrownBy(() -> VaultVarSourceConfig.fromPipelineYaml(pipeline.replace("auth_role: \"example\"",
                 "auth_role: [example]")))
                 .isInstanceOfSatisfying(CiJwtException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SETTING_INVALID))
-                .hasMessage("var_sources[1].config.auth_role: must be a string");
+                .hasMessage("var_sources[1].config.auth_role: must be a string, not a list");
         assertThatThrownBy(() -> VaultVarSourceConfig.fromPipelineYaml("var_sources: {a: b}\n"))
                 .hasMessage("var_sources: must be a list");
     }
