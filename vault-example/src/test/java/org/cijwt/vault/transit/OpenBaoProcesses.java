@@ -11,11 +11,19 @@ final class OpenBaoProcesses {
     private OpenBaoProcesses() {
     }
 
-    /** The {@code bao server} process this JVM started for {@code server}, found by its listen address. */
+    /**
+     * The {@code bao server} process this JVM started for {@code server}, found by its listen address.
+     * The wheel's {@code bao} may be a Python launcher whose child is the server, and both carry the
+     * arguments: the server is the matching process with no matching descendant (pausing the
+     * launcher alone would leave the server answering).
+     */
     static ProcessHandle of(OpenBaoServer server) {
         String listen = "127.0.0.1:" + server.address().getPort();
+        java.util.function.Predicate<ProcessHandle> serving =
+                p -> p.info().commandLine().map(c -> c.contains("server") && c.contains(listen)).orElse(false);
         return ProcessHandle.current().descendants()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("server") && c.contains(listen)).orElse(false))
+                .filter(serving)
+                .filter(p -> p.descendants().noneMatch(serving))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no bao process listening on " + listen + " among this JVM's children"));
     }
