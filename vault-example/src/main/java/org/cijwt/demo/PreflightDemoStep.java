@@ -7,7 +7,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.cijwt.agent.Agent;
 import org.cijwt.agent.AgentApi;
@@ -49,7 +50,6 @@ import org.cijwt.metrics.OperatorMetrics;
 public final class PreflightDemoStep implements DemoStep {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration CLEANUP_WAIT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -132,11 +132,23 @@ public final class PreflightDemoStep implements DemoStep {
         try (Agent agent = Agent.start(ctx::keyRing, Clock.systemUTC(), agentConfig, work.resolve("agent"),
                 RefreshScheduler.daemonThread(), registry)) {
             OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ctx::keyRing, ring -> 0, Clock.systemUTC());
-            new AgentApi(agent, agent.metrics(), registry, operator).listen(vertx, socket)
-                    .toCompletionStage().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            try {
+                new AgentApi(agent, agent.metrics(), registry, operator).listen(vertx, socket)
+                        .toCompletionStage().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // A Unix socket path is limited to 107 bytes: a deep state directory can be too long.
+                return Optional.of("the agent cannot serve " + socket + " (" + firstLine(String.valueOf(
+                        e.getCause() == null ? e : e.getCause())) + ")");
+            }
             out.println("   agent: ci-jwt agent (in this process) serving on " + socket);
             Containerd.Result result;
-            try (Containerd containerd = Containerd.start(work.resolve("containerd"), Map.of("CI_JWT_AGENT_SOCKET", socket.toString()))) {
+            Containerd containerd;
+            try {
+                containerd = Containerd.start(work.resolve("containerd"), Map.of("CI_JWT_AGENT_SOCKET", socket.toString()));
+            } catch (IOException e) {
+                return Optional.of("containerd did not start (" + firstLine(e.getMessage()) + ")");
+            }
+            try (containerd) {
                 out.println("   containerd: its own root, state and socket in " + work.resolve("containerd")
                         + ", started with CI_JWT_AGENT_SOCKET=" + socket);
                 String id = "ci-jwt-demo-" + UUID.randomUUID().toString().substring(0, 8);
@@ -262,95 +274,5 @@ public final class PreflightDemoStep implements DemoStep {
 
     private static String firstLine(String message) {
         return message == null ? "no reason given" : message.lines().findFirst().orElse("no reason given");
-    }
-
-    /**
-     * Where {@code ci-jwt-runtime} is: the repository's build ({@code plugin/target/ci-jwt-runtime},
-     * built with {@code ./ci-jwt-runtime --build} when missing and Go is installed), else one on
-     * {@code PATH}; or why there is none.
-     */
-    record RuntimeWrapper(Optional<Path> binary, String problem, Optional<String> built) {
-        static final String BUILT = "plugin/target/ci-jwt-runtime";
-        static final String LAUNCHER = "ci-jwt-runtime";
-
-        static RuntimeWrapper at(Path binary) {
-            return new RuntimeWrapper(Optional.of(binary), "", Optional.empty());
-        }
-
-        static RuntimeWrapper missing(String why) {
-            return new RuntimeWrapper(Optional.empty(), why, Optional.empty());
-        }
-
-        static RuntimeWrapper locate() {
-            Optional<Path> repo = repositoryRoot();
-            if (repo.isPresent()) {
-                Path built = repo.get().resolve(BUILT);
-                if (Files.isExecutable(built)) {
-                    return at(built);
-                }
-                return build(repo.get(), built);
-            }
-            Optional<Path> installed = onPath(LAUNCHER);
-            return installed.map(RuntimeWrapper::at).orElseGet(() -> missing("the runtime wrapper " + LAUNCHER
-                    + " is neither on PATH nor in a ci-jwt repository around this jar or the working directory"));
-        }
-
-        private static RuntimeWrapper build(Path repo, Path built) {
-            if (onPath("go").isEmpty()) {
-                return missing("the runtime wrapper is not built (" + built + ") and Go, which builds it"
-                        + " (./ci-jwt-runtime --build), is not installed");
-            }
-            try {
-                ProcessBuilder pb = new ProcessBuilder(repo.resolve(LAUNCHER).toString(), "--build").directory(repo.toFile())
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-                Process p = pb.start();
-                if (!p.waitFor(BUILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    return missing("./ci-jwt-runtime --build did not finish within " + BUILD_TIMEOUT.toMinutes() + " min");
-                }
-                if (p.exitValue() != 0 || !Files.isExecutable(built)) {
-                    return missing("./ci-jwt-runtime --build failed (exit " + p.exitValue() + "); run it to see why");
-                }
-                return new RuntimeWrapper(Optional.of(built), "", Optional.of("./ci-jwt-runtime --build"));
-            } catch (IOException e) {
-                return missing("./ci-jwt-runtime --build could not start: " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return missing("interrupted while building the runtime wrapper");
-            }
-        }
-
-        /**
-         * The repository this code runs from: the jar is {@code vault-example/target/ci-jwt.jar} and the
-         * test classes {@code vault-example/target/classes}, both three levels below it; else the working directory.
-         */
-        static Optional<Path> repositoryRoot() {
-            try {
-                Path location = Path.of(PreflightDemoStep.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                Path candidate = location.getParent() == null || location.getParent().getParent() == null ? null
-                        : location.getParent().getParent().getParent();
-                if (candidate != null && isRepository(candidate)) {
-                    return Optional.of(candidate);
-                }
-            } catch (URISyntaxException | RuntimeException e) {
-                // No usable code source (a custom class loader): the working directory is the other guess.
-            }
-            Path cwd = Path.of("").toAbsolutePath();
-            return isRepository(cwd) ? Optional.of(cwd) : Optional.empty();
-        }
-
-        private static boolean isRepository(Path dir) {
-            return Files.isExecutable(dir.resolve(LAUNCHER)) && Files.isDirectory(dir.resolve("plugin/src/main/go/ci-jwt-runtime"));
-        }
-
-        private static Optional<Path> onPath(String tool) {
-            for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-                Path p = Path.of(d.isEmpty() ? "." : d, tool);
-                if (Files.isExecutable(p)) {
-                    return Optional.of(p);
-                }
-            }
-            return Optional.empty();
-        }
     }
 }

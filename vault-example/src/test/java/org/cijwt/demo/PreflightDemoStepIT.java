@@ -47,7 +47,7 @@ class PreflightDemoStepIT {
         Assume.runc();
 
         String printed = run(new PreflightDemoStep(() -> Optional.of("containerd is not on PATH"),
-                () -> PreflightDemoStep.RuntimeWrapper.missing("not asked")));
+                () -> RuntimeWrapper.missing("not asked")));
 
         assertThat(printed).contains("not " + PreflightDemoStep.AGENT_PATH
                         + ": containerd is unavailable here (containerd is not on PATH);")
@@ -62,7 +62,7 @@ class PreflightDemoStepIT {
         Assume.runc();
 
         String printed = run(new PreflightDemoStep(Optional::empty,
-                () -> PreflightDemoStep.RuntimeWrapper.missing("the runtime wrapper is not built and Go is not installed")));
+                () -> RuntimeWrapper.missing("the runtime wrapper is not built and Go is not installed")));
 
         assertThat(printed).contains("not " + PreflightDemoStep.AGENT_PATH
                         + ": the runtime wrapper is not built and Go is not installed;")
