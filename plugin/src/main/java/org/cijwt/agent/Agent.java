@@ -212,15 +212,18 @@ public final class Agent implements ContainerService, AutoCloseable {
     }
 
     private TokenRefresher refresher(TokenDirectory directory, BuildMetadata metadata, PreflightConfig profile, String id) {
-        TokenRefresher.Minter again = name -> preflight.mint(metadata, profile.token(name)
-                .orElseThrow(() -> new IllegalStateException("no configured token named " + name)));
+        // A refresh is mint, then write, then refreshed(), all on the scheduler thread under the
+        // refresher's lock: the time from the mint's start to refreshed() is the refresh's own work.
+        long[] started = new long[1];
+        TokenRefresher.Minter again = name -> {
+            started[0] = System.nanoTime();
+            return preflight.mint(metadata, profile.token(name)
+                    .orElseThrow(() -> new IllegalStateException("no configured token named " + name)));
+        };
         TokenRefresher.Listener listener = new TokenRefresher.Listener() {
-            private long started = System.nanoTime();
-
             @Override
             public void refreshed(String name, MintedToken token) {
-                metrics.tokensRefreshed(1, System.nanoTime() - started);
-                started = System.nanoTime();
+                metrics.tokensRefreshed(1, System.nanoTime() - started[0]);
                 LOG.debug("container {}: refreshed token {} ({})", id, name, token);
             }
 

@@ -1,0 +1,3 @@
+module github.com/cijwt/ci-jwt/bench/agent
+
+go 1.19
