@@ -34,7 +34,7 @@ class AgentRefreshMetricTest {
         Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
                 + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
         try (Agent agent = Agent.start(TestKeyRings::signing, clock, AgentConfig.defaults("https://ci.example.test"),
-                dir.resolve("state"), scheduler, registry)) {
+                dir.resolve("state"), scheduler, registry, null)) {
             agent.create(new ContainerService.CreateRequest("c1", bundle,
                     new ObjectMapper().readTree(TestKeys.metadata("main")), Optional.empty()));
             // Wall time passes between the create and the refresh, as it does over a token's lifetime.

@@ -38,6 +38,7 @@ import org.cijwt.fixtures.launch.Containerd;
 import org.cijwt.fixtures.launch.Runc;
 import org.cijwt.fixtures.launch.RuncResult;
 import org.cijwt.io.Trees;
+import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.metrics.OperatorMetrics;
 
 /**
@@ -126,12 +127,13 @@ public final class PreflightDemoStep implements DemoStep {
         Path socketDir = Files.createDirectory(work.resolve("run"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwxr-x---")));
         Path socket = socketDir.resolve("agent.sock");
-        AgentConfig agentConfig = new AgentConfig(AgentConfig.DEFAULT_PROFILE, Map.of(AgentConfig.DEFAULT_PROFILE, config));
+        AgentConfig agentConfig = new AgentConfig(AgentConfig.DEFAULT_PROFILE, Map.of(AgentConfig.DEFAULT_PROFILE, config), Map.of());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Vertx vertx = Vertx.vertx();
-        try (Agent agent = Agent.start(ctx::keyRing, Clock.systemUTC(), agentConfig, work.resolve("agent"),
-                RefreshScheduler.daemonThread(), registry)) {
-            OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ctx::keyRing, ring -> 0, Clock.systemUTC());
+        ReloadingKeyRing ring = ReloadingKeyRing.start(ctx.keySource(), Clock.systemUTC());
+        try (Agent agent = Agent.start(ring, Clock.systemUTC(), agentConfig, work.resolve("agent"),
+                RefreshScheduler.daemonThread(), registry, null)) {
+            OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ring, Clock.systemUTC());
             try {
                 new AgentApi(agent, agent.metrics(), registry, operator).listen(vertx, socket)
                         .toCompletionStage().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
