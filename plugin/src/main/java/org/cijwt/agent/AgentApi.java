@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.errors.Printable;
 import org.cijwt.metrics.OperatorMetrics;
 
 /**
@@ -169,7 +170,7 @@ public final class AgentApi {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!CREATE_FIELDS.contains(f)) {
-                throw new CiJwtException(ErrorCode.REQUEST_INVALID, "unknown field '" + printable(f) + "' (known: id, bundle, metadata, profile)");
+                throw new CiJwtException(ErrorCode.REQUEST_INVALID, "unknown field '" + Printable.of(f) + "' (known: id, bundle, metadata, profile)");
             }
         }
         String id = text(node, "id");
@@ -236,10 +237,4 @@ public final class AgentApi {
         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toString());
     }
 
-    /** Field names come from the caller: shown as printable ASCII only. */
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        s.codePoints().limit(64).forEach(c -> b.append(c >= 0x20 && c < 0x7f ? Character.toString(c) : "?"));
-        return b.toString();
-    }
 }

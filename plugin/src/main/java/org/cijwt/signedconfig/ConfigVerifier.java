@@ -11,6 +11,7 @@ import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ConfigClaims;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.errors.Printable;
 import org.cijwt.keys.KeyRing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,7 +102,7 @@ public final class ConfigVerifier {
         }
         if (md.task() != null && !md.task().equals(fields.task())) {
             return ConfigVerification.failed(fields.digest(), where + ": the signed step is task "
-                    + StepSignatures.printable(fields.task()) + ", not this task");
+                    + Printable.of(fields.task()) + ", not this task");
         }
         JsonNode sig = step.get().path(PipelineSigning.SIGNATURE_FIELD);
         ConfigVerification v = StepSignatures.verify(fields, sig.isTextual() ? sig.asText() : null, pinned.get());

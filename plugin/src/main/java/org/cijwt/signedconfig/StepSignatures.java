@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.errors.Printable;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyEntry;
 import org.cijwt.keys.KeyRing;
@@ -69,7 +70,7 @@ public final class StepSignatures {
         Optional<KeyRing.PublishedKey> key = kid == null ? Optional.empty() : pinned.publishedKey(kid);
         if (key.isEmpty() || key.get().entry().algorithm() != alg.get()) {
             return ConfigVerification.failed(digest, fields.where() + ": signed by a key that is not pinned (kid "
-                    + printable(kid) + ")");
+                    + Printable.of(kid) + ")");
         }
         try {
             if (jws.verify(key.get().verifier())) {
@@ -94,8 +95,8 @@ public final class StepSignatures {
                 SignedFields there = fields.forContext(text(ctx.get("team")), text(ctx.get("pipeline")),
                         text(ctx.get("job")), text(ctx.get("task")));
                 if (JWSObject.parse(signature, new Payload(there.canonicalJson())).verify(key.verifier())) {
-                    return "replayed: signed for " + printable(there.team()) + "/" + printable(there.pipeline())
-                            + " job " + printable(there.job()) + ", task " + printable(there.task());
+                    return "replayed: signed for " + Printable.of(there.team()) + "/" + Printable.of(there.pipeline())
+                            + " job " + Printable.of(there.job()) + ", task " + Printable.of(there.task());
                 }
             }
         } catch (ParseException | JOSEException | CiJwtException e) {
@@ -112,19 +113,4 @@ public final class StepSignatures {
         return value instanceof String s ? s : null;
     }
 
-    /** Header values come from whoever wrote the signature: shown only as printable ASCII. */
-    static String printable(String s) {
-        if (s == null) {
-            return "none";
-        }
-        StringBuilder b = new StringBuilder();
-        s.codePoints().limit(128).forEach(c -> {
-            if (c >= 0x20 && c < 0x7f) {
-                b.appendCodePoint(c);
-            } else {
-                b.append(String.format("\\u%04x", c));
-            }
-        });
-        return b.toString();
-    }
 }
