@@ -6,8 +6,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -25,6 +23,7 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.io.KeyPairProbe;
 
 /**
  * PEM text to certificates and keys, and {@link TlsMaterial} to an {@link SSLContext}. Errors name
@@ -36,7 +35,6 @@ final class PemTls {
     /** What every PEM value starts with; text without it is not PEM, whatever else it may name. */
     static final String PEM_BEGIN = "-----BEGIN ";
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] IN_MEMORY = "in-memory".toCharArray();
 
     private PemTls() {
@@ -109,20 +107,7 @@ final class PemTls {
         if (algorithm == null) {
             return false;
         }
-        byte[] challenge = new byte[32];
-        RANDOM.nextBytes(challenge);
-        try {
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(challenge);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(certKey);
-            verifier.update(challenge);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
+        return KeyPairProbe.belongTogether(key, certKey, algorithm);
     }
 
     /** The context for the material, or empty when it is {@link TlsMaterial#NONE} and the JVM's default serves. */

@@ -9,8 +9,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -21,6 +19,7 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.io.KeyPairProbe;
 import org.cijwt.io.SecureFiles;
 
 /**
@@ -29,7 +28,6 @@ import org.cijwt.io.SecureFiles;
  * Without this a wrong key only shows at the first TLS handshake, as a client-side error.
  */
 final class TlsFiles {
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private TlsFiles() {
     }
@@ -102,19 +100,6 @@ final class TlsFiles {
             default -> throw WebConfig.invalid(Setting.TLS_CERT,
                     "the certificate's " + certKey.getAlgorithm() + " key is not supported (use RSA, EC or Ed25519)");
         };
-        byte[] challenge = new byte[32];
-        RANDOM.nextBytes(challenge);
-        try {
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(challenge);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(certKey);
-            verifier.update(challenge);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
+        return KeyPairProbe.belongTogether(key, certKey, algorithm);
     }
 }
