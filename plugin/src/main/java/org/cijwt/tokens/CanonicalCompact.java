@@ -1,5 +1,6 @@
 package org.cijwt.tokens;
 
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -14,6 +15,16 @@ import java.util.Optional;
  */
 final class CanonicalCompact {
     private static final String[] SEGMENTS = {"header", "payload", "signature"};
+    private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    /** The value of each ASCII character in base64url, -1 for every character outside it. */
+    private static final byte[] VALUES = new byte[128];
+
+    static {
+        Arrays.fill(VALUES, (byte) -1);
+        for (int i = 0; i < ALPHABET.length(); i++) {
+            VALUES[ALPHABET.charAt(i)] = (byte) i;
+        }
+    }
 
     private CanonicalCompact() {
     }
@@ -58,18 +69,6 @@ final class CanonicalCompact {
     }
 
     private static int value(char c) {
-        if (c >= 'A' && c <= 'Z') {
-            return c - 'A';
-        }
-        if (c >= 'a' && c <= 'z') {
-            return c - 'a' + 26;
-        }
-        if (c >= '0' && c <= '9') {
-            return c - '0' + 52;
-        }
-        if (c == '-') {
-            return 62;
-        }
-        return c == '_' ? 63 : -1;
+        return c < VALUES.length ? VALUES[c] : -1;
     }
 }

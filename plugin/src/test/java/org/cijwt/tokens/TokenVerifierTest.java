@@ -6,10 +6,13 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.fixtures.TestJwts;
 import org.cijwt.fixtures.TestKeys;
@@ -21,6 +24,7 @@ import org.cijwt.testkit.TestTokens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The verifier against tokens ci-jwt mints with the committed TEST keys and tokens the fixtures
@@ -226,6 +230,50 @@ class TokenVerifierTest {
         Verification.Rejected alg = (Verification.Rejected) verifier().verify(evilAlg);
         assertThat(alg.reason()).isEqualTo(Rejection.ALGORITHM_NOT_ALLOWED);
         assertThat(alg.detail()).contains("\\u001B]0;pwned\\u0007").doesNotContain("\u001b");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"aud\":\"other\",\"aud\":\"vault\"}",
+        "{\"aud\":\"vault\"} {}",
+        "{\"aud\":\"vault\"}garbage",
+        "[{\"aud\":\"vault\"}]",
+        "null",
+        "",
+        "\"vault\""})
+    void verifyWhenTheSignedPayloadIsNotExactlyOneJsonObjectThenMalformed(String payload) {
+        String valid = forged(TestKeys.Alg.ES256).sign();
+        Map<String, Object> claims = new LinkedHashMap<>(TestJwts.claims(valid));
+        claims.remove("aud");
+        String json = JSONObjectUtils.toJSONString(claims);
+        String mixed = payload.startsWith("{") ? json.substring(0, json.length() - 1) + "," + payload.substring(1) : payload;
+        assertThat(reason(forged(TestKeys.Alg.ES256).signRawPayload(mixed))).isEqualTo(Rejection.MALFORMED);
+    }
+
+    @Test
+    void verifyWhenAHeaderWasSeenOnAValidTokenThenATamperedTokenWithItStillFails() throws Exception {
+        TokenVerifier verifier = verifier();
+        String valid = mint(SigningAlgorithm.ES256).compact();
+        assertThat(verifier.verify(valid).active()).isTrue();
+        assertThat(verifier.knownHeaderCount()).isEqualTo(1);
+        Verification tampered = verifier.verify(TestJwts.tamperSignature(valid));
+        assertThat(tampered).isInstanceOf(Verification.Rejected.class);
+        assertThat(((Verification.Rejected) tampered).reason()).isEqualTo(Rejection.BAD_SIGNATURE);
+        assertThat(verifier.verify(valid).active()).isTrue();
+    }
+
+    @Test
+    void verifyWhenFloodedWithDistinctHeadersThenOnlyVerifiedOnesAreKeptAndNoMoreThanTheBound() {
+        TokenVerifier verifier = verifier();
+        for (int i = 0; i < 500; i++) {
+            String forgedHeader = TestJwts.tamperSignature(forged(TestKeys.Alg.ES256).header("n", i).sign());
+            assertThat(verifier.verify(forgedHeader).active()).isFalse();
+        }
+        assertThat(verifier.knownHeaderCount()).as("headers of tokens that failed").isZero();
+        for (int i = 0; i < 200; i++) {
+            assertThat(verifier.verify(forged(TestKeys.Alg.EdDSA).header("n", i).sign()).active()).isTrue();
+        }
+        assertThat(verifier.knownHeaderCount()).isEqualTo(64);
     }
 
     @Test
