@@ -42,6 +42,15 @@ def jmh(work, name, prefix, into):
         into[key + ".error"] = error if not math.isnan(error) else 0.0
 
 
+def cpu_per_answer_us(http, kind, alg):
+    """serve's CPU time (user + system, all its threads) per introspection answer in the measured run."""
+    answers = float(http.get(f"introspect.{kind}.{alg}.answers", 0) or 0)
+    seconds = http.get(f"introspect.{kind}.{alg}.cpu_seconds")
+    if not answers or seconds is None:
+        return None
+    return float(seconds) * 1e6 / answers
+
+
 def jose(work, into):
     path = work / "jose.txt"
     if path.exists():
@@ -209,6 +218,13 @@ def main():
              distinct[0] if distinct else None)
     info("JWKS req/s: ci-jwt ÷ nginx, same bytes", jwks["cijwt"][0] if jwks["cijwt"] else None,
          jwks["nginx"][0] if jwks["nginx"] else None)
+    for alg in ALGS:
+        # What one answer costs the server, in raw signature checks of the same JVM: 1.0 would mean
+        # the HTTP, the parsing and the answer were free.
+        cpu = cpu_per_answer_us(http, "distinct", alg)
+        raw = g(f"raw.verify.{alg}")
+        info(f"introspection {alg}, distinct tokens: serve CPU per answer (µs) ÷ one raw verify (µs)", cpu,
+             1e6 / raw if raw else None)
     w("")
 
     w("### Rates per second (one thread unless said)")
@@ -228,17 +244,23 @@ def main():
           f"| {with_error(g(f'raw.verify.{alg}'), g(f'raw.verify.{alg}.error'))} | {num(g(f'jose.verify.{alg}'))} "
           f"| {num(g(f'gojose.verify.{alg}'))} | {num(g(f'openssl.verify.{alg}'))} |")
     w("")
-    w("| HTTP, wrk on the same CPUs | req/s | p50 | p99 | answers not active |")
-    w("|---|---|---|---|---|")
+    w("| HTTP, wrk on the same CPUs | req/s | p50 | p99 | answers not active | answered by the signature cache "
+      "| serve CPU per answer |")
+    w("|---|---|---|---|---|---|---|")
     for name, label in (("cijwt", "JWKS, ci-jwt serve"), ("bare", "JWKS, bare Vert.x, same bytes"),
                         ("nginx", "JWKS, nginx, same bytes")):
         res = jwks[name]
-        w(f"| {label} | {num(res[0]) if res else '-'} | {res[1] if res else '-'} | {res[2] if res else '-'} | |")
+        w(f"| {label} | {num(res[0]) if res else '-'} | {res[1] if res else '-'} | {res[2] if res else '-'} | | | |")
     for kind, label in (("distinct", "distinct tokens"), ("repeated", "one repeated token")):
         for alg in ALGS:
             res = wrk(work / f"introspect-{kind}-{alg}.txt")
+            answers = float(http.get(f"introspect.{kind}.{alg}.answers", 0) or 0)
+            hits = float(http.get(f"introspect.{kind}.{alg}.cache_hits", 0) or 0)
+            share = f"{100 * hits / answers:.1f} %" if answers else "-"
+            cpu = cpu_per_answer_us(http, kind, alg)
             w(f"| introspection {alg}, {label} | {num(res[0]) if res else '-'} | {res[1] if res else '-'} "
-              f"| {res[2] if res else '-'} | {http.get(f'introspect.{kind}.{alg}.not_active', '-')} |")
+              f"| {res[2] if res else '-'} | {http.get(f'introspect.{kind}.{alg}.not_active', '-')} | {share} "
+              f"| {'-' if cpu is None else f'{cpu:.0f} µs'} |")
     w("")
 
     text = "\n".join(lines) + "\n"

@@ -75,26 +75,40 @@ class VerifiedSignaturesTest {
             String token = mint("aud-" + i);
             String key = VerifiedSignatures.key(token);
             assertThat(key).doesNotContain(token.substring(0, 20)).hasSize(43);
-            cache.put(key, new VerifiedSignatures.Entry(SIGNING, null, "k", SigningAlgorithm.EdDSA,
+            cache.put(key, new VerifiedSignatures.Entry(SIGNING, new byte[0], "k", SigningAlgorithm.EdDSA,
                     clock.instant().plusSeconds(60)));
             assertThat(cache.size()).isLessThanOrEqualTo(3);
         }
     }
 
     @Test
-    void putWhenFullThenOnlyTheLeastRecentlyUsedEntryIsEvicted() throws Exception {
-        VerifiedSignatures cache = new VerifiedSignatures(3);
+    void putWhenFloodedWithOneOffTokensThenTheTokensAskedAboutAgainStay() throws Exception {
+        // The server's default size, full, as a busy server's is (Caffeine starts counting how often
+        // keys are asked for once the cache is half full).
+        VerifiedSignatures cache = new VerifiedSignatures(10_000);
         Instant until = clock.instant().plusSeconds(60);
-        for (String k : List.of("a", "b", "c")) {
-            cache.put(k, new VerifiedSignatures.Entry(SIGNING, null, k, SigningAlgorithm.EdDSA, until));
+        for (int i = 0; i < 10_000; i++) {
+            String earlier = "earlier-" + i;
+            cache.put(earlier, new VerifiedSignatures.Entry(SIGNING, new byte[0], earlier, SigningAlgorithm.EdDSA, until));
         }
-        assertThat(cache.get("a", SIGNING, clock.instant())).as("a is used again").isNotNull();
-        cache.put("d", new VerifiedSignatures.Entry(SIGNING, null, "d", SigningAlgorithm.EdDSA, until));
-        assertThat(cache.size()).isEqualTo(3);
-        assertThat(cache.contains("b")).as("the least recently used goes").isFalse();
-        assertThat(cache.contains("a")).isTrue();
-        assertThat(cache.contains("c")).isTrue();
-        assertThat(cache.contains("d")).isTrue();
+        List<String> hot = List.of("hot-1", "hot-2", "hot-3");
+        for (String k : hot) {
+            cache.put(k, new VerifiedSignatures.Entry(SIGNING, new byte[0], k, SigningAlgorithm.EdDSA, until));
+            for (int i = 0; i < 5; i++) {
+                assertThat(cache.get(k, SIGNING, clock.instant())).isNotNull();
+            }
+        }
+        for (int i = 0; i < 50_000; i++) {
+            String once = "once-" + i;
+            cache.put(once, new VerifiedSignatures.Entry(SIGNING, new byte[0], once, SigningAlgorithm.EdDSA, until));
+        }
+        assertThat(cache.size()).isLessThanOrEqualTo(10_000);
+        for (String k : hot) {
+            assertThat(cache.contains(k)).as("%s, asked about six times, outlasts 50,000 one-off tokens", k).isTrue();
+        }
+        TokenVerifier.CacheStats stats = cache.stats();
+        assertThat(stats.hits()).isEqualTo(15);
+        assertThat(stats.misses()).isZero();
     }
 
     @Test

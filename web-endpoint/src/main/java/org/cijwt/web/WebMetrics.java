@@ -1,6 +1,7 @@
 package org.cijwt.web;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -14,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.metrics.OperatorMetrics;
 import org.cijwt.tokens.Rejection;
+import org.cijwt.tokens.TokenVerifier;
 
 /**
  * The server's Prometheus metrics: requests by route and status with latency histograms,
@@ -23,6 +25,7 @@ import org.cijwt.tokens.Rejection;
 public final class WebMetrics {
     static final String REQUESTS = "cijwt.http.server.requests";
     static final String INTROSPECTIONS = "cijwt.introspections";
+    static final String VERIFY_CACHE = "cijwt.verify.cache.lookups";
     static final String PUBLISHED_KEYS = OperatorMetrics.PUBLISHED;
     static final String KEYS_DEGRADED = OperatorMetrics.DEGRADED;
     static final String KEY_RELOAD_FAILURES = OperatorMetrics.RELOAD_FAILURES;
@@ -43,6 +46,16 @@ public final class WebMetrics {
         for (Rejection r : Rejection.values()) {
             counter(r.wireName());
         }
+    }
+
+    /** Counts the verified-signature cache's hits and misses, read from {@code verifier} at each scrape. */
+    void verifyCache(TokenVerifier verifier) {
+        FunctionCounter.builder(VERIFY_CACHE, verifier, v -> v.cacheStats().hits())
+                .description("Signature checks answered by the verified-signature cache (hit) or done (miss)")
+                .tag("result", "hit").register(registry);
+        FunctionCounter.builder(VERIFY_CACHE, verifier, v -> v.cacheStats().misses())
+                .description("Signature checks answered by the verified-signature cache (hit) or done (miss)")
+                .tag("result", "miss").register(registry);
     }
 
     public PrometheusMeterRegistry registry() {

@@ -49,6 +49,7 @@ public final class WebServer {
         this.workers = vertx.createSharedWorkerExecutor("ci-jwt-verify-" + System.identityHashCode(this), config.verifyWorkers());
         TokenVerifier verifier = new TokenVerifier(keys, config.issuer(), config.audiences(), config.leeway(), clock,
                 config.verifyCacheSize());
+        metrics.verifyCache(verifier);
         this.handlers = new Handlers(verifier);
     }
 

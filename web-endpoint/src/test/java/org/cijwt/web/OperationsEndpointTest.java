@@ -33,6 +33,8 @@ class OperationsEndpointTest extends ServerTestBase {
         String token = mint(SigningAlgorithm.EdDSA).compact();
         client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).sendForm(MultiMap.caseInsensitiveMultiMap().add("token", token))
                 .compose(r -> client.post(port(), "127.0.0.1", Endpoints.INTROSPECT)
+                        .sendForm(MultiMap.caseInsensitiveMultiMap().add("token", token)))
+                .compose(r -> client.post(port(), "127.0.0.1", Endpoints.INTROSPECT)
                         .sendForm(MultiMap.caseInsensitiveMultiMap().add("token", "x.y.z")))
                 .compose(r -> client.get(port(), "127.0.0.1", Endpoints.JWKS).send())
                 .compose(r -> client.get(port(), "127.0.0.1", "/no/such/path").send())
@@ -44,12 +46,16 @@ class OperationsEndpointTest extends ServerTestBase {
                     assertThat(res.statusCode()).isEqualTo(200);
                     assertThat(res.getHeader("Content-Type")).startsWith("text/plain");
                     String text = res.bodyAsString();
-                    assertThat(text).contains("cijwt_introspections_total{result=\"active\"} 1.0");
+                    assertThat(text).contains("cijwt_introspections_total{result=\"active\"} 2.0");
+                    // The same token twice: one signature check, one answer from the cache; the
+                    // malformed string never reaches the cache.
+                    assertThat(text).contains("cijwt_verify_cache_lookups_total{result=\"hit\"} 1.0")
+                            .contains("cijwt_verify_cache_lookups_total{result=\"miss\"} 1.0");
                     assertThat(text).contains("cijwt_introspections_total{result=\"malformed\"} 1.0");
                     assertThat(text).contains("cijwt_keys_published 3.0");
                     assertThat(text).contains("cijwt_keys_degraded 0.0");
                     assertThat(text).contains("cijwt_keys_reload_failures_total 0.0");
-                    assertThat(text).containsPattern("cijwt_http_server_requests_seconds_count\\{route=\"/api/v1/tokens/introspect\",status=\"200\"} 2");
+                    assertThat(text).containsPattern("cijwt_http_server_requests_seconds_count\\{route=\"/api/v1/tokens/introspect\",status=\"200\"} 3");
                     assertThat(text).containsPattern("cijwt_http_server_requests_seconds_count\\{route=\"/.well-known/jwks.json\",status=\"200\"} 1");
                     assertThat(text).contains("cijwt_http_server_requests_seconds_bucket{route=\"/.well-known/jwks.json\",status=\"200\",le=");
                     assertThat(text).contains("route=\"unmatched\",status=\"404\"");
