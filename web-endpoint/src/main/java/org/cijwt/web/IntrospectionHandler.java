@@ -1,5 +1,6 @@
 package org.cijwt.web;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.WorkerExecutor;
@@ -7,10 +8,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RequestBody;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.cijwt.claims.ClaimNames;
@@ -58,10 +59,11 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
     public void handle(RoutingContext ctx) {
         String token;
         String audience;
+        Buffer raw = RequestBody.of(ctx);
         if (Endpoints.JSON.equals(mediaType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)))) {
             JsonObject body;
             try {
-                body = jsonBody(ctx.body());
+                body = jsonBody(raw);
             } catch (DecodeException | ClassCastException e) {
                 invalidRequest(ctx, "the body is not a JSON object");
                 return;
@@ -78,8 +80,23 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
             token = t;
             audience = (String) aud;
         } else {
-            token = ctx.request().getFormAttribute("token");
-            audience = ctx.request().getFormAttribute("audience");
+            Map<String, List<String>> form;
+            try {
+                form = formParameters(raw);
+            } catch (IllegalArgumentException e) {
+                // Not the decoder's message: it quotes the body, and the body holds the token.
+                invalidRequest(ctx, "the body is not application/x-www-form-urlencoded: it has a malformed %-escape");
+                return;
+            }
+            for (String name : List.of("token", "audience", "token_type_hint")) {
+                if (form.getOrDefault(name, List.of()).size() > 1) {
+                    // RFC 6749 section 3.1: a request parameter must not appear more than once.
+                    invalidRequest(ctx, "the form gives the parameter '" + name + "' more than once");
+                    return;
+                }
+            }
+            token = first(form, "token");
+            audience = first(form, "audience");
             if (token == null) {
                 invalidRequest(ctx, "the form has no parameter 'token'");
                 return;
@@ -104,12 +121,26 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
         });
     }
 
-    private static JsonObject jsonBody(RequestBody body) {
-        Buffer buf = body.buffer();
-        if (buf == null || buf.length() == 0) {
+    private static JsonObject jsonBody(Buffer buf) {
+        if (buf.length() == 0) {
             throw new DecodeException("empty body");
         }
         return new JsonObject(buf);
+    }
+
+    /**
+     * The parameters of an {@code application/x-www-form-urlencoded} body, decoded as UTF-8 with
+     * {@code +} as a space and {@code ;} as an ordinary character (the WHATWG URL standard's form
+     * parser); at most 16 are read. A bad percent-escape is an {@link IllegalArgumentException}.
+     */
+    static Map<String, List<String>> formParameters(Buffer body) {
+        return QueryStringDecoder.builder().hasPath(false).semicolonIsNormalChar(true).maxParams(16)
+                .build(body.toString(StandardCharsets.UTF_8)).parameters();
+    }
+
+    private static String first(Map<String, List<String>> form, String name) {
+        List<String> values = form.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     private Verification verify(String token, String audience) {

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -138,7 +137,7 @@ public final class WebServer {
         router.post(Endpoints.INTROSPECT)
                 .consumes(IntrospectionHandler.FORM)
                 .consumes(Endpoints.JSON)
-                .handler(BodyHandler.create(false).setBodyLimit(Endpoints.MAX_INTROSPECTION_BODY))
+                .handler(new RequestBody(Endpoints.MAX_INTROSPECTION_BODY))
                 .handler(handlers.introspection);
         router.get(Endpoints.HEALTHZ).handler(handlers.health.healthz());
         router.get(Endpoints.READYZ).handler(handlers.health.readyz());

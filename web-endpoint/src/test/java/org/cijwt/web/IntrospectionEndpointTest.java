@@ -186,6 +186,89 @@ class IntrospectionEndpointTest extends ServerTestBase {
     }
 
     @Test
+    void introspectWhenTheFormGivesTheTokenTwiceThenBadRequestNamingIt(VertxTestContext tc) throws Exception {
+        String token = mint(SigningAlgorithm.EdDSA).compact();
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT)
+                .sendForm(MultiMap.caseInsensitiveMultiMap().add("token", token).add("token", "x.y.z"))
+                .onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(400);
+                    assertThat(res.bodyAsJsonObject().getString("error_description")).contains("'token' more than once");
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void introspectWhenTheFormHasAMalformedEscapeThenBadRequestThatDoesNotQuoteTheBody(VertxTestContext tc) throws Exception {
+        String token = mint(SigningAlgorithm.EdDSA).compact();
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).putHeader("Content-Type", IntrospectionHandler.FORM)
+                .sendBuffer(Buffer.buffer("token=" + token + "&audience=%zz")).onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(400);
+                    assertThat(res.bodyAsJsonObject().getString("error")).isEqualTo("invalid_request");
+                    assertThat(res.bodyAsString()).doesNotContain(token).doesNotContain("%zz");
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void introspectWhenTheFormEncodesItsValuesThenTheyAreDecodedAndASemicolonIsNoSeparator(VertxTestContext tc) throws Exception {
+        String token = mint(SigningAlgorithm.EdDSA).compact();
+        // "%2E" is "." and "+" a space: the token arrives whole, the audience as "vault;x y", no audience "vault".
+        String escaped = token.replace(".", "%2E");
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).putHeader("Content-Type", IntrospectionHandler.FORM)
+                .sendBuffer(Buffer.buffer("token=" + escaped + "&audience=vault;x+y")).onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    assertThat(res.statusCode()).isEqualTo(200);
+                    assertThat(res.bodyAsJsonObject().getBoolean("active")).isFalse();
+                    assertThat(res.bodyAsJsonObject().getString("reason")).isEqualTo("wrong_audience");
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
+    void introspectWhenAChunkedBodyGrowsPastTheLimitThenPayloadTooLargeWithoutAContentLength() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port())) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            out.write(("POST " + Endpoints.INTROSPECT + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + IntrospectionHandler.FORM
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String chunk = "a".repeat(4096);
+            for (int i = 0; i < 5; i++) {
+                out.write((Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertThat(status).isEqualTo("HTTP/1.1 413 Request Entity Too Large");
+        }
+    }
+
+    @Test
+    void introspectWhenTheClientExpects100ContinueThenItIsToldToSendAndAnswered() throws Exception {
+        String body = "token=" + mint(SigningAlgorithm.EdDSA).compact();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port())) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            out.write(("POST " + Endpoints.INTROSPECT + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + IntrospectionHandler.FORM
+                    + "\r\nContent-Length: " + body.length() + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 100 Continue");
+            assertThat(in.readLine()).isEmpty();
+            out.write(body.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+            int length = -1;
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            char[] answer = new char[length];
+            assertThat(in.read(answer, 0, length)).isEqualTo(length);
+            assertThat(new String(answer)).contains("\"active\":true");
+        }
+    }
+
+    @Test
     void introspectWhenJsonIsNotAnObjectThenBadRequest(VertxTestContext tc) {
         client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).putHeader("Content-Type", "application/json")
                 .sendBuffer(Buffer.buffer("[\"token\"")).onComplete(tc.succeeding(res -> tc.verify(() -> {
