@@ -1,5 +1,8 @@
 package org.cijwt.web;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -9,11 +12,15 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.cijwt.claims.ClaimNames;
 import org.cijwt.tokens.Rejection;
 import org.cijwt.tokens.TokenVerifier;
@@ -32,6 +39,10 @@ import org.slf4j.LoggerFactory;
 final class IntrospectionHandler implements Handler<RoutingContext> {
     private static final Logger LOG = LoggerFactory.getLogger(IntrospectionHandler.class);
     static final String FORM = "application/x-www-form-urlencoded";
+    /** Members of the answer that the server writes itself; a claim of the same name is not copied. */
+    private static final Set<String> OURS = Set.of("active", "kid", "alg", "reason");
+    /** Jackson, with a codec: claims hold lists and nested objects. */
+    private static final JsonFactory JSON = new ObjectMapper().getFactory();
 
     private final TokenVerifier verifier;
     private final WorkerExecutor workers;
@@ -109,12 +120,12 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
                     + " or set 'audiences' in the server's configuration");
             return;
         }
-        Future<Verification> result = inlineEdDsa && isEdDsa(token)
-                ? Future.succeededFuture(verify(token, expected))
-                : workers.executeBlocking(() -> verify(token, expected), false);
+        Future<Answer> result = inlineEdDsa && isEdDsa(token)
+                ? Future.succeededFuture(answer(verify(token, expected)))
+                : workers.executeBlocking(() -> answer(verify(token, expected)), false);
         result.onComplete(ar -> {
             if (ar.succeeded()) {
-                answer(ctx, ar.result());
+                send(ctx, ar.result());
             } else {
                 ctx.fail(ar.cause());
             }
@@ -154,38 +165,60 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
         }
     }
 
-    private void answer(RoutingContext ctx, Verification v) {
-        JsonObject body = new JsonObject();
-        if (v instanceof Verification.Accepted a) {
-            body.put("active", true);
-            Map<String, Object> claims = a.claims().toJSONObject();
-            // Registered claims, then build claims, then any extra ones: the order people read.
-            for (String name : ClaimNames.ALL) {
-                Object value = claims.get(name);
-                if (value != null) {
-                    body.put(name, value);
+    /** What a verification becomes on the wire: the JSON body and the metric's result label. */
+    private record Answer(Buffer body, String result) {
+    }
+
+    /**
+     * The RFC 7662 answer, written straight to JSON bytes on the worker that verified the token:
+     * {@code active}, the registered claims, the build claims and any others in the order people
+     * read them, then the {@code kid} and {@code alg} that verified it; or {@code active: false}
+     * with the reason when reasons are on.
+     */
+    private Answer answer(Verification v) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        String result;
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            if (v instanceof Verification.Accepted a) {
+                g.writeBooleanField("active", true);
+                Map<String, Object> claims = a.claims().toJSONObject();
+                for (String name : ClaimNames.ALL) {
+                    Object value = claims.get(name);
+                    if (value != null && !OURS.contains(name)) {
+                        g.writeObjectField(name, value);
+                    }
                 }
-            }
-            for (Map.Entry<String, Object> claim : claims.entrySet()) {
-                if (!claim.getKey().equals("active") && !body.containsKey(claim.getKey())) {
-                    body.put(claim.getKey(), claim.getValue());
+                for (Map.Entry<String, Object> claim : claims.entrySet()) {
+                    if (!OURS.contains(claim.getKey()) && !ClaimNames.RESERVED.contains(claim.getKey())) {
+                        g.writeObjectField(claim.getKey(), claim.getValue());
+                    }
                 }
+                g.writeStringField("kid", a.kid());
+                g.writeStringField("alg", a.algorithm().jwaName());
+                result = WebMetrics.ACTIVE;
+            } else {
+                Verification.Rejected r = (Verification.Rejected) v;
+                g.writeBooleanField("active", false);
+                if (reasons) {
+                    g.writeStringField("reason", r.reason().wireName());
+                }
+                result = r.reason().wireName();
             }
-            body.put("kid", a.kid());
-            body.put("alg", a.algorithm().jwaName());
-            metrics.introspection(WebMetrics.ACTIVE);
-        } else {
-            Verification.Rejected r = (Verification.Rejected) v;
-            body.put("active", false);
-            if (reasons) {
-                body.put("reason", r.reason().wireName());
-            }
-            metrics.introspection(r.reason().wireName());
+            g.writeEndObject();
+        } catch (IOException e) {
+            // A ByteArrayOutputStream does not fail, and the claims are JSON they were parsed from.
+            throw new UncheckedIOException(e);
         }
+        return new Answer(Buffer.buffer(out.toByteArray()), result);
+    }
+
+    private void send(RoutingContext ctx, Answer answer) {
+        metrics.introspection(answer.result());
         ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, Endpoints.JSON)
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .end(body.toBuffer());
+                .end(answer.body());
     }
 
     private static void invalidRequest(RoutingContext ctx, String description) {

@@ -62,6 +62,28 @@ class IntrospectionEndpointTest extends ServerTestBase {
     }
 
     @Test
+    void introspectWhenSignedClaimsNameTheAnswersOwnMembersThenTheServerWritesThoseOnceAndKeepsTheRest(VertxTestContext tc) {
+        // A validly signed token whose claims say active false, another kid and alg, and a reason.
+        String token = forged(TestKeys.Alg.ES256).issuer(ISSUER).audience(AUDIENCE).claim("active", false).claim("kid", "someone-else")
+                .claim("alg", "none").claim("reason", "made up").claim("custom", java.util.Map.of("list", List.of(1, 2))).sign();
+        client.post(port(), "127.0.0.1", Endpoints.INTROSPECT).sendForm(MultiMap.caseInsensitiveMultiMap().add("token", token))
+                .onComplete(tc.succeeding(res -> tc.verify(() -> {
+                    String text = res.bodyAsString();
+                    JsonObject answer = res.bodyAsJsonObject();
+                    assertThat(answer.getBoolean("active")).isTrue();
+                    assertThat(answer.getString("kid")).isEqualTo(TestKeys.publicJwk(TestKeys.Alg.ES256).getKeyID());
+                    assertThat(answer.getString("alg")).isEqualTo("ES256");
+                    assertThat(answer.containsKey("reason")).isFalse();
+                    assertThat(answer.getJsonObject("custom").getJsonArray("list").getList()).containsExactly(1, 2);
+                    for (String member : List.of("\"active\"", "\"kid\"", "\"alg\"")) {
+                        assertThat(text.indexOf(member)).as(member + " once").isEqualTo(text.lastIndexOf(member));
+                    }
+                    assertThat(text).startsWith("{\"active\":true,\"iss\":");
+                    tc.completeNow();
+                })));
+    }
+
+    @Test
     void introspectWhenTokenExpiredThenInactiveWithReason(VertxTestContext tc) throws Exception {
         MintedToken token = mint(SigningAlgorithm.EdDSA);
         clock.advance(Duration.ofHours(1));
