@@ -355,6 +355,9 @@ def main():
     for name, label in (("cijwt", "JWKS, ci-jwt serve"), ("bare", "JWKS, bare Vert.x, same bytes"),
                         ("nginx", "JWKS, nginx, same bytes")):
         res = jwks[name]
+        rounds = http.get(f"jwks.{name}.rounds")
+        if rounds:
+            label += " (the better of two rounds: " + " and ".join(f"{float(r):,.0f}" for r in rounds.split()) + ")"
         w(f"| {label} | {num(cell(res, 0))} | {cell(res, 1)} | {cell(res, 2)} | | | |")
     for kind, label in (("distinct", "distinct tokens"), ("repeated", "one repeated token")):
         for alg in ALGS:
