@@ -53,8 +53,9 @@ public final class TokenVerifier {
     private final VerifiedSignatures verified;
     /**
      * Headers of tokens whose signature verified, by their base64url text: a signer sends the same
-     * header on every token, so it is parsed once. Only verified tokens add to it, and never more
-     * than {@link #MAX_KNOWN_HEADERS}, so nothing a caller sends can grow it.
+     * header on every token, so it is parsed once. Only verified tokens add to it, and it never
+     * holds more than {@link #MAX_KNOWN_HEADERS} (it starts afresh when full), so nothing a caller
+     * sends can grow it.
      */
     private final Map<String, JWSHeader> headers = new ConcurrentHashMap<>();
 
@@ -197,7 +198,12 @@ public final class TokenVerifier {
             }
         }
         // Stored only now, after the signature verified: nothing that failed can take a place.
-        if (headers.size() < MAX_KNOWN_HEADERS) {
+        if (!headers.containsKey(encodedHeader)) {
+            if (headers.size() >= MAX_KNOWN_HEADERS) {
+                // Keys rotated past the bound (each key version signs with its own kid): start again
+                // with the headers in use now rather than keep the retired ones for good.
+                headers.clear();
+            }
             headers.putIfAbsent(encodedHeader, header);
         }
         if (verified != null && claims.getExpirationTime() != null) {
@@ -220,6 +226,11 @@ public final class TokenVerifier {
     /** How many token headers are kept parsed; for tests. */
     int knownHeaderCount() {
         return headers.size();
+    }
+
+    /** Whether the header of {@code token} is kept parsed; for tests. */
+    boolean knowsHeaderOf(String token) {
+        return headers.containsKey(token.substring(0, token.indexOf('.')));
     }
 
     private static Verification rejectUnparsable(String encodedHeader) {
