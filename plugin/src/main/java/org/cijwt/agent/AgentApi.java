@@ -42,7 +42,6 @@ public final class AgentApi {
     private static final Set<String> CREATE_FIELDS = Set.of("id", "bundle", "metadata", "profile");
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
-    private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final ContainerService service;
     private final AgentMetrics metrics;
@@ -79,7 +78,7 @@ public final class AgentApi {
             return registry.scrape();
         }, false).onComplete(ar -> {
             if (ar.succeeded()) {
-                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TYPE).end(ar.result());
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, OperatorMetrics.PROMETHEUS_CONTENT_TYPE).end(ar.result());
             } else {
                 internal(ctx, ar.cause());
             }

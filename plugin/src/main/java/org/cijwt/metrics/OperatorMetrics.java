@@ -40,6 +40,8 @@ public final class OperatorMetrics {
     public static final String DEGRADED = "cijwt.keys.degraded";
     public static final String PUBLISHED = "cijwt.keys.published";
     public static final String CRYPTO_PROVIDER = "cijwt.crypto.provider";
+    /** The Content-Type of a Prometheus text scrape, for every /metrics route. */
+    public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final ReloadingKeyRing keys;
     private final MultiGauge byState;

@@ -40,6 +40,10 @@ final class VerifiedSignatures {
     record Entry(KeyRing ring, byte[] claimsJson, String kid, SigningAlgorithm algorithm, Instant expiresAt) {
     }
 
+    /** One digest per thread: every introspection computes a key, and no provider is looked up per call. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(VerifiedSignatures::sha256);
+    private static final Base64.Encoder KEY_ENCODER = Base64.getUrlEncoder().withoutPadding();
+
     private final Cache<String, Entry> entries;
 
     VerifiedSignatures(int capacity) {
@@ -52,9 +56,13 @@ final class VerifiedSignatures {
 
     /** The cache key of a token that passed {@link CanonicalCompact}: its SHA-256, base64url. */
     static String key(String canonicalToken) {
+        byte[] digest = SHA256.get().digest(canonicalToken.getBytes(StandardCharsets.US_ASCII));
+        return KEY_ENCODER.encodeToString(digest);
+    }
+
+    private static MessageDigest sha256() {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonicalToken.getBytes(StandardCharsets.US_ASCII));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }

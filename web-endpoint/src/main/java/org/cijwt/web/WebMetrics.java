@@ -31,7 +31,6 @@ public final class WebMetrics {
     static final String KEY_RELOAD_FAILURES = OperatorMetrics.RELOAD_FAILURES;
     static final String CRYPTO_PROVIDER = OperatorMetrics.CRYPTO_PROVIDER;
     static final String ACTIVE = "active";
-    private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final PrometheusMeterRegistry registry;
     private final OperatorMetrics operator;
@@ -86,7 +85,7 @@ public final class WebMetrics {
             return registry.scrape();
         }, false).onComplete(ar -> {
             if (ar.succeeded()) {
-                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TYPE).end(ar.result());
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, OperatorMetrics.PROMETHEUS_CONTENT_TYPE).end(ar.result());
             } else {
                 ctx.fail(ar.cause());
             }
