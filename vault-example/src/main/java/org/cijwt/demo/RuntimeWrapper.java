@@ -9,12 +9,12 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where {@code ci-jwt-runtime} is: the repository's build ({@code plugin/target/ci-jwt-runtime},
+ * Where {@code ci-jwt-runtime} is: the repository's build ({@code plugin/runtime/target/ci-jwt-runtime},
  * built with {@code ./ci-jwt-runtime --build} when missing and Go is installed), else one on
  * {@code PATH}; or why there is none.
  */
 record RuntimeWrapper(Optional<Path> binary, String problem, Optional<String> built) {
-    static final String BUILT = "plugin/target/ci-jwt-runtime";
+    static final String BUILT = "plugin/runtime/target/ci-jwt-runtime";
     static final String LAUNCHER = "ci-jwt-runtime";
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(3);
 
@@ -85,7 +85,7 @@ record RuntimeWrapper(Optional<Path> binary, String problem, Optional<String> bu
     }
 
     private static boolean isRepository(Path dir) {
-        return Files.isExecutable(dir.resolve(LAUNCHER)) && Files.isDirectory(dir.resolve("plugin/src/main/go/ci-jwt-runtime"));
+        return Files.isExecutable(dir.resolve(LAUNCHER)) && Files.isDirectory(dir.resolve("plugin/runtime"));
     }
 
     private static Optional<Path> onPath(String tool) {

@@ -27,6 +27,7 @@ import org.cijwt.delivery.PreflightConfig;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.launch.LoopbackPorts;
+import org.cijwt.fixtures.launch.OpenBaoAdmin;
 import org.cijwt.fixtures.launch.OpenBaoServer;
 import org.cijwt.fixtures.launch.Runc;
 import org.cijwt.fixtures.launch.RuncResult;
@@ -186,7 +187,7 @@ public final class UseVarsExample {
 
     /** The operator's part: JWT auth trusting our issuer, the example role and policy, the RFC's secrets. */
     static void configureVault(Target target, VaultVarSourceConfig config, String issuer, BuildMetadata build,
-                               PrintStream out) throws CiJwtException {
+                               PrintStream out) throws IOException {
         OpenBaoAdmin admin = new OpenBaoAdmin(target.address(), target.adminToken());
         String mount = config.pathPrefix().replaceFirst("^/", "");
         String policyName = build.team() + "-" + build.pipeline();
@@ -218,7 +219,7 @@ public final class UseVarsExample {
 
     /** A second role for the task's own login that also requires a config verified with the author's key. */
     static void configureSignedRole(Target target, VaultVarSourceConfig config, BuildMetadata build, String signer,
-                                    PrintStream out) throws CiJwtException {
+                                    PrintStream out) throws IOException {
         OpenBaoAdmin admin = new OpenBaoAdmin(target.address(), target.adminToken());
         String policyName = build.team() + "-" + build.pipeline();
         admin.writeRole(config.authPath(), new OpenBaoAdmin.JwtRole(SIGNED_ROLE, config.audience(),

@@ -3,7 +3,7 @@ package org.cijwt.web;
 import java.util.Locale;
 import java.util.Optional;
 import org.cijwt.claims.ClaimsPolicy;
-import org.cijwt.cli.KeyOptions;
+import org.cijwt.keys.KeySettings;
 
 /**
  * Every setting of {@code ci-jwt serve}: its key in the config file, its environment variable, its
@@ -14,12 +14,12 @@ public enum Setting {
     LISTEN("listen", Kind.TEXT, "HOST:PORT", "127.0.0.1:8080", "Address and port to listen on; port 0 picks a free port."),
     ISSUER("issuer", Kind.TEXT, "URL", ClaimsPolicy.DEFAULT_ISSUER,
             "The issuer: iss of accepted tokens and base of every URL in discovery. No trailing slash, query or fragment."),
-    KEYS("keys", Kind.TEXT, "PATH", "./.ci-jwt/keys", KeyOptions.KEYS_HELP),
-    KEY_ID("key_id", Kind.TEXT, "KID", "(none)", KeyOptions.KEY_ID_HELP),
+    KEYS("keys", Kind.TEXT, "PATH", "./.ci-jwt/keys", KeySettings.KEYS_HELP),
+    KEY_ID("key_id", Kind.TEXT, "KID", "(none)", KeySettings.KEY_ID_HELP),
     VERIFICATION_KEYS("verification_keys", Kind.FILES, "FILE", "(none)",
-            KeyOptions.VERIFY_KEYS_HELP + " In a config file, a list."),
-    ROTATION_PERIOD("rotation_period", Kind.DURATION, "DURATION", KeyOptions.ROTATION_PERIOD_DEFAULT, KeyOptions.ROTATION_PERIOD_HELP),
-    ROTATION_GRACE("rotation_grace", Kind.DURATION, "DURATION", KeyOptions.ROTATION_GRACE_DEFAULT, KeyOptions.ROTATION_GRACE_HELP),
+            KeySettings.VERIFY_KEYS_HELP + " In a config file, a list."),
+    ROTATION_PERIOD("rotation_period", Kind.DURATION, "DURATION", KeySettings.ROTATION_PERIOD_DEFAULT, KeySettings.ROTATION_PERIOD_HELP),
+    ROTATION_GRACE("rotation_grace", Kind.DURATION, "DURATION", KeySettings.ROTATION_GRACE_DEFAULT, KeySettings.ROTATION_GRACE_HELP),
     AUDIENCES("audiences", Kind.LIST, "AUD", "(none)",
             "Audiences introspection accepts when a request names none; without it every request must send 'audience' (else 400)."),
     JWKS_MAX_AGE("jwks_max_age", Kind.DURATION, "DURATION", "300s", "max-age of the JWKS and discovery Cache-Control header."),
@@ -97,7 +97,7 @@ public enum Setting {
         return this == VERIFICATION_KEYS ? "--verify-keys" : "--" + key.replace('_', '-');
     }
 
-    /** Whether the flag is {@link KeyOptions}' own, shared with every verb that reads keys, rather than made from this table. */
+    /** Whether the flag is the command line's key options', shared with every verb that reads keys, rather than made from this table. */
     public boolean keyOption() {
         return this == KEYS || this == KEY_ID || this == VERIFICATION_KEYS || this == ROTATION_PERIOD || this == ROTATION_GRACE;
     }

@@ -66,6 +66,15 @@ public final class WebServer {
         }
     }
 
+    /**
+     * Runs a {@code serve} process from its settings: resolves the key source, starts Vert.x and the
+     * server, and returns once it listens. Bad TLS files or an address that cannot be bound fail
+     * with a {@link CiJwtException} naming the setting.
+     */
+    public static WebProcess run(WebConfig config) throws CiJwtException {
+        return WebProcess.start(config);
+    }
+
     /** Starts with the system clock. */
     public static Future<WebServer> start(Vertx vertx, WebConfig config, ReloadingKeyRing keys) {
         return start(vertx, config, keys, Clock.systemUTC());

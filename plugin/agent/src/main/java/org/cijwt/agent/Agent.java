@@ -1,0 +1,373 @@
+package org.cijwt.agent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
+import org.cijwt.claims.BuildMetadata;
+import org.cijwt.delivery.DeliveryRecord;
+import org.cijwt.delivery.DeliveryRecords;
+import org.cijwt.delivery.Preflight;
+import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.RefreshScheduler;
+import org.cijwt.delivery.TokenAccess;
+import org.cijwt.delivery.TokenDirectory;
+import org.cijwt.delivery.TokenRefresher;
+import org.cijwt.errors.CiJwtException;
+import org.cijwt.errors.ErrorCode;
+import org.cijwt.io.PrivateDirectories;
+import org.cijwt.io.SecureFiles;
+import org.cijwt.jose.SigningAlgorithm;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.signedconfig.ConfigVerifier;
+import org.cijwt.tokens.MintedToken;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker agent: one process per worker that delivers every container's tokens (the same
+ * delivery as {@code ci-jwt preflight}), refreshes all of them on one scheduler, cleans up after
+ * containers whose init process has gone, and after a restart adopts the live containers from
+ * its own records (never from what a bundle says).
+ *
+ * <p>State directory: {@code deliveries/} (the pre-flight delivery records), {@code containers/}
+ * (what is needed to refresh: bundle, profile, metadata) and {@code tokens/<id>/} (the token
+ * directories the containers mount).
+ */
+public final class Agent implements ContainerService, AutoCloseable {
+    /** How often containers are checked for a gone init process. */
+    public static final Duration REAP_INTERVAL = Duration.ofSeconds(10);
+    /** Refreshes are spread over this share of the lifetime before the 80 % mark. */
+    public static final int JITTER_PERCENT = 10;
+    /** Where runtimes leave a container's init pid in its bundle: containerd, Docker ({@code init.pid}), Podman ({@code pidfile}). */
+    static final List<String> PID_FILES = List.of("init.pid", "pidfile");
+
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    private static final String KEY_PREFIX = "container:";
+
+    private final Supplier<KeyRing> keys;
+    private final Clock clock;
+    private final AgentConfig config;
+    private final DeliveryRecords deliveries;
+    private final ContainerRecords records;
+    private final Path tokensRoot;
+    private final Preflight preflight;
+    private final RefreshScheduler scheduler;
+    private final AgentMetrics metrics;
+    private final ConcurrentMap<String, Live> live = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** A container being served; {@code refresher} is null while its create is in progress. */
+    private record Live(ContainerRecords.Entry entry, BuildMetadata metadata, PreflightConfig profile, TokenRefresher refresher) {
+    }
+
+    private Agent(Supplier<KeyRing> keys, Clock clock, AgentConfig config, DeliveryRecords deliveries, ContainerRecords records,
+                  Path tokensRoot, RefreshScheduler scheduler, io.micrometer.core.instrument.MeterRegistry registry,
+                  ConfigVerifier verifier) {
+        this.keys = keys;
+        this.clock = clock;
+        this.config = config;
+        this.deliveries = deliveries;
+        this.records = records;
+        this.tokensRoot = tokensRoot;
+        this.scheduler = scheduler;
+        this.preflight = new Preflight(keys, clock, deliveries, verifier);
+        this.metrics = new AgentMetrics(registry, live::size);
+    }
+
+    /**
+     * Runs a worker agent process: keys (reloaded every two seconds), the agent, and its API on
+     * the settings' Unix socket (0660, in a directory others cannot write). The caller keeps the
+     * process until it closes it or calls {@link AgentProcess#awaitShutdown()}.
+     */
+    public static AgentProcess run(AgentSettings settings) throws CiJwtException {
+        return AgentProcess.start(settings);
+    }
+
+    /**
+     * Opens the state directory (0700, refused when others can write it), undoes deliveries a crash
+     * left half-done, cleans up after containers that are gone, and resumes refreshing the others.
+     */
+    public static Agent start(Supplier<KeyRing> keys, Clock clock, AgentConfig config, Path stateDir,
+                              RefreshScheduler scheduler, io.micrometer.core.instrument.MeterRegistry registry,
+                              ConfigVerifier verifier) throws CiJwtException {
+        Path tokens = stateDir.resolve("tokens");
+        DeliveryRecords deliveries = DeliveryRecords.open(stateDir.resolve("deliveries"));
+        ContainerRecords records = ContainerRecords.open(stateDir.resolve("containers"));
+        try {
+            PrivateDirectories.ensure(tokens);
+        } catch (IOException e) {
+            throw new CiJwtException(ErrorCode.IO_FAILED, "agent token root " + tokens + " cannot be created: " + SecureFiles.reason(e));
+        }
+        Agent agent = new Agent(keys, clock, config, deliveries, records, tokens, scheduler, registry, verifier);
+        agent.recover();
+        agent.scheduleReaper();
+        return agent;
+    }
+
+    public AgentMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public Container create(CreateRequest request) throws CiJwtException {
+        PreflightConfig profile = config.profile(request.profile());
+        BuildMetadata metadata = BuildMetadata.fromJson(request.metadata().toString(), "metadata of container " + request.id());
+        String id = request.id();
+        ContainerRecords.Entry entry = new ContainerRecords.Entry(id, request.bundle(), config.profileName(request.profile()),
+                request.metadata(), tokensRoot.resolve(id), null);
+        if (live.putIfAbsent(id, new Live(entry, metadata, profile, null)) != null) {
+            throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "container " + id + " already has a delivery; delete it first");
+        }
+        boolean done = false;
+        try {
+            for (Live other : live.values()) {
+                if (!other.entry().id().equals(id) && other.entry().bundle().equals(request.bundle())) {
+                    throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "bundle " + request.bundle()
+                            + " is already delivered to, as container " + other.entry().id());
+                }
+            }
+            String key = DeliveryRecords.containerKey(id);
+            if (deliveries.find(key).isPresent()) {
+                throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "container " + id + " has a recorded delivery; delete it first");
+            }
+            Preflight.Delivery delivery = preflight.deliver(key, metadata, profile, entry.tokenDirectory(), request.bundle());
+            // The delivered metadata carries the config check's outcome; refreshes and a restart keep it.
+            entry = entry.withConfig(delivery.metadata().config());
+            try {
+                records.put(entry);
+            } catch (CiJwtException e) {
+                Preflight.cleanup(deliveries, key);
+                throw e;
+            }
+            delivery.warnings().forEach(w -> LOG.warn("container {}: {}", id, w.message()));
+            TokenRefresher refresher = refresher(delivery.directory(), delivery.metadata(), profile, id);
+            refresher.start(delivery.tokens());
+            live.put(id, new Live(entry, delivery.metadata(), profile, refresher));
+            metrics.tokensMinted(delivery.tokens().size());
+            done = true;
+            LOG.info("container {}: delivered {} token(s) into {}", id, delivery.tokens().size(), request.bundle());
+            return describe(entry, refresher);
+        } finally {
+            if (!done) {
+                live.remove(id);
+            }
+        }
+    }
+
+    @Override
+    public boolean delete(String id) throws CiJwtException {
+        Live l = live.remove(id);
+        if (l != null && l.refresher() == null) {
+            // Its create is still running: put it back, the caller deletes again once the create answered.
+            live.put(id, l);
+            throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "container " + id + " is still being created");
+        }
+        if (l != null) {
+            l.refresher().close();
+        }
+        String key = DeliveryRecords.containerKey(id);
+        boolean recorded = deliveries.find(key).isPresent();
+        Preflight.Cleanup cleanup = Preflight.cleanup(deliveries, key);
+        cleanup.warnings().forEach(w -> LOG.warn("container {}: {}", id, w));
+        records.remove(id);
+        if (l != null || recorded) {
+            LOG.info("container {}: tokens removed and config.json reverted", id);
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public List<Container> list() {
+        List<Container> out = new ArrayList<>();
+        live.values().stream().filter(l -> l.refresher() != null).forEach(l -> out.add(describe(l.entry(), l.refresher())));
+        return out;
+    }
+
+    @Override
+    public Optional<String> notReady() {
+        if (closed) {
+            return Optional.of("the agent is stopping");
+        }
+        Set<SigningAlgorithm> needed = EnumSet.noneOf(SigningAlgorithm.class);
+        config.profiles().values().forEach(p -> needed.addAll(p.algorithms()));
+        KeyRing ring = keys.get();
+        for (SigningAlgorithm alg : needed) {
+            if (ring.signer(alg).isEmpty()) {
+                return Optional.of("no signing key for " + alg + ", which a profile needs");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Live containers served now. */
+    public int liveContainers() {
+        return live.size();
+    }
+
+    private TokenRefresher refresher(TokenDirectory directory, BuildMetadata metadata, PreflightConfig profile, String id) {
+        // A refresh is mint, then write, then refreshed(), all on the scheduler thread under the
+        // refresher's lock: the time from the mint's start to refreshed() is the refresh's own work.
+        long[] started = new long[1];
+        TokenRefresher.Minter again = name -> {
+            started[0] = System.nanoTime();
+            return preflight.mint(metadata, profile.token(name)
+                    .orElseThrow(() -> new IllegalStateException("no configured token named " + name)));
+        };
+        TokenRefresher.Listener listener = new TokenRefresher.Listener() {
+            @Override
+            public void refreshed(String name, MintedToken token) {
+                metrics.tokensRefreshed(1, System.nanoTime() - started[0]);
+                LOG.debug("container {}: refreshed token {} ({})", id, name, token);
+            }
+
+            @Override
+            public void failed(String name, String reason, Duration retryIn) {
+                metrics.refreshFailed();
+                LOG.warn("container {}: refreshing token {} failed: {}; retrying in {}s", id, name, reason, retryIn.toSeconds());
+            }
+        };
+        return new TokenRefresher(directory, again, clock, RefreshScheduler.sharing(scheduler), listener,
+                TokenRefresher.Timing.jittered(JITTER_PERCENT));
+    }
+
+    private static Container describe(ContainerRecords.Entry e, TokenRefresher refresher) {
+        List<TokenInfo> tokens = new ArrayList<>();
+        Optional<Instant> next = Optional.empty();
+        for (Map.Entry<String, MintedToken> t : refresher.current().entrySet()) {
+            MintedToken m = t.getValue();
+            tokens.add(new TokenInfo(t.getKey(), m.kid(), m.algorithm().jwaName(), m.expiresAt()));
+            Optional<Instant> at = refresher.nextRefresh(t.getKey());
+            if (at.isPresent() && (next.isEmpty() || at.get().isBefore(next.get()))) {
+                next = at;
+            }
+        }
+        return new Container(e.id(), e.bundle(), e.profile(), tokens, next);
+    }
+
+    /** After a restart: finish or undo what a crash left, forget what is gone, resume the rest. */
+    private void recover() throws CiJwtException {
+        Map<String, ContainerRecords.Entry> known = new HashMap<>();
+        for (ContainerRecords.Entry e : records.all()) {
+            known.put(e.id(), e);
+        }
+        Map<String, DeliveryRecord> delivered = new LinkedHashMap<>();
+        for (DeliveryRecord r : deliveries.all()) {
+            String id = r.key().startsWith(KEY_PREFIX) ? r.key().substring(KEY_PREFIX.length()) : null;
+            if (id == null || !known.containsKey(id) || r.status() == DeliveryRecord.Status.PENDING) {
+                // Never answered with 201, so the container never started with these files: undo it.
+                LOG.warn("undoing the unfinished delivery {} left by an earlier run", r.key());
+                Preflight.cleanup(deliveries, r.key());
+            } else {
+                delivered.put(id, r);
+            }
+        }
+        for (ContainerRecords.Entry e : known.values()) {
+            DeliveryRecord r = delivered.get(e.id());
+            if (r == null) {
+                records.remove(e.id());
+            } else if (!alive(e.bundle())) {
+                LOG.info("container {}: gone while the agent was down; cleaning up", e.id());
+                Preflight.cleanup(deliveries, r.key());
+                records.remove(e.id());
+            } else {
+                adopt(e, r);
+            }
+        }
+    }
+
+    /** Resumes a live container: its tokens are minted again now, so none is older than a refresh period. */
+    private void adopt(ContainerRecords.Entry e, DeliveryRecord r) throws CiJwtException {
+        PreflightConfig profile = config.profiles().get(e.profile());
+        if (profile == null) {
+            LOG.warn("container {}: its profile {} is no longer defined; its tokens are left to expire", e.id(), e.profile());
+            return;
+        }
+        BuildMetadata parsed = BuildMetadata.fromJson(e.metadata().toString(), "agent record of " + e.id());
+        BuildMetadata metadata = e.config() == null ? parsed : parsed.withConfig(e.config());
+        try {
+            TokenDirectory directory = TokenDirectory.open(r.tokenDirectory(), TokenAccess.forReader(r.reader()));
+            Map<String, MintedToken> tokens = new LinkedHashMap<>();
+            for (String name : r.tokenFiles()) {
+                Optional<PreflightConfig.TokenConfig> t = profile.token(name);
+                if (t.isPresent()) {
+                    MintedToken m = preflight.mint(metadata, t.get());
+                    directory.write(name, m.compact());
+                    tokens.put(name, m);
+                }
+            }
+            TokenRefresher refresher = refresher(directory, metadata, profile, e.id());
+            refresher.start(tokens);
+            live.put(e.id(), new Live(e, metadata, profile, refresher));
+            metrics.tokensRefreshed(tokens.size(), 0);
+            LOG.info("container {}: adopted after restart; {} token(s) rewritten", e.id(), tokens.size());
+        } catch (IOException ex) {
+            throw new CiJwtException(ErrorCode.DELIVERY_FAILED, "container " + e.id() + ": token directory " + r.tokenDirectory()
+                    + " cannot be rewritten: " + SecureFiles.reason(ex));
+        }
+    }
+
+    /**
+     * Whether a container's init process still runs: its bundle exists, and the pid its runtime
+     * left there (if any yet) is a running process.
+     */
+    static boolean alive(Path bundle) {
+        if (!Files.isDirectory(bundle)) {
+            return false;
+        }
+        for (String name : PID_FILES) {
+            Path pidFile = bundle.resolve(name);
+            if (Files.isRegularFile(pidFile)) {
+                try {
+                    long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).trim());
+                    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+                } catch (IOException | NumberFormatException e) {
+                    return true;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void scheduleReaper() {
+        scheduler.schedule(() -> {
+            if (closed) {
+                return;
+            }
+            for (Live l : List.copyOf(live.values())) {
+                if (l.refresher() != null && !alive(l.entry().bundle())) {
+                    try {
+                        LOG.info("container {}: its init process is gone; cleaning up", l.entry().id());
+                        delete(l.entry().id());
+                    } catch (CiJwtException | RuntimeException e) {
+                        LOG.warn("container {}: clean-up after its end failed: {}", l.entry().id(), e.getMessage());
+                    }
+                }
+            }
+            scheduleReaper();
+        }, REAP_INTERVAL);
+    }
+
+    /** Stops refreshing; the token files stay for the containers, which a restarted agent adopts. */
+    @Override
+    public void close() {
+        closed = true;
+        live.values().stream().map(Live::refresher).filter(r -> r != null).forEach(TokenRefresher::close);
+        scheduler.close();
+    }
+}

@@ -1,0 +1,62 @@
+package org.cijwt.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import org.cijwt.agent.Agent;
+import org.cijwt.agent.AgentConfig;
+import org.cijwt.agent.AgentProcess;
+import org.cijwt.agent.AgentSettings;
+import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.errors.ExitCode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+/** {@code ci-jwt agent}: the worker agent, one process per worker, serving its API on a Unix socket. */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Run the worker agent: deliver and refresh every container's tokens, serving HTTP/JSON on a Unix socket"
+                + " (POST /v1/containers {id, bundle, metadata, profile?}, DELETE /v1/containers/{id}, GET /v1/containers,"
+                + " /healthz, /readyz, /metrics). Token profiles are the operator's, in --config.",
+                "The socket is created 0660 in a directory others cannot write; the state directory is 0700."})
+public final class AgentCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Agent config (YAML/JSON): issuer, default_profile, profiles: NAME: {tokens: [...]} as in a pre-flight config."
+                    + " Default: one profile 'default', the pre-flight defaults.")
+    Path config;
+
+    @Option(names = "--socket", paramLabel = "PATH", defaultValue = AgentSettings.DEFAULT_SOCKET, description = "Unix socket to serve on (default: ${DEFAULT-VALUE}).")
+    Path socket;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = AgentSettings.DEFAULT_STATE_DIR,
+            description = "The agent's own records and token directories (default: ${DEFAULT-VALUE}); never read from a bundle.")
+    Path stateDir;
+
+    @Option(names = "--issuer", paramLabel = "URL", description = "The tokens' iss (default: the config's, else " + ClaimsPolicy.DEFAULT_ISSUER + ").")
+    String issuer;
+
+    @Mixin
+    KeyOptions keys;
+
+    @Mixin
+    ConfigVerificationOptions verification;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        AgentConfig agentConfig = config == null ? AgentConfig.defaults(issuer == null ? ClaimsPolicy.DEFAULT_ISSUER : issuer)
+                : AgentConfig.read(config, issuer);
+        AgentSettings settings = new AgentSettings(agentConfig, socket, stateDir, keys.source(agentConfig.algorithms()),
+                verification.verifier(agentConfig.verificationByTeam()));
+        try (AgentProcess agent = Agent.run(settings)) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("ci-jwt agent: " + agent.describe());
+            err.flush();
+            agent.awaitShutdown();
+        }
+        return ExitCode.OK;
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Vets, tests and builds the OCI runtime wrapper (Go, standard library only) during the Maven build.
+# Without Go it says so and exits 0, unless CI=true, where a missing toolchain fails the build.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="$here/target"
+if ! command -v go >/dev/null 2>&1; then
+  if [[ "${CI:-}" == "true" ]]; then
+    echo "go-runtime: go not found (CI=true requires it: the runtime wrapper must be tested)" >&2
+    exit 1
+  fi
+  echo "go-runtime: SKIPPED, go not found: the ci-jwt-runtime wrapper is not built or tested here" >&2
+  exit 0
+fi
+cd "$here"
+mkdir -p "$out"
+unformatted="$(gofmt -l .)"
+if [[ -n "$unformatted" ]]; then
+  echo "go-runtime: not gofmt-formatted: $unformatted" >&2
+  exit 1
+fi
+go vet ./...
+go test -count=1 ./...
+CGO_ENABLED=0 go build -trimpath -o "$out/ci-jwt-runtime.tmp" . && mv "$out/ci-jwt-runtime.tmp" "$out/ci-jwt-runtime"
