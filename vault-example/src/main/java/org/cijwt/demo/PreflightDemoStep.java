@@ -30,8 +30,8 @@ import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimNames;
 import org.cijwt.delivery.DeliveryPlan;
 import org.cijwt.delivery.DeliveryRecords;
-import org.cijwt.delivery.Preflight;
-import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.TokenDelivery;
+import org.cijwt.delivery.TokenProfile;
 import org.cijwt.delivery.RefreshScheduler;
 import org.cijwt.fixtures.launch.BusyboxRootfs;
 import org.cijwt.fixtures.launch.Containerd;
@@ -97,8 +97,8 @@ public final class PreflightDemoStep implements DemoStep {
         Path work = ctx.stateDir().resolve("preflight-demo").toAbsolutePath().normalize();
         Trees.deleteRecursively(work);
         Files.createDirectories(work);
-        PreflightConfig config = new PreflightConfig(ctx.policy().issuer(),
-                List.of(new PreflightConfig.TokenConfig(PreflightConfig.DEFAULT_TOKEN, ctx.policy(), false)));
+        TokenProfile config = new TokenProfile(ctx.policy().issuer(),
+                List.of(new TokenProfile.TokenConfig(TokenProfile.DEFAULT_TOKEN, ctx.policy(), false)));
         try {
             Optional<String> notThroughAgent = throughAgent(ctx, config, work, out);
             if (notThroughAgent.isEmpty()) {
@@ -113,7 +113,7 @@ public final class PreflightDemoStep implements DemoStep {
     }
 
     /** Runs the task with {@code ctr run} through the wrapper and an in-process agent; returns why it could not, or empty. */
-    private Optional<String> throughAgent(DemoContext ctx, PreflightConfig config, Path work, PrintStream out) throws Exception {
+    private Optional<String> throughAgent(DemoContext ctx, TokenProfile config, Path work, PrintStream out) throws Exception {
         Optional<String> problem = containerdProblem.get();
         if (problem.isPresent()) {
             return Optional.of("containerd is unavailable here (" + problem.get() + ")");
@@ -174,10 +174,10 @@ public final class PreflightDemoStep implements DemoStep {
     }
 
     /** The pre-agent path: pre-flight patches a runc bundle, or, where runc cannot run, the task runs as a plain process. */
-    private void directly(DemoContext ctx, PreflightConfig config, Path work, PrintStream out) throws Exception {
+    private void directly(DemoContext ctx, TokenProfile config, Path work, PrintStream out) throws Exception {
         Path bundle = Files.createDirectories(work.resolve("bundle"));
         DeliveryRecords records = DeliveryRecords.open(work.resolve("records"));
-        Preflight preflight = new Preflight(ctx::keyRing, Clock.systemUTC(), records);
+        TokenDelivery preflight = new TokenDelivery(ctx::keyRing, Clock.systemUTC(), records);
         try {
             Optional<String> unavailable = Runc.unavailableReason();
             if (unavailable.isEmpty()) {
@@ -191,19 +191,19 @@ public final class PreflightDemoStep implements DemoStep {
             out.println("   so the same script runs as a plain process with the same variables and a read-only file:");
             asPlainProcess(ctx, preflight, config, work, out);
         } finally {
-            Preflight.cleanup(records, bundle);
+            TokenDelivery.cleanup(records, bundle);
         }
     }
 
     /** Runs the task in runc; returns why it could not, or empty when it ran. */
-    private Optional<String> inContainer(DemoContext ctx, Preflight preflight, PreflightConfig config, Path bundle,
+    private Optional<String> inContainer(DemoContext ctx, TokenDelivery preflight, TokenProfile config, Path bundle,
                                          PrintStream out) throws Exception {
         try {
             Runc.bundle(bundle, TASK, Map.of());
         } catch (IOException e) {
             return Optional.of(firstLine(e.getMessage()));
         }
-        Preflight.Delivery delivery = preflight.deliver(ctx.metadata(), config, Preflight.defaultTokenDirectory(bundle), bundle);
+        TokenDelivery.Delivery delivery = preflight.deliver(ctx.metadata(), config, TokenDelivery.defaultTokenDirectory(bundle), bundle);
         delivery.warnings().forEach(w -> out.println("   warning: " + w.message()));
         out.println("   bundle " + bundle + ": config.json patched (0600), token files in " + delivery.directory().path());
         out.println("   mounted read-only (" + String.join(",", DeliveryPlan.MOUNT_OPTIONS) + ") at "
@@ -218,12 +218,12 @@ public final class PreflightDemoStep implements DemoStep {
         return Optional.empty();
     }
 
-    private void asPlainProcess(DemoContext ctx, Preflight preflight, PreflightConfig config, Path work, PrintStream out)
+    private void asPlainProcess(DemoContext ctx, TokenDelivery preflight, TokenProfile config, Path work, PrintStream out)
             throws Exception {
-        Preflight.Delivery delivery = preflight.prepare(ctx.metadata(), config, work.resolve("tokens"));
+        TokenDelivery.Delivery delivery = preflight.prepare(ctx.metadata(), config, work.resolve("tokens"));
         Map<String, String> env = new LinkedHashMap<>(delivery.plan().environment());
         // No mount outside a container: the variable points at the host file, which only this user can read.
-        env.put(DeliveryPlan.TOKEN_FILE_VARIABLE, delivery.directory().file(PreflightConfig.DEFAULT_TOKEN).toString());
+        env.put(DeliveryPlan.TOKEN_FILE_VARIABLE, delivery.directory().file(TokenProfile.DEFAULT_TOKEN).toString());
         out.println("   $ sh -c '<the task script>' with " + String.join(", ", env.keySet()));
         RuncResult result = Runc.runOnHost(TASK, env, TIMEOUT);
         print(result, out);

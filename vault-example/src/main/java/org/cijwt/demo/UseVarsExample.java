@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.delivery.DeliveryRecords;
-import org.cijwt.delivery.Preflight;
-import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.TokenDelivery;
+import org.cijwt.delivery.TokenProfile;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.launch.LoopbackPorts;
@@ -239,11 +239,11 @@ public final class UseVarsExample {
         Path bundle = Runc.bundle(dir.resolve("bundle"), args, env, Runc.Network.HOST);
         Path tokens = dir.resolve("tokens");
         ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(audience).build();
-        PreflightConfig preflight = new PreflightConfig(issuer,
-                List.of(new PreflightConfig.TokenConfig(PreflightConfig.DEFAULT_TOKEN, policy, false)));
+        TokenProfile preflight = new TokenProfile(issuer,
+                List.of(new TokenProfile.TokenConfig(TokenProfile.DEFAULT_TOKEN, policy, false)));
         DeliveryRecords records = DeliveryRecords.open(dir.resolve("records"));
         try {
-            Preflight.Delivery delivery = new Preflight(keys, Clock.systemUTC(), records, verifier)
+            TokenDelivery.Delivery delivery = new TokenDelivery(keys, Clock.systemUTC(), records, verifier)
                     .deliver(build, preflight, tokens, bundle);
             out.println("   pre-flight: token " + delivery.defaultToken().jti() + " (" + delivery.defaultToken().algorithm()
                     + ", expires " + delivery.defaultToken().expiresAt() + ") in " + tokens + ", "
@@ -258,7 +258,7 @@ public final class UseVarsExample {
             indent(out, result.stderr());
             return result;
         } finally {
-            Preflight.cleanup(records, bundle, tokens);
+            TokenDelivery.cleanup(records, bundle, tokens);
             Trees.deleteRecursively(dir);
         }
     }

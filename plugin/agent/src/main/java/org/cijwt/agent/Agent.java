@@ -21,8 +21,8 @@ import java.util.function.Supplier;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.delivery.DeliveryRecord;
 import org.cijwt.delivery.DeliveryRecords;
-import org.cijwt.delivery.Preflight;
-import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.TokenDelivery;
+import org.cijwt.delivery.TokenProfile;
 import org.cijwt.delivery.RefreshScheduler;
 import org.cijwt.delivery.TokenAccess;
 import org.cijwt.delivery.TokenDirectory;
@@ -65,14 +65,14 @@ public final class Agent implements ContainerService, AutoCloseable {
     private final DeliveryRecords deliveries;
     private final ContainerRecords records;
     private final Path tokensRoot;
-    private final Preflight preflight;
+    private final TokenDelivery delivery;
     private final RefreshScheduler scheduler;
     private final AgentMetrics metrics;
     private final ConcurrentMap<String, Live> live = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** A container being served; {@code refresher} is null while its create is in progress. */
-    private record Live(ContainerRecords.Entry entry, BuildMetadata metadata, PreflightConfig profile, TokenRefresher refresher) {
+    private record Live(ContainerRecords.Entry entry, BuildMetadata metadata, TokenProfile profile, TokenRefresher refresher) {
     }
 
     private Agent(Supplier<KeyRing> keys, Clock clock, AgentConfig config, DeliveryRecords deliveries, ContainerRecords records,
@@ -85,7 +85,7 @@ public final class Agent implements ContainerService, AutoCloseable {
         this.records = records;
         this.tokensRoot = tokensRoot;
         this.scheduler = scheduler;
-        this.preflight = new Preflight(keys, clock, deliveries, verifier);
+        this.delivery = new TokenDelivery(keys, clock, deliveries, verifier);
         this.metrics = new AgentMetrics(registry, live::size);
     }
 
@@ -125,7 +125,7 @@ public final class Agent implements ContainerService, AutoCloseable {
 
     @Override
     public Container create(CreateRequest request) throws CiJwtException {
-        PreflightConfig profile = config.profile(request.profile());
+        TokenProfile profile = config.profile(request.profile());
         BuildMetadata metadata = BuildMetadata.fromJson(request.metadata().toString(), "metadata of container " + request.id());
         String id = request.id();
         ContainerRecords.Entry entry = new ContainerRecords.Entry(id, request.bundle(), config.profileName(request.profile()),
@@ -145,22 +145,22 @@ public final class Agent implements ContainerService, AutoCloseable {
             if (deliveries.find(key).isPresent()) {
                 throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "container " + id + " has a recorded delivery; delete it first");
             }
-            Preflight.Delivery delivery = preflight.deliver(key, metadata, profile, entry.tokenDirectory(), request.bundle());
+            TokenDelivery.Delivery delivered = delivery.deliver(key, metadata, profile, entry.tokenDirectory(), request.bundle());
             // The delivered metadata carries the config check's outcome; refreshes and a restart keep it.
-            entry = entry.withConfig(delivery.metadata().config());
+            entry = entry.withConfig(delivered.metadata().config());
             try {
                 records.put(entry);
             } catch (CiJwtException e) {
-                Preflight.cleanup(deliveries, key);
+                TokenDelivery.cleanup(deliveries, key);
                 throw e;
             }
-            delivery.warnings().forEach(w -> LOG.warn("container {}: {}", id, w.message()));
-            TokenRefresher refresher = refresher(delivery.directory(), delivery.metadata(), profile, id);
-            refresher.start(delivery.tokens());
-            live.put(id, new Live(entry, delivery.metadata(), profile, refresher));
-            metrics.tokensMinted(delivery.tokens().size());
+            delivered.warnings().forEach(w -> LOG.warn("container {}: {}", id, w.message()));
+            TokenRefresher refresher = refresher(delivered.directory(), delivered.metadata(), profile, id);
+            refresher.start(delivered.tokens());
+            live.put(id, new Live(entry, delivered.metadata(), profile, refresher));
+            metrics.tokensMinted(delivered.tokens().size());
             done = true;
-            LOG.info("container {}: delivered {} token(s) into {}", id, delivery.tokens().size(), request.bundle());
+            LOG.info("container {}: delivered {} token(s) into {}", id, delivered.tokens().size(), request.bundle());
             return describe(entry, refresher);
         } finally {
             if (!done) {
@@ -182,7 +182,7 @@ public final class Agent implements ContainerService, AutoCloseable {
         }
         String key = DeliveryRecords.containerKey(id);
         boolean recorded = deliveries.find(key).isPresent();
-        Preflight.Cleanup cleanup = Preflight.cleanup(deliveries, key);
+        TokenDelivery.Cleanup cleanup = TokenDelivery.cleanup(deliveries, key);
         cleanup.warnings().forEach(w -> LOG.warn("container {}: {}", id, w));
         records.remove(id);
         if (l != null || recorded) {
@@ -220,13 +220,13 @@ public final class Agent implements ContainerService, AutoCloseable {
         return live.size();
     }
 
-    private TokenRefresher refresher(TokenDirectory directory, BuildMetadata metadata, PreflightConfig profile, String id) {
+    private TokenRefresher refresher(TokenDirectory directory, BuildMetadata metadata, TokenProfile profile, String id) {
         // A refresh is mint, then write, then refreshed(), all on the scheduler thread under the
         // refresher's lock: the time from the mint's start to refreshed() is the refresh's own work.
         long[] started = new long[1];
         TokenRefresher.Minter again = name -> {
             started[0] = System.nanoTime();
-            return preflight.mint(metadata, profile.token(name)
+            return delivery.mint(metadata, profile.token(name)
                     .orElseThrow(() -> new IllegalStateException("no configured token named " + name)));
         };
         TokenRefresher.Listener listener = new TokenRefresher.Listener() {
@@ -272,7 +272,7 @@ public final class Agent implements ContainerService, AutoCloseable {
             if (id == null || !known.containsKey(id) || r.status() == DeliveryRecord.Status.PENDING) {
                 // Never answered with 201, so the container never started with these files: undo it.
                 LOG.warn("undoing the unfinished delivery {} left by an earlier run", r.key());
-                Preflight.cleanup(deliveries, r.key());
+                TokenDelivery.cleanup(deliveries, r.key());
             } else {
                 delivered.put(id, r);
             }
@@ -283,7 +283,7 @@ public final class Agent implements ContainerService, AutoCloseable {
                 records.remove(e.id());
             } else if (!alive(e.bundle())) {
                 LOG.info("container {}: gone while the agent was down; cleaning up", e.id());
-                Preflight.cleanup(deliveries, r.key());
+                TokenDelivery.cleanup(deliveries, r.key());
                 records.remove(e.id());
             } else {
                 adopt(e, r);
@@ -293,7 +293,7 @@ public final class Agent implements ContainerService, AutoCloseable {
 
     /** Resumes a live container: its tokens are minted again now, so none is older than a refresh period. */
     private void adopt(ContainerRecords.Entry e, DeliveryRecord r) throws CiJwtException {
-        PreflightConfig profile = config.profiles().get(e.profile());
+        TokenProfile profile = config.profiles().get(e.profile());
         if (profile == null) {
             LOG.warn("container {}: its profile {} is no longer defined; its tokens are left to expire", e.id(), e.profile());
             return;
@@ -304,9 +304,9 @@ public final class Agent implements ContainerService, AutoCloseable {
             TokenDirectory directory = TokenDirectory.open(r.tokenDirectory(), TokenAccess.forReader(r.reader()));
             Map<String, MintedToken> tokens = new LinkedHashMap<>();
             for (String name : r.tokenFiles()) {
-                Optional<PreflightConfig.TokenConfig> t = profile.token(name);
+                Optional<TokenProfile.TokenConfig> t = profile.token(name);
                 if (t.isPresent()) {
-                    MintedToken m = preflight.mint(metadata, t.get());
+                    MintedToken m = delivery.mint(metadata, t.get());
                     directory.write(name, m.compact());
                     tokens.put(name, m);
                 }

@@ -22,7 +22,7 @@ import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
+import org.cijwt.delivery.ContainerId;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.errors.Printable;
@@ -37,7 +37,6 @@ import org.cijwt.metrics.OperatorMetrics;
  */
 public final class AgentApi {
     /** Container ids as runc accepts them. */
-    static final Pattern CONTAINER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}");
     static final int MAX_BODY_BYTES = 256 * 1024;
     private static final Set<String> CREATE_FIELDS = Set.of("id", "bundle", "metadata", "profile");
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -109,7 +108,7 @@ public final class AgentApi {
 
     private void delete(Vertx vertx, RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        if (!CONTAINER_ID.matcher(id).matches()) {
+        if (!ContainerId.isValid(id)) {
             refused(ctx, new CiJwtException(ErrorCode.REQUEST_INVALID, "container id is not a runc container id"));
             return;
         }
@@ -173,8 +172,9 @@ public final class AgentApi {
             }
         }
         String id = text(node, "id");
-        if (!CONTAINER_ID.matcher(id).matches()) {
-            throw new CiJwtException(ErrorCode.REQUEST_INVALID, "id is not a runc container id (letters, digits, _ . + -; at most 128)");
+        if (!ContainerId.isValid(id)) {
+            throw new CiJwtException(ErrorCode.REQUEST_INVALID, "id is not a runc container id (letters, digits, _ . + -; at most "
+                    + ContainerId.MAX_LENGTH + ")");
         }
         String bundle = text(node, "bundle");
         Path path = Path.of(bundle);

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.config.ConfigBinder;
 import org.cijwt.config.SettingException;
-import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.TokenProfile;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.jose.SigningAlgorithm;
@@ -38,7 +38,7 @@ import org.cijwt.signedconfig.ConfigVerifier;
  * ({@code CJ402}), values are never coerced, and each profile is bound as a pre-flight config file
  * is, so an error names its path ({@code profiles.aws.tokens[0].ttl}).
  */
-public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> profiles,
+public record AgentConfig(String defaultProfile, Map<String, TokenProfile> profiles,
                           Map<String, ConfigVerifier.Behavior> verificationByTeam) {
     public static final String DEFAULT_PROFILE = "default";
     private static final String BY_TEAM = "verification_failure_behavior_by_team";
@@ -55,7 +55,7 @@ public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> pr
 
     /** One profile, {@value #DEFAULT_PROFILE}: the pre-flight defaults for {@code issuer}. */
     public static AgentConfig defaults(String issuer) throws CiJwtException {
-        return new AgentConfig(DEFAULT_PROFILE, Map.of(DEFAULT_PROFILE, PreflightConfig.defaults(issuer)), Map.of());
+        return new AgentConfig(DEFAULT_PROFILE, Map.of(DEFAULT_PROFILE, TokenProfile.defaults(issuer)), Map.of());
     }
 
     /** Every algorithm some profile signs with: the key source makes only these. */
@@ -66,9 +66,9 @@ public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> pr
     }
 
     /** The profile a container asked for, or the default one when it named none. */
-    public PreflightConfig profile(Optional<String> name) throws CiJwtException {
+    public TokenProfile profile(Optional<String> name) throws CiJwtException {
         String n = name.orElse(defaultProfile);
-        PreflightConfig p = profiles.get(n);
+        TokenProfile p = profiles.get(n);
         if (p == null) {
             throw new CiJwtException(ErrorCode.PROFILE_UNKNOWN, "profile '" + printable(n) + "' is not defined by the operator (defined: "
                     + String.join(", ", new TreeSet<>(profiles.keySet())) + ")");
@@ -97,8 +97,8 @@ public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> pr
     private static AgentConfig from(JsonNode tree, String origin, String issuerFlag) throws CiJwtException {
         AgentFile file = ConfigBinder.bind(tree, AgentFile.class, ConfigBinder.in(origin));
         String issuer = issuerFlag != null ? issuerFlag : file.issuer();
-        Map<String, PreflightConfig> profiles = new LinkedHashMap<>();
-        for (Map.Entry<String, PreflightConfig> p : file.profiles().entrySet()) {
+        Map<String, TokenProfile> profiles = new LinkedHashMap<>();
+        for (Map.Entry<String, TokenProfile> p : file.profiles().entrySet()) {
             profiles.put(p.getKey(), issuer == null ? p.getValue() : p.getValue().withIssuer(issuer));
         }
         return new AgentConfig(file.defaultProfile(), profiles, file.verificationByTeam());
@@ -106,19 +106,19 @@ public record AgentConfig(String defaultProfile, Map<String, PreflightConfig> pr
 
     /**
      * The file as written, its rules checked once by {@link #of}: a profile is bound by
-     * {@link PreflightConfig}'s own rules, the names and the default here.
+     * {@link TokenProfile}'s own rules, the names and the default here.
      *
      * @param issuer the file's issuer, or null when it sets none (each profile keeps its own, or the default)
      * @param defaultProfile one of {@code profiles}
      * @param verificationByTeam the operator's block/warn overrides by team name
      */
-    record AgentFile(String issuer, String defaultProfile, Map<String, PreflightConfig> profiles,
+    record AgentFile(String issuer, String defaultProfile, Map<String, TokenProfile> profiles,
                      Map<String, ConfigVerifier.Behavior> verificationByTeam) {
 
         @JsonCreator
         static AgentFile of(@JsonProperty("issuer") String issuer,
                             @JsonProperty("default_profile") String defaultProfile,
-                            @JsonProperty("profiles") Map<String, PreflightConfig> profiles,
+                            @JsonProperty("profiles") Map<String, TokenProfile> profiles,
                             @JsonProperty(BY_TEAM) Map<String, String> byTeam) throws SettingException {
             if (issuer != null) {
                 try {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.cijwt.claims.ConfigClaims;
+import org.cijwt.delivery.ContainerId;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.io.PrivateDirectories;
@@ -96,7 +97,7 @@ final class ContainerRecords {
     private Entry read(Path f) throws CiJwtException {
         try {
             JsonNode o = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
-            if (o.path("version").asInt() != 1 || !AgentApi.CONTAINER_ID.matcher(o.path("id").asText()).matches()
+            if (o.path("version").asInt() != 1 || !ContainerId.isValid(o.path("id").asText())
                     || !(o.get("id").asText() + ".json").equals(f.getFileName().toString())) {
                 throw new CiJwtException(ErrorCode.DELIVERY_RECORD_INVALID, "agent record " + f + " is not one this agent wrote");
             }

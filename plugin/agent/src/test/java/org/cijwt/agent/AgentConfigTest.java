@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.Optional;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.cijwt.claims.ClaimsPolicy;
-import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.TokenProfile;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.TestKeys;
@@ -50,7 +50,7 @@ class AgentConfigTest {
 
         assertThat(config.defaultProfile()).isEqualTo("aws");
         assertThat(config.profiles()).containsOnlyKeys("default", "aws");
-        PreflightConfig vault = config.profile(Optional.of("default"));
+        TokenProfile vault = config.profile(Optional.of("default"));
         assertThat(vault.defaultToken().policy().audiences()).containsExactly("vault");
         assertThat(vault.defaultToken().policy().ttl()).isEqualTo(Duration.ofMinutes(10));
         assertThat(config.profile(Optional.empty()).awsToken()).isPresent();
@@ -203,7 +203,7 @@ class AgentConfigTest {
 
         assertThat(config.profiles()).containsOnlyKeys(AgentConfig.DEFAULT_PROFILE);
         assertThat(config.profile(Optional.empty()).defaultToken().policy().audiences())
-                .containsExactly(PreflightConfig.DEFAULT_AUDIENCE);
+                .containsExactly(TokenProfile.DEFAULT_AUDIENCE);
         assertThat(config.profile(Optional.empty()).issuer()).isEqualTo(ISSUER);
     }
 

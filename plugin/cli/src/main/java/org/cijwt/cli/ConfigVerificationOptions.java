@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.TokenProfile;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.signedconfig.ConfigVerifier;
@@ -36,7 +36,7 @@ public final class ConfigVerificationOptions {
         }
         ConfigVerifier.Behavior b = behavior == null ? ConfigVerifier.Behavior.BLOCK
                 : ConfigVerifier.Behavior.parse(behavior, "--verification-failure-behavior");
-        Set<String> ours = Set.of(PreflightConfig.AWS_TOKEN_FILE_VARIABLE);
+        Set<String> ours = Set.of(TokenProfile.AWS_TOKEN_FILE_VARIABLE);
         return new ConfigVerifier(PinnedKeys.reloading(keys, Clock.systemUTC()), b, perTeam, ours);
     }
 }

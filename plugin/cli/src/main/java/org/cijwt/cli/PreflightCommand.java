@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.delivery.DeliveryRecords;
-import org.cijwt.delivery.Preflight;
-import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.TokenDelivery;
+import org.cijwt.delivery.TokenProfile;
 import org.cijwt.delivery.RefreshScheduler;
 import org.cijwt.delivery.TokenRefresher;
 import org.cijwt.errors.CiJwtException;
@@ -70,12 +70,12 @@ final class PreflightCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Token configuration, YAML or JSON: issuer and tokens (name, audiences, ttl, algorithm, subject, aws, claims)."
-                    + " Default: one token 'jwt' for audience " + PreflightConfig.DEFAULT_AUDIENCE + ", 1h, ES256.")
+                    + " Default: one token 'jwt' for audience " + TokenProfile.DEFAULT_AUDIENCE + ", 1h, ES256.")
     Path config;
 
     @Option(names = "--token-dir", paramLabel = "DIR",
             description = "Host directory for the token files, which must not exist yet (default: <bundle>/"
-                    + Preflight.DEFAULT_TOKEN_DIRECTORY + "). With --cleanup: checked against the record.")
+                    + TokenDelivery.DEFAULT_TOKEN_DIRECTORY + "). With --cleanup: checked against the record.")
     Path tokenDir;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
@@ -119,7 +119,7 @@ final class PreflightCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DeliveryRecords records = DeliveryRecords.open(stateDir != null ? stateDir : DeliveryRecords.defaultDirectory());
         if (cleanup) {
-            Preflight.Cleanup done = Preflight.cleanup(records, bundle, tokenDir);
+            TokenDelivery.Cleanup done = TokenDelivery.cleanup(records, bundle, tokenDir);
             done.warnings().forEach(w -> err.println("ci-jwt: warning: " + w));
             err.flush();
             out.println("config.json " + (done.specReverted() ? "reverted" : "had no recorded ci-jwt delivery")
@@ -128,9 +128,9 @@ final class PreflightCommand implements Callable<Integer> {
             return ExitCode.OK;
         }
 
-        PreflightConfig tokens = config == null
-                ? PreflightConfig.defaults(issuer == null ? org.cijwt.claims.ClaimsPolicy.DEFAULT_ISSUER : issuer)
-                : PreflightConfig.read(config);
+        TokenProfile tokens = config == null
+                ? TokenProfile.defaults(issuer == null ? org.cijwt.claims.ClaimsPolicy.DEFAULT_ISSUER : issuer)
+                : TokenProfile.read(config);
         if (issuer != null && !issuer.equals(tokens.issuer())) {
             tokens = tokens.withIssuer(issuer);
         }
@@ -139,9 +139,9 @@ final class PreflightCommand implements Callable<Integer> {
         KeySource source = keySource(tokens.algorithms());
         Supplier<KeyRing> ring = watch ? reloading(source) : constant(source.load());
 
-        Preflight preflight = new Preflight(ring, Clock.systemUTC(), records, verification.verifier(java.util.Map.of()));
-        Path dir = tokenDir != null ? tokenDir : Preflight.defaultTokenDirectory(bundle);
-        Preflight.Delivery delivery = preflight.deliver(md, tokens, dir, bundle);
+        TokenDelivery preflight = new TokenDelivery(ring, Clock.systemUTC(), records, verification.verifier(java.util.Map.of()));
+        Path dir = tokenDir != null ? tokenDir : TokenDelivery.defaultTokenDirectory(bundle);
+        TokenDelivery.Delivery delivery = preflight.deliver(md, tokens, dir, bundle);
         delivery.warnings().forEach(w -> err.println("ci-jwt: warning: " + w.message()));
         delivery.tokens().forEach((name, token) -> {
             token.warnings().forEach(w -> err.println("ci-jwt: warning: token " + name + ": " + w));
@@ -295,7 +295,7 @@ final class PreflightCommand implements Callable<Integer> {
     }
 
     /** Prints refreshes to stdout and failures as warnings to stderr, never the token itself. */
-    private record PrintingListener(PrintWriter out, PrintWriter err, Preflight.Delivery delivery)
+    private record PrintingListener(PrintWriter out, PrintWriter err, TokenDelivery.Delivery delivery)
             implements TokenRefresher.Listener {
         @Override
         public void refreshed(String name, MintedToken token) {

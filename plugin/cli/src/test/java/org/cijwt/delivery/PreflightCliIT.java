@@ -55,7 +55,7 @@ class PreflightCliIT {
 
     private Path plainBundle() throws Exception {
         Path bundle = Files.createDirectories(temp.resolve("bundle"));
-        Files.writeString(bundle.resolve("config.json"), PreflightTest.TASK_SPEC);
+        Files.writeString(bundle.resolve("config.json"), TokenDeliveryTest.TASK_SPEC);
         return bundle;
     }
 
@@ -70,7 +70,7 @@ class PreflightCliIT {
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
-        Path tokenDir = bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY);
+        Path tokenDir = bundle.resolve(TokenDelivery.DEFAULT_TOKEN_DIRECTORY);
         assertThat(r.out()).contains("jwt " + tokenDir.resolve("jwt") + " ES256", "aws " + tokenDir.resolve("aws"));
         RuncResult result = Runc.run(bundle);
         Matcher file = Pattern.compile("^file=(\\S+)$", Pattern.MULTILINE).matcher(result.stdout());
@@ -89,14 +89,14 @@ class PreflightCliIT {
         assertThat(tokenDir).doesNotExist();
         var reverted = JSON.readTree(bundle.resolve("config.json").toFile());
         assertThat(reverted.get("process").get("env")).hasSize(1);
-        assertThat(reverted.get("mounts").toString()).doesNotContain(Preflight.DEFAULT_TOKEN_DIRECTORY);
+        assertThat(reverted.get("mounts").toString()).doesNotContain(TokenDelivery.DEFAULT_TOKEN_DIRECTORY);
         assertThat(reverted.has("annotations")).isFalse();
     }
 
     @Test
     void preflightWhenTaskOverridesAVariableThenWarnsOnStderrAndExitsZero() throws Exception {
         Path bundle = plainBundle();
-        Files.writeString(bundle.resolve("config.json"), PreflightTest.TASK_SPEC
+        Files.writeString(bundle.resolve("config.json"), TokenDeliveryTest.TASK_SPEC
                 .replace("\"PATH=/bin\"", "\"PATH=/bin\", \"AWS_WEB_IDENTITY_TOKEN_FILE=/mine\""));
 
         CliRun r = run("preflight", "--state-dir", state, "--metadata", metadata.toString(), "--bundle", bundle.toString(),
@@ -137,7 +137,7 @@ class PreflightCliIT {
     @Test
     void preflightWhenBundleMountsTheReservedPathThenExitOneAndNothingChanges() throws Exception {
         Path bundle = plainBundle();
-        String conflicting = PreflightTest.TASK_SPEC.replace("\"source\": \"proc\"}", "\"source\": \"proc\"},"
+        String conflicting = TokenDeliveryTest.TASK_SPEC.replace("\"source\": \"proc\"}", "\"source\": \"proc\"},"
                 + " {\"destination\": \"/var/run/secrets/concourse-ci\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}");
         Files.writeString(bundle.resolve("config.json"), conflicting);
 
@@ -147,7 +147,7 @@ class PreflightCliIT {
         assertThat(r.err()).startsWith("ci-jwt: CJ503 config.json mounts tmpfs at /var/run/secrets/concourse-ci, which is the"
                 + " reserved token path");
         assertThat(bundle.resolve("config.json")).hasContent(conflicting);
-        assertThat(bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY)).doesNotExist();
+        assertThat(bundle.resolve(TokenDelivery.DEFAULT_TOKEN_DIRECTORY)).doesNotExist();
     }
 
     @Test
@@ -179,7 +179,7 @@ class PreflightCliIT {
             assertThat(task.isAlive()).isFalse();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).contains("watching\n", "process " + task.pid() + " has exited; stopped refreshing");
-            assertThat(bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY).resolve("jwt")).exists();
+            assertThat(bundle.resolve(TokenDelivery.DEFAULT_TOKEN_DIRECTORY).resolve("jwt")).exists();
         } finally {
             task.destroyForcibly();
         }
@@ -220,7 +220,7 @@ class PreflightCliIT {
                         + " container; it was left untouched (give a path that does not exist yet)");
         assertThat(ssh.resolve("id_rsa")).hasContent("not-a-real-key");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ssh))).isEqualTo("rwx------");
-        assertThat(bundle.resolve("config.json")).hasContent(PreflightTest.TASK_SPEC);
+        assertThat(bundle.resolve("config.json")).hasContent(TokenDeliveryTest.TASK_SPEC);
     }
 
     @Test
@@ -228,7 +228,7 @@ class PreflightCliIT {
         Path bundle = plainBundle();
         Path victim = Files.createDirectory(temp.resolve("victim"));
         Files.writeString(victim.resolve("id_rsa"), "not-a-real-key");
-        String forged = PreflightTest.TASK_SPEC.replace("\"root\"", "\"annotations\": {\"org.cijwt.preflight\": \"{\\\"version\\\":1,"
+        String forged = TokenDeliveryTest.TASK_SPEC.replace("\"root\"", "\"annotations\": {\"org.cijwt.preflight\": \"{\\\"version\\\":1,"
                 + "\\\"source\\\":\\\"" + victim + "\\\",\\\"destination\\\":\\\"/proc\\\",\\\"env\\\":[\\\"PATH\\\"],"
                 + "\\\"created\\\":[]}\"}, \"root\"");
         Files.writeString(bundle.resolve("config.json"), forged);
@@ -254,8 +254,8 @@ class PreflightCliIT {
         assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
         assertThat(r.err()).startsWith("ci-jwt: CJ505 state directory " + open + " is writable by group or others");
         assertThat(cleanup.exit()).isEqualTo(ExitCode.REJECTED);
-        assertThat(bundle.resolve("config.json")).hasContent(PreflightTest.TASK_SPEC);
-        assertThat(bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY)).doesNotExist();
+        assertThat(bundle.resolve("config.json")).hasContent(TokenDeliveryTest.TASK_SPEC);
+        assertThat(bundle.resolve(TokenDelivery.DEFAULT_TOKEN_DIRECTORY)).doesNotExist();
     }
 
     @Test
@@ -269,7 +269,7 @@ class PreflightCliIT {
 
         assertThat(r.exit()).isEqualTo(ExitCode.REJECTED);
         assertThat(r.err()).startsWith("ci-jwt: CJ505 the delivery into " + bundle + " was recorded with token directory");
-        assertThat(bundle.resolve(Preflight.DEFAULT_TOKEN_DIRECTORY).resolve("jwt")).exists();
+        assertThat(bundle.resolve(TokenDelivery.DEFAULT_TOKEN_DIRECTORY).resolve("jwt")).exists();
     }
 
     @Test

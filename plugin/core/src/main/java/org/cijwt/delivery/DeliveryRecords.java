@@ -39,7 +39,6 @@ public final class DeliveryRecords {
 
     private static final String SUFFIX = ".json";
     private static final Pattern FILE_NAME = Pattern.compile("[0-9a-f]{64}\\.json");
-    private static final Pattern CONTAINER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}");
 
     private final Path directory;
     private final FileOwner self;
@@ -131,10 +130,7 @@ public final class DeliveryRecords {
      * @throws IllegalArgumentException when {@code id} is not a container id as runc accepts one
      */
     public static String containerKey(String id) {
-        if (id == null || !CONTAINER_ID.matcher(id).matches()) {
-            throw new IllegalArgumentException("invalid container id \"" + id + "\": use letters, digits, '_', '.', '+', '-'");
-        }
-        return "container:" + id;
+        return "container:" + ContainerId.requireValid(id);
     }
 
     /** A bundle's real path when it exists, else its absolute normalised path. */

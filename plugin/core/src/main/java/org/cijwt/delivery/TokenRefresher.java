@@ -208,7 +208,7 @@ public final class TokenRefresher implements AutoCloseable {
 
     /**
      * Stops refreshing, waiting for a write in progress to finish, so no file is left half-replaced.
-     * The files stay; removing the directory is the clean-up's job ({@link Preflight#cleanup}).
+     * The files stay; removing the directory is the clean-up's job ({@link TokenDelivery#cleanup}).
      */
     @Override
     public void close() {

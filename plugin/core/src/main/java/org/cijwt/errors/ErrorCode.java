@@ -12,7 +12,7 @@ public enum ErrorCode {
     SUBJECT_INVALID("CJ103", "the subject format or template is not valid, or gives an empty or over-long sub"),
 
     // 2xx: keys and key sources
-    KEY_SOURCE_INVALID("CJ201", "the key source (--keys) names nothing ci-jwt can read as keys"),
+    KEY_SOURCE_INVALID("CJ201", "the key source (setting keys) names nothing ci-jwt can read as keys"),
     KEY_FILE_PERMISSIONS("CJ202", "a private key file can be read or written by group or others"),
     KEY_TOO_WEAK("CJ203", "a key is below the minimum strength (RSA under 2048 bits)"),
     KEY_NOT_FOUND("CJ204", "no key has the key id asked for, or no key signs the algorithm asked for"),

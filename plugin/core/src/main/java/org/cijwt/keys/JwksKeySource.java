@@ -44,7 +44,7 @@ public final class JwksKeySource implements KeySource {
             signing.add(named.requirePrivate(describe(), ErrorCode.KEY_NOT_FOUND));
         } else if (entries.stream().filter(KeyEntry::isPrivate).count() > 1) {
             throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
-                    describe() + " holds several private keys; name the one that signs with --key-id");
+                    describe() + " holds several private keys; name the one that signs with setting key_id");
         }
         for (KeyEntry e : entries) {
             if (signing.contains(e)) {

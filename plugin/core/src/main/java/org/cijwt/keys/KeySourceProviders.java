@@ -36,7 +36,7 @@ final class KeySourceProviders {
         if (Files.exists(Path.of(spec))) {
             return Optional.empty();
         }
-        throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "--keys " + spec + ": no key source for the scheme '"
+        throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "setting keys: " + spec + ": no key source for the scheme '"
                 + m.group(1) + "' in this build (schemes: " + (providers.isEmpty() ? "none" : providers.keySet())
                 + "; the assembled ci-jwt.jar has transit)");
     }

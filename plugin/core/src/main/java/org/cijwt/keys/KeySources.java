@@ -67,7 +67,7 @@ public final class KeySources {
         for (Path p : options.verificationKeys()) {
             // Once running, a file that is gone means "no keys"; at start-up it is more likely a typo.
             if (!Files.exists(p)) {
-                throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "--verify-keys " + p + ": file does not exist");
+                throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "setting verification_keys: " + p + ": file does not exist");
             }
             pinned.add(new VerificationKeySource(p));
         }
@@ -102,7 +102,7 @@ public final class KeySources {
         }
         String name = path.getFileName().toString();
         if (name.endsWith(".pem") || name.endsWith(".json") || name.endsWith(".jwks") || name.endsWith(".key")) {
-            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "--keys " + spec + ": file does not exist");
+            throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "setting keys: " + spec + ": file does not exist");
         }
         return new EmbeddedKeyStore(path, options.rotation(), options.clock(), options.algorithms());
     }
@@ -113,7 +113,7 @@ public final class KeySources {
         }
         if (options.keyId() != null) {
             throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT,
-                    "--key-id names a key in a JWKS file, but " + file + " is PEM (its first key per algorithm signs)");
+                    "setting key_id names a key in a JWKS file, but " + file + " is PEM (its first key per algorithm signs)");
         }
         return PemKeySource.file(file);
     }

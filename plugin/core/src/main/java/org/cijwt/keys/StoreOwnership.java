@@ -37,7 +37,7 @@ final class StoreOwnership {
         if (UID >= 0 && owner >= 0 && owner != UID) {
             throw new CiJwtException(ErrorCode.KEY_STORE_UNSAFE, "key store directory " + dir + " is owned by uid " + owner
                     + ", not by uid " + UID + " that runs ci-jwt, so that user can put keys in it; use a directory of"
-                    + " your own (--keys DIR), or if you trust its keys run: chown " + UID + " " + dir);
+                    + " your own (setting keys), or if you trust its keys run: chown " + UID + " " + dir);
         }
         if (attrs.permissions().contains(PosixFilePermission.GROUP_WRITE)
                 || attrs.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {

@@ -48,20 +48,20 @@ class TokenRefresherTest {
 
     private KeyRing ring;
     private BuildMetadata metadata;
-    private PreflightConfig config;
-    private Preflight preflight;
-    private Preflight.Delivery delivery;
+    private TokenProfile config;
+    private TokenDelivery preflight;
+    private TokenDelivery.Delivery delivery;
 
     @BeforeEach
     void setUp() throws Exception {
         ring = KeySources.resolve(TestKeys.copyPrivate(TestKeys.P256, temp).toString(), KeySources.Options.defaults()).load();
         metadata = BuildMetadata.fromJsonFile(TestKeys.metadataFile("main", temp));
-        config = PreflightConfig.parse("""
+        config = TokenProfile.parse("""
                 tokens:
                   - {name: jwt, audiences: [vault], ttl: 1h}
                   - {name: short, audiences: [other], ttl: 1m}
                 """, "test");
-        preflight = new Preflight(() -> ring, clock, DeliveryRecords.open(temp.resolve("state")));
+        preflight = new TokenDelivery(() -> ring, clock, DeliveryRecords.open(temp.resolve("state")));
         delivery = preflight.prepare(metadata, config, temp.resolve("tokens"));
     }
 
@@ -222,11 +222,11 @@ class TokenRefresherTest {
     void withTheRealSchedulerATokenPastEightyPercentIsReplacedWithinSeconds() throws Exception {
         // Issued 47.8 s ago with a 1-minute lifetime: due 0.2 s from now, so the real wait is tiny.
         Clock past = Clock.offset(Clock.systemUTC(), Duration.ofMillis(-47_800));
-        Preflight old = new Preflight(() -> ring, past, preflight.records());
-        Preflight.Delivery oldDelivery = old.prepare(metadata, config, temp.resolve("real"));
+        TokenDelivery old = new TokenDelivery(() -> ring, past, preflight.records());
+        TokenDelivery.Delivery oldDelivery = old.prepare(metadata, config, temp.resolve("real"));
         String first = Files.readString(oldDelivery.directory().file("short"));
         List<String> refreshed = java.util.Collections.synchronizedList(new ArrayList<>());
-        Preflight current = new Preflight(() -> ring, Clock.systemUTC(), preflight.records());
+        TokenDelivery current = new TokenDelivery(() -> ring, Clock.systemUTC(), preflight.records());
 
         try (TokenRefresher refresher = current.refresher(oldDelivery, config, RefreshScheduler.daemonThread(),
                 new TokenRefresher.Listener() {

@@ -22,7 +22,7 @@ class KeySourceProvidersTest {
         @Override
         public KeySource open(String location, KeySources.Options options) throws CiJwtException {
             if (location.isEmpty()) {
-                throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "--keys echo: needs a location");
+                throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "setting keys: echo: needs a location");
             }
             EphemeralKeySource keys = new EphemeralKeySource(Set.of(SigningAlgorithm.EdDSA));
             return new KeySource() {

@@ -135,7 +135,7 @@ class KeySourcesTest {
     @Test
     void jwksWhenSeveralPrivateKeysAndNoKeyIdThenAskedToNameOne() throws Exception {
         Path f = TestKeys.copyPrivate(TestKeys.SIGNING_JWKS, dir);
-        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("name the one that signs with --key-id")
+        assertThatThrownBy(() -> resolve(f.toString()).load()).hasMessageContaining("name the one that signs with setting key_id")
                 .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
     }
 
@@ -334,7 +334,7 @@ class KeySourcesTest {
         Path missing = dir.resolve("pinned.pem");
         assertThatThrownBy(() -> KeySources.resolve(signer.toString(), KeySources.Options.defaults().withEnv(Map.of())
                 .withVerificationKeys(List.of(missing))))
-                .hasMessageContaining("--verify-keys " + missing + ": file does not exist")
+                .hasMessageContaining("setting verification_keys: " + missing + ": file does not exist")
                 .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
     }
 

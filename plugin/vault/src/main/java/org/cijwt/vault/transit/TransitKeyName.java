@@ -33,7 +33,7 @@ public record TransitKeyName(String mount, String key) {
     }
 
     private static CiJwtException invalid(String location, String why) {
-        return new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "--keys transit:" + location + ": " + why);
+        return new CiJwtException(ErrorCode.KEY_SOURCE_INVALID, "setting keys: transit:" + location + ": " + why);
     }
 
     /** The API path (below {@code /v1/}) that reads the key's versions and public keys. */

@@ -19,7 +19,7 @@ public final class TransitKeySourceProvider implements KeySourceProvider {
     public KeySource open(String location, KeySources.Options options) throws CiJwtException {
         TransitKeyName name = TransitKeyName.parse(location);
         if (options.keyId() != null) {
-            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, "--key-id names a key in a JWKS file; with --keys transit:"
+            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, "setting key_id names a key in a JWKS file; with keys transit:"
                     + name + " the key is named by MOUNT/KEY and each version's kid is its thumbprint");
         }
         return new TransitKeySource(name, TransitSettings.load(options.env()), options.clock());

@@ -27,7 +27,7 @@ class TransitKeyNameTest {
         assertThatThrownBy(() -> TransitKeyName.parse(location))
                 .isInstanceOfSatisfying(CiJwtException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.KEY_SOURCE_INVALID);
-                    assertThat(e.getMessage()).startsWith("--keys transit:" + location + ": ").doesNotContain("\n");
+                    assertThat(e.getMessage()).startsWith("setting keys: transit:" + location + ": ").doesNotContain("\n");
                 });
     }
 }

@@ -16,8 +16,8 @@ import java.util.Set;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimNames;
 import org.cijwt.delivery.DeliveryRecords;
-import org.cijwt.delivery.Preflight;
-import org.cijwt.delivery.PreflightConfig;
+import org.cijwt.delivery.TokenDelivery;
+import org.cijwt.delivery.TokenProfile;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.TestKeys;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Pre-flight with signed task configs: verify, then block or warn, and say so in the token. */
-class SignedConfigPreflightTest {
+class SignedConfigDeliveryTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String STEP = """
             task: plan
@@ -87,22 +87,22 @@ class SignedConfigPreflightTest {
         return bundle("echo hello-im-a-username", Map.of("AUTH_ROLE", "example", "VAULT_ADDR", "http://127.0.0.1:8200"));
     }
 
-    private Preflight preflight(ConfigVerifier.Behavior behavior, Map<String, ConfigVerifier.Behavior> perTeam, Path... pinned)
+    private TokenDelivery preflight(ConfigVerifier.Behavior behavior, Map<String, ConfigVerifier.Behavior> perTeam, Path... pinned)
             throws Exception {
         ConfigVerifier verifier = new ConfigVerifier(PinnedKeys.reloading(List.of(pinned), Clock.systemUTC()), behavior, perTeam,
                 Set.of());
         KeyRing ring = TestKeyRings.signing();
-        return new Preflight(() -> ring, Clock.systemUTC(), DeliveryRecords.open(dir.resolve("records")), verifier);
+        return new TokenDelivery(() -> ring, Clock.systemUTC(), DeliveryRecords.open(dir.resolve("records")), verifier);
     }
 
-    private static PreflightConfig config() throws CiJwtException {
-        return PreflightConfig.defaults("https://ci.example.test");
+    private static TokenProfile config() throws CiJwtException {
+        return TokenProfile.defaults("https://ci.example.test");
     }
 
     @Test
     void deliverWhenTheSignedStepVerifiesAndTheContainerRunsItThenTheTokenSaysVerifiedWithTheSigner() throws Exception {
         Path bundle = goodBundle();
-        Preflight.Delivery d = preflight(ConfigVerifier.Behavior.BLOCK, Map.of(), pinnedFile)
+        TokenDelivery.Delivery d = preflight(ConfigVerifier.Behavior.BLOCK, Map.of(), pinnedFile)
                 .deliver(build(signedStep("deploy", "apply")), config(), dir.resolve("tokens"), bundle);
 
         Map<String, Object> claims = d.defaultToken().claims().getClaims();
@@ -138,22 +138,22 @@ class SignedConfigPreflightTest {
 
     @Test
     void deliverUnderWarnWhenUnsignedOrFailedThenDeliveredAndTheTokenSaysSoWithoutASigner() throws Exception {
-        Preflight warn = preflight(ConfigVerifier.Behavior.WARN, Map.of(), pinnedFile);
+        TokenDelivery warn = preflight(ConfigVerifier.Behavior.WARN, Map.of(), pinnedFile);
 
-        Preflight.Delivery unsigned = warn.deliver(build(null), config(), dir.resolve("t1"), goodBundle());
+        TokenDelivery.Delivery unsigned = warn.deliver(build(null), config(), dir.resolve("t1"), goodBundle());
         assertThat(unsigned.defaultToken().claims().getClaims()).containsEntry(ClaimNames.CONFIG_VERIFICATION, "unsigned")
                 .doesNotContainKey(ClaimNames.CONFIG_SIGNER);
 
-        Preflight.Delivery failed = warn.deliver(build(signedStep("other-pipeline", "apply")), config(), dir.resolve("t2"), goodBundle());
+        TokenDelivery.Delivery failed = warn.deliver(build(signedStep("other-pipeline", "apply")), config(), dir.resolve("t2"), goodBundle());
         assertThat(failed.defaultToken().claims().getClaims()).containsEntry(ClaimNames.CONFIG_VERIFICATION, "failed")
                 .doesNotContainKey(ClaimNames.CONFIG_SIGNER).containsKey(ClaimNames.CONFIG_DIGEST);
     }
 
     @Test
     void deliverWhenTheOperatorOverridesATeamThenThatTeamsBehaviourWins() throws Exception {
-        Preflight blockButMainWarns = preflight(ConfigVerifier.Behavior.BLOCK, Map.of("main", ConfigVerifier.Behavior.WARN), pinnedFile);
+        TokenDelivery blockButMainWarns = preflight(ConfigVerifier.Behavior.BLOCK, Map.of("main", ConfigVerifier.Behavior.WARN), pinnedFile);
 
-        Preflight.Delivery d = blockButMainWarns.deliver(build(null), config(), dir.resolve("t"), goodBundle());
+        TokenDelivery.Delivery d = blockButMainWarns.deliver(build(null), config(), dir.resolve("t"), goodBundle());
 
         assertThat(d.defaultToken().claims().getClaims()).containsEntry(ClaimNames.CONFIG_VERIFICATION, "unsigned");
     }

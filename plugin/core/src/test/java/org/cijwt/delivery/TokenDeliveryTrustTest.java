@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * follow its own record, never {@code config.json} (M1); an existing directory is never taken over (M2); and
  * the token files are the task's user's alone (L5).
  */
-class PreflightTrustTest {
+class TokenDeliveryTrustTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,7 +44,7 @@ class PreflightTrustTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-02T10:00:00Z"));
     private KeyRing ring;
     private BuildMetadata metadata;
-    private PreflightConfig config;
+    private TokenProfile config;
     private Path bundle;
     private Path configJson;
     private DeliveryRecords records;
@@ -53,14 +53,14 @@ class PreflightTrustTest {
     void setUp() throws Exception {
         ring = KeySources.resolve(TestKeys.copyPrivate(TestKeys.P256, temp).toString(), KeySources.Options.defaults()).load();
         metadata = BuildMetadata.fromJsonFile(TestKeys.metadataFile("main", temp));
-        config = PreflightConfig.parse(PreflightTest.CONFIG, "test");
+        config = TokenProfile.parse(TokenDeliveryTest.CONFIG, "test");
         bundle = Files.createDirectories(temp.resolve("bundle"));
-        configJson = Files.writeString(bundle.resolve("config.json"), PreflightTest.TASK_SPEC);
+        configJson = Files.writeString(bundle.resolve("config.json"), TokenDeliveryTest.TASK_SPEC);
         records = DeliveryRecords.open(temp.resolve("state"));
     }
 
-    private Preflight preflight() {
-        return new Preflight(() -> ring, clock, records);
+    private TokenDelivery preflight() {
+        return new TokenDelivery(() -> ring, clock, records);
     }
 
     private static ErrorCode codeOf(Throwable e) {
@@ -117,12 +117,12 @@ class PreflightTrustTest {
     @Test
     void cleanupWhenConfigJsonNamesAnotherDirectoryAsTheTokenSourceThenNothingIsRemovedOrStripped() throws Exception {
         Path victim = victim();
-        Files.writeString(configJson, forge((ObjectNode) JSON.readTree(PreflightTest.TASK_SPEC), victim).toString());
+        Files.writeString(configJson, forge((ObjectNode) JSON.readTree(TokenDeliveryTest.TASK_SPEC), victim).toString());
         String before = Files.readString(configJson);
 
-        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
+        TokenDelivery.Cleanup done = TokenDelivery.cleanup(records, bundle);
 
-        assertThat(done).isEqualTo(Preflight.Cleanup.NOTHING);
+        assertThat(done).isEqualTo(TokenDelivery.Cleanup.NOTHING);
         assertUntouched(victim);
         assertThat(configJson).hasContent(before);
     }
@@ -131,11 +131,11 @@ class PreflightTrustTest {
     void cleanupAfterConfigJsonWasRewrittenToNameAnotherDirectoryThenOnlyTheRecordedDeliveryIsUndone() throws Exception {
         Path victim = victim();
         Path dir = temp.resolve("tokens");
-        Preflight.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
+        TokenDelivery.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
         // The container's owner rewrites config.json after the delivery.
         Files.writeString(configJson, forge((ObjectNode) JSON.readTree(configJson.toFile()), victim).toString());
 
-        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
+        TokenDelivery.Cleanup done = TokenDelivery.cleanup(records, bundle);
 
         assertUntouched(victim);
         assertThat(done.removedDirectory()).contains(dir);
@@ -151,7 +151,7 @@ class PreflightTrustTest {
     @Test
     void deliverWhenConfigJsonCarriesAForgedDeliveryAnnotationThenNothingItListsIsRemoved() throws Exception {
         Path victim = victim();
-        Files.writeString(configJson, forge((ObjectNode) JSON.readTree(PreflightTest.TASK_SPEC), victim).toString());
+        Files.writeString(configJson, forge((ObjectNode) JSON.readTree(TokenDeliveryTest.TASK_SPEC), victim).toString());
 
         preflight().deliver(metadata, config, temp.resolve("tokens"), bundle);
 
@@ -169,7 +169,7 @@ class PreflightTrustTest {
         env.set(1, env.textNode("CONCOURSE_CI_JWT=the-task-changed-it"));
         Files.writeString(configJson, spec.toString());
 
-        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
+        TokenDelivery.Cleanup done = TokenDelivery.cleanup(records, bundle);
 
         assertThat(env(JSON.readTree(configJson.toFile()))).containsExactly("PATH=/bin", "CONCOURSE_CI_JWT=the-task-changed-it");
         assertThat(done.warnings()).singleElement().asString()
@@ -182,7 +182,7 @@ class PreflightTrustTest {
         String patched = Files.readString(configJson);
         DeliveryRecords elsewhere = DeliveryRecords.open(temp.resolve("other-state"));
 
-        assertThatThrownBy(() -> Preflight.cleanup(elsewhere, bundle))
+        assertThatThrownBy(() -> TokenDelivery.cleanup(elsewhere, bundle))
                 .isInstanceOf(DeliveryException.class)
                 .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.DELIVERY_RECORD_INVALID))
                 .hasMessageContaining(elsewhere.directory() + " has no record of a ci-jwt delivery into " + bundle);
@@ -194,7 +194,7 @@ class PreflightTrustTest {
     void deliverAgainWithAnotherStateDirectoryThenItsEarlierMountIsAConflictNotSomethingToRemove() throws Exception {
         preflight().deliver(metadata, config, temp.resolve("tokens"), bundle);
         String patched = Files.readString(configJson);
-        Preflight other = new Preflight(() -> ring, clock, DeliveryRecords.open(temp.resolve("other-state")));
+        TokenDelivery other = new TokenDelivery(() -> ring, clock, DeliveryRecords.open(temp.resolve("other-state")));
 
         assertThatThrownBy(() -> other.deliver(metadata, config, temp.resolve("tokens"), bundle))
                 .isInstanceOf(DeliveryException.class)
@@ -211,20 +211,20 @@ class PreflightTrustTest {
         records.put(new DeliveryRecord(delivered.key(), delivered.bundle(), DeliveryRecord.Status.PENDING,
                 delivered.tokenDirectory(), delivered.tokenFiles(), delivered.reader(), delivered.patch(),
                 delivered.specSha256()));
-        Files.writeString(configJson, PreflightTest.TASK_SPEC);
+        Files.writeString(configJson, TokenDeliveryTest.TASK_SPEC);
 
-        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
+        TokenDelivery.Cleanup done = TokenDelivery.cleanup(records, bundle);
 
-        assertThat(done).isEqualTo(new Preflight.Cleanup(false, Optional.of(dir), List.of()));
+        assertThat(done).isEqualTo(new TokenDelivery.Cleanup(false, Optional.of(dir), List.of()));
         assertThat(dir).doesNotExist();
-        assertThat(configJson).hasContent(PreflightTest.TASK_SPEC);
+        assertThat(configJson).hasContent(TokenDeliveryTest.TASK_SPEC);
         assertThat(records.all()).isEmpty();
     }
 
     @Test
     void deliverThenTheRecordNamesWhatWasDeliveredButHoldsNoToken() throws Exception {
         Path dir = temp.resolve("tokens");
-        Preflight.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
+        TokenDelivery.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
 
         DeliveryRecord record = records.find(DeliveryRecords.bundleKey(bundle)).orElseThrow();
         String stored = Files.readString(records.fileOf(record.key()));
@@ -256,23 +256,23 @@ class PreflightTrustTest {
                         + " it was left untouched (give a path that does not exist yet)");
 
         assertUntouched(victim);
-        assertThat(configJson).hasContent(PreflightTest.TASK_SPEC);
+        assertThat(configJson).hasContent(TokenDeliveryTest.TASK_SPEC);
         assertThat(records.all()).isEmpty();
     }
 
     @Test
     void deliverWhenTheTokenDirectoryIsAnotherBundlesThenTokenDirRefusedAndThatDeliveryIsIntact() throws Exception {
         Path dir = temp.resolve("tokens");
-        Preflight.Delivery first = preflight().deliver(metadata, config, dir, bundle);
+        TokenDelivery.Delivery first = preflight().deliver(metadata, config, dir, bundle);
         Path second = Files.createDirectories(temp.resolve("bundle2"));
-        Files.writeString(second.resolve("config.json"), PreflightTest.TASK_SPEC);
+        Files.writeString(second.resolve("config.json"), TokenDeliveryTest.TASK_SPEC);
 
         assertThatThrownBy(() -> preflight().deliver(metadata, config, dir, second))
                 .isInstanceOf(DeliveryException.class)
                 .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.TOKEN_DIR_REFUSED));
 
         assertThat(dir.resolve("jwt")).hasContent(first.defaultToken().compact());
-        assertThat(second.resolve("config.json")).hasContent(PreflightTest.TASK_SPEC);
+        assertThat(second.resolve("config.json")).hasContent(TokenDeliveryTest.TASK_SPEC);
     }
 
     @Test
@@ -308,7 +308,7 @@ class PreflightTrustTest {
     @Test
     void deliverWhenTheTaskRunsAsAnotherUserThenTheFilesAreThatUsersAloneAndTheParentsAreRoots() throws Exception {
         assumeTrue(FileOwner.thisProcessIsRoot(), "giving the files to the task's user needs root");
-        ObjectNode spec = (ObjectNode) JSON.readTree(PreflightTest.TASK_SPEC);
+        ObjectNode spec = (ObjectNode) JSON.readTree(TokenDeliveryTest.TASK_SPEC);
         ((ObjectNode) spec.get("process")).putObject("user").put("uid", 1000).put("gid", 1001);
         Files.writeString(configJson, spec.toString());
         Path dir = temp.resolve("a/b/tokens");
@@ -331,7 +331,7 @@ class PreflightTrustTest {
     @Test
     void deliverWhenTheTaskRunsInAUserNamespaceThenTheFilesGoToItsMappedHostUser() throws Exception {
         assumeTrue(FileOwner.thisProcessIsRoot(), "giving the files to the task's user needs root");
-        ObjectNode spec = (ObjectNode) JSON.readTree(PreflightTest.TASK_SPEC);
+        ObjectNode spec = (ObjectNode) JSON.readTree(TokenDeliveryTest.TASK_SPEC);
         ((ObjectNode) spec.get("process")).putObject("user").put("uid", 1000).put("gid", 1000);
         ObjectNode linux = spec.putObject("linux");
         linux.putArray("namespaces").addObject().put("type", "user");
@@ -348,7 +348,7 @@ class PreflightTrustTest {
 
     @Test
     void deliverWhenTheTaskUserIsNotAValidIdThenBundleInvalidAndNothingIsWritten() throws Exception {
-        String spec = PreflightTest.TASK_SPEC.replace("\"cwd\": \"/\"", "\"cwd\": \"/\", \"user\": {\"uid\": -5, \"gid\": 0}");
+        String spec = TokenDeliveryTest.TASK_SPEC.replace("\"cwd\": \"/\"", "\"cwd\": \"/\", \"user\": {\"uid\": -5, \"gid\": 0}");
         Files.writeString(configJson, spec);
         Path dir = temp.resolve("tokens");
 
@@ -383,7 +383,7 @@ class PreflightTrustTest {
                 .isInstanceOf(DeliveryException.class)
                 .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.DELIVERY_FAILED))
                 .hasMessageStartingWith("cannot create token directory " + file.resolve("tokens"));
-        assertThat(configJson).hasContent(PreflightTest.TASK_SPEC);
+        assertThat(configJson).hasContent(TokenDeliveryTest.TASK_SPEC);
         assertThat(records.all()).isEmpty();
     }
 }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PreflightTest {
+class TokenDeliveryTest {
 
     static final String CONFIG = """
             issuer: https://ci.example.com
@@ -57,7 +57,7 @@ class PreflightTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-02T10:00:00Z"));
     private KeyRing ring;
     private BuildMetadata metadata;
-    private PreflightConfig config;
+    private TokenProfile config;
     private Path bundle;
     private DeliveryRecords records;
 
@@ -65,14 +65,14 @@ class PreflightTest {
     void setUp() throws Exception {
         ring = KeySources.resolve(TestKeys.copyPrivate(TestKeys.P256, temp).toString(), KeySources.Options.defaults()).load();
         metadata = BuildMetadata.fromJsonFile(TestKeys.metadataFile("main", temp));
-        config = PreflightConfig.parse(CONFIG, "test");
+        config = TokenProfile.parse(CONFIG, "test");
         bundle = Files.createDirectories(temp.resolve("bundle"));
         Files.writeString(bundle.resolve("config.json"), TASK_SPEC);
         records = DeliveryRecords.open(temp.resolve("state"));
     }
 
-    private Preflight preflight() {
-        return new Preflight(() -> ring, clock, records);
+    private TokenDelivery preflight() {
+        return new TokenDelivery(() -> ring, clock, records);
     }
 
     private static String mode(Path path) throws Exception {
@@ -101,7 +101,7 @@ class PreflightTest {
         // Changed with L5: files were 0444 in a 0555 directory, readable by every local user.
         Path dir = temp.resolve("tokens");
 
-        Preflight.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
+        TokenDelivery.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
 
         assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(delivery.directory().access().directoryMode());
         assertThat(mode(dir)).endsWith("---");
@@ -120,7 +120,7 @@ class PreflightTest {
     void deliverThenConfigJsonHasTheVariablesAndTheReadOnlyMountAndIsOwnerOnly() throws Exception {
         Path dir = temp.resolve("tokens");
 
-        Preflight.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
+        TokenDelivery.Delivery delivery = preflight().deliver(metadata, config, dir, bundle);
 
         Path configJson = bundle.resolve("config.json");
         JsonNode spec = JSON.readTree(configJson.toFile());
@@ -139,7 +139,7 @@ class PreflightTest {
     void deliverWhenTaskSetsTheTokenVariableThenTaskValueWinsAndTheWarningNamesIt() throws Exception {
         Files.writeString(bundle.resolve("config.json"), TASK_SPEC.replace("\"PATH=/bin\"", "\"PATH=/bin\", \"CONCOURSE_CI_JWT=mine\""));
 
-        Preflight.Delivery delivery = preflight().deliver(metadata, config, temp.resolve("tokens"), bundle);
+        TokenDelivery.Delivery delivery = preflight().deliver(metadata, config, temp.resolve("tokens"), bundle);
 
         assertThat(delivery.warnings()).extracting(DeliveryWarning::variable).containsExactly("CONCOURSE_CI_JWT");
         assertThat(delivery.warnings().get(0).message()).contains("CONCOURSE_CI_JWT").doesNotContain(delivery.defaultToken().compact());
@@ -172,7 +172,7 @@ class PreflightTest {
         preflight().deliver(metadata, config, dir, bundle);
         clock.advance(java.time.Duration.ofMinutes(1));
 
-        Preflight.Delivery second = preflight().deliver(metadata, config, dir, bundle);
+        TokenDelivery.Delivery second = preflight().deliver(metadata, config, dir, bundle);
 
         JsonNode spec = JSON.readTree(bundle.resolve("config.json").toFile());
         assertThat(spec.get("mounts")).hasSize(2);
@@ -186,7 +186,7 @@ class PreflightTest {
         Path dir = temp.resolve("tokens");
         preflight().deliver(metadata, config, dir, bundle);
         assertThat(dir.resolve("aws")).exists();
-        PreflightConfig jwtOnly = PreflightConfig.parse(
+        TokenProfile jwtOnly = TokenProfile.parse(
                 "issuer: https://ci.example.com\ntokens:\n  - {name: jwt, audiences: [vault], ttl: 10m}\n", "jwt-only");
 
         preflight().deliver(metadata, jwtOnly, dir, bundle);
@@ -200,7 +200,7 @@ class PreflightTest {
 
     @Test
     void prepareThenFilesAndPlanButNoSpecIsTouched() throws Exception {
-        Preflight.Delivery delivery = preflight().prepare(metadata, config, temp.resolve("tokens"));
+        TokenDelivery.Delivery delivery = preflight().prepare(metadata, config, temp.resolve("tokens"));
 
         assertThat(delivery.plan().environment()).containsKeys("CONCOURSE_CI_JWT", "CONCOURSE_CI_JWT_FILE",
                 "AWS_WEB_IDENTITY_TOKEN_FILE");
@@ -213,26 +213,26 @@ class PreflightTest {
         Path dir = temp.resolve("tokens");
         preflight().deliver(metadata, config, dir, bundle);
 
-        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
+        TokenDelivery.Cleanup done = TokenDelivery.cleanup(records, bundle);
 
         assertThat(done.specReverted()).isTrue();
         assertThat(done.removedDirectory()).contains(dir.toAbsolutePath());
         assertThat(done.warnings()).isEmpty();
         assertThat(dir).doesNotExist();
         assertThat(JSON.readTree(bundle.resolve("config.json").toFile())).isEqualTo(JSON.readTree(TASK_SPEC));
-        assertThat(Preflight.cleanup(records, bundle)).isEqualTo(Preflight.Cleanup.NOTHING);
+        assertThat(TokenDelivery.cleanup(records, bundle)).isEqualTo(TokenDelivery.Cleanup.NOTHING);
         assertThat(records.all()).isEmpty();
     }
 
     @Test
     void cleanupWhenConfigJsonIsGoneThenStillRemovesTheDefaultDirectory() throws Exception {
-        preflight().deliver(metadata, config, Preflight.defaultTokenDirectory(bundle), bundle);
+        preflight().deliver(metadata, config, TokenDelivery.defaultTokenDirectory(bundle), bundle);
         Files.delete(bundle.resolve("config.json"));
 
-        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
+        TokenDelivery.Cleanup done = TokenDelivery.cleanup(records, bundle);
 
         assertThat(done.specReverted()).isFalse();
-        assertThat(Preflight.defaultTokenDirectory(bundle)).doesNotExist();
+        assertThat(TokenDelivery.defaultTokenDirectory(bundle)).doesNotExist();
     }
 
     @Test
@@ -241,7 +241,7 @@ class PreflightTest {
         Path notTokens = Files.createDirectories(temp.resolve("elsewhere/sub"));
         Files.writeString(notTokens.resolveSibling("jwt"), "not ours");
 
-        assertThat(Preflight.cleanup(records, bundle)).isEqualTo(Preflight.Cleanup.NOTHING);
+        assertThat(TokenDelivery.cleanup(records, bundle)).isEqualTo(TokenDelivery.Cleanup.NOTHING);
 
         assertThat(notTokens).exists();
         assertThat(notTokens.resolveSibling("jwt")).hasContent("not ours");
@@ -254,7 +254,7 @@ class PreflightTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         Files.createDirectory(dir.resolve("sub"));
 
-        Preflight.Cleanup done = Preflight.cleanup(records, bundle);
+        TokenDelivery.Cleanup done = TokenDelivery.cleanup(records, bundle);
 
         assertThat(done.removedDirectory()).isEmpty();
         assertThat(done.warnings()).singleElement().asString()
@@ -270,7 +270,7 @@ class PreflightTest {
         preflight().deliver(metadata, config, dir, bundle);
         String patched = Files.readString(bundle.resolve("config.json"));
 
-        assertThatThrownBy(() -> Preflight.cleanup(records, bundle, temp.resolve("other")))
+        assertThatThrownBy(() -> TokenDelivery.cleanup(records, bundle, temp.resolve("other")))
                 .isInstanceOf(DeliveryException.class)
                 .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.DELIVERY_RECORD_INVALID))
                 .hasMessageContaining("was recorded with token directory " + dir);
@@ -282,7 +282,7 @@ class PreflightTest {
     void deliveryToStringAndWarningsNeverContainTheToken() throws Exception {
         Files.writeString(bundle.resolve("config.json"), TASK_SPEC.replace("\"PATH=/bin\"", "\"PATH=/bin\", \"CONCOURSE_CI_JWT_FILE=/x\""));
 
-        Preflight.Delivery delivery = preflight().deliver(metadata, config, temp.resolve("tokens"), bundle);
+        TokenDelivery.Delivery delivery = preflight().deliver(metadata, config, temp.resolve("tokens"), bundle);
 
         for (MintedToken token : delivery.tokens().values()) {
             assertThat(delivery.toString()).doesNotContain(token.compact());
@@ -294,7 +294,7 @@ class PreflightTest {
 
     @Test
     void deliverWhenSigningKeyIsMissingThenNothingIsWritten() throws Exception {
-        PreflightConfig eddsa = PreflightConfig.parse("tokens:\n  - {audiences: [a], algorithm: EdDSA}\n", "c");
+        TokenProfile eddsa = TokenProfile.parse("tokens:\n  - {audiences: [a], algorithm: EdDSA}\n", "c");
         Path dir = temp.resolve("tokens");
 
         assertThatThrownBy(() -> preflight().deliver(metadata, eddsa, dir, bundle)).isInstanceOf(CiJwtException.class);
@@ -305,7 +305,7 @@ class PreflightTest {
 
     @Test
     void tokensAreDatedByTheInjectedClock() throws Exception {
-        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"),
+        TokenDelivery.Delivery delivery = new TokenDelivery(() -> ring, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"),
                 java.time.ZoneOffset.UTC), records).prepare(metadata, config, temp.resolve("tokens"));
 
         assertThat(delivery.defaultToken().issuedAt()).isEqualTo("2026-01-01T00:00:00Z");

@@ -38,7 +38,7 @@ import org.cijwt.jose.SigningAlgorithm;
  *     aws: true                 # AWS_WEB_IDENTITY_TOKEN_FILE points at this file
  * </pre>
  */
-public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
+public record TokenProfile(String issuer, List<TokenConfig> tokens) {
 
     /** The name of the default token, delivered as {@code CONCOURSE_CI_JWT} and the file {@code jwt}. */
     public static final String DEFAULT_TOKEN = "jwt";
@@ -70,7 +70,7 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
      *
      * @throws IllegalArgumentException naming the rule that is broken
      */
-    public PreflightConfig {
+    public TokenProfile {
         tokens = List.copyOf(tokens);
         String problem = problem(issuer, tokens);
         if (problem != null) {
@@ -79,19 +79,19 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
     }
 
     /** One default token {@value #DEFAULT_TOKEN} with audience {@value #DEFAULT_AUDIENCE} and the policy defaults. */
-    public static PreflightConfig defaults(String issuer) throws CiJwtException {
+    public static TokenProfile defaults(String issuer) throws CiJwtException {
         ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(DEFAULT_AUDIENCE).build();
-        return new PreflightConfig(issuer, List.of(new TokenConfig(DEFAULT_TOKEN, policy, false)));
+        return new TokenProfile(issuer, List.of(new TokenConfig(DEFAULT_TOKEN, policy, false)));
     }
 
     /** Reads a YAML or JSON configuration file (JSON when the name ends in {@code .json}). */
-    public static PreflightConfig read(Path file) throws CiJwtException {
-        return ConfigBinder.read(file, PreflightConfig.class, "pre-flight config");
+    public static TokenProfile read(Path file) throws CiJwtException {
+        return ConfigBinder.read(file, TokenProfile.class, "pre-flight config");
     }
 
     /** Parses YAML or JSON text (YAML is a superset of JSON); {@code origin} names the input in error messages. */
-    public static PreflightConfig parse(String text, String origin) throws CiJwtException {
-        return ConfigBinder.read(text, PreflightConfig.class, origin);
+    public static TokenProfile parse(String text, String origin) throws CiJwtException {
+        return ConfigBinder.read(text, TokenProfile.class, origin);
     }
 
     /**
@@ -100,7 +100,7 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
      * {@link SubjectFormat}, {@link TokenDirectory}), never twice.
      */
     @JsonCreator
-    static PreflightConfig fromFile(@JsonProperty("issuer") String issuer, @JsonProperty("tokens") List<TokenEntry> tokens)
+    static TokenProfile fromFile(@JsonProperty("issuer") String issuer, @JsonProperty("tokens") List<TokenEntry> tokens)
             throws SettingException {
         String iss = issuer == null ? ClaimsPolicy.DEFAULT_ISSUER : issuer;
         try {
@@ -117,7 +117,7 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
             built.add(tokens.get(i).toConfig(iss, "tokens[" + i + "]"));
         }
         try {
-            return new PreflightConfig(iss, built);
+            return new TokenProfile(iss, built);
         } catch (IllegalArgumentException e) {
             throw new SettingException(ErrorCode.SETTING_INVALID, "tokens", e.getMessage());
         }
@@ -214,12 +214,12 @@ public record PreflightConfig(String issuer, List<TokenConfig> tokens) {
     }
 
     /** This configuration with every token issued by {@code newIssuer} instead (the {@code --issuer} option). */
-    public PreflightConfig withIssuer(String newIssuer) throws CiJwtException {
+    public TokenProfile withIssuer(String newIssuer) throws CiJwtException {
         List<TokenConfig> next = new ArrayList<>();
         for (TokenConfig token : tokens) {
             next.add(new TokenConfig(token.name(), token.policy().toBuilder().issuer(newIssuer).build(), token.aws()));
         }
-        return new PreflightConfig(newIssuer, next);
+        return new TokenProfile(newIssuer, next);
     }
 
     /** The default token {@value #DEFAULT_TOKEN}. */

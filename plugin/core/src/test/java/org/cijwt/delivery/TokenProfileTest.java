@@ -16,7 +16,7 @@ import org.cijwt.testkit.TestPolicies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PreflightConfigTest {
+class TokenProfileTest {
 
     private static final String TWO_TOKENS = """
             issuer: https://ci.example.com
@@ -40,16 +40,16 @@ class PreflightConfigTest {
 
     @Test
     void parseWhenYamlListsTwoTokensThenEachHasItsPolicyAndOnlyTheAwsOneIsMarked() throws CiJwtException {
-        PreflightConfig config = PreflightConfig.parse(TWO_TOKENS, "test");
+        TokenProfile config = TokenProfile.parse(TWO_TOKENS, "test");
 
         assertThat(config.issuer()).isEqualTo("https://ci.example.com");
-        assertThat(config.tokens()).extracting(PreflightConfig.TokenConfig::name).containsExactly("jwt", "aws");
+        assertThat(config.tokens()).extracting(TokenProfile.TokenConfig::name).containsExactly("jwt", "aws");
         ClaimsPolicy jwt = config.defaultToken().policy();
         assertThat(jwt.audiences()).containsExactly("vault");
         assertThat(jwt.ttl()).isEqualTo(Duration.ofMinutes(15));
         assertThat(jwt.algorithm()).isEqualTo(SigningAlgorithm.EdDSA);
         assertThat(jwt.issuer()).isEqualTo("https://ci.example.com");
-        assertThat(config.awsToken()).get().extracting(PreflightConfig.TokenConfig::name).isEqualTo("aws");
+        assertThat(config.awsToken()).get().extracting(TokenProfile.TokenConfig::name).isEqualTo("aws");
         assertThat(config.token("aws").orElseThrow().policy().extraClaims())
                 .containsEntry("environment", "prod").containsEntry("tier", 2L).containsEntry("public", false);
         assertThat(config.token("aws").orElseThrow().policy().ttl()).isEqualTo(ClaimsPolicy.DEFAULT_TTL);
@@ -58,7 +58,7 @@ class PreflightConfigTest {
 
     @Test
     void parseWhenJsonThenSameAsYaml() throws CiJwtException {
-        PreflightConfig config = PreflightConfig.parse(
+        TokenProfile config = TokenProfile.parse(
                 "{\"tokens\": [{\"audiences\": [\"vault\"], \"ttl\": \"10m\"}]}", "test");
 
         assertThat(config.issuer()).isEqualTo(ClaimsPolicy.DEFAULT_ISSUER);
@@ -237,7 +237,7 @@ class PreflightConfigTest {
                 "tokens: " + SECRET + "\n",
                 "tokens:\n  - {audiences: [a]}\n  - " + SECRET + "\n",
                 "tokens: [" + SECRET + "\n")) {
-            assertThatThrownBy(() -> PreflightConfig.parse(yaml, "c"))
+            assertThatThrownBy(() -> TokenProfile.parse(yaml, "c"))
                     .isInstanceOf(CiJwtException.class)
                     .hasMessageNotContaining(SECRET)
                     .hasMessageNotContaining("Cannot")
@@ -249,7 +249,7 @@ class PreflightConfigTest {
     void readWhenFileIsMissingThenErrorNamesTheFile() {
         Path missing = temp.resolve("none.yml");
 
-        assertThatThrownBy(() -> PreflightConfig.read(missing))
+        assertThatThrownBy(() -> TokenProfile.read(missing))
                 .hasMessage("pre-flight config " + missing + " does not exist")
                 .extracting(e -> ((CiJwtException) e).code()).isEqualTo(ErrorCode.CONFIG_UNREADABLE);
     }
@@ -258,32 +258,32 @@ class PreflightConfigTest {
     void readWhenFileIsValidThenParsed() throws CiJwtException {
         Path file = TestKeys.write(temp.resolve("p.yml"), TWO_TOKENS, "rw-r--r--");
 
-        assertThat(PreflightConfig.read(file).tokens()).hasSize(2);
+        assertThat(TokenProfile.read(file).tokens()).hasSize(2);
     }
 
     @Test
     void readWhenAValueIsWrongThenErrorNamesTheFileAndThePath() {
         Path file = TestKeys.write(temp.resolve("p.json"), "{\"tokens\": [{\"audiences\": [\"a\"], \"aws\": 1}]}", "rw-r--r--");
 
-        assertThatThrownBy(() -> PreflightConfig.read(file))
+        assertThatThrownBy(() -> TokenProfile.read(file))
                 .hasMessage("pre-flight config " + file + ": tokens[0].aws: must be true or false, not a whole number");
     }
 
     @Test
     void withIssuerThenEveryTokenUsesTheNewIssuer() throws CiJwtException {
-        PreflightConfig config = PreflightConfig.parse(TWO_TOKENS, "test").withIssuer("https://other.example");
+        TokenProfile config = TokenProfile.parse(TWO_TOKENS, "test").withIssuer("https://other.example");
 
         assertThat(config.tokens()).allSatisfy(t -> assertThat(t.policy().issuer()).isEqualTo("https://other.example"));
     }
 
     @Test
     void defaultsThenOneEs256TokenNamedJwtForTheDefaultAudience() throws CiJwtException {
-        PreflightConfig config = PreflightConfig.defaults(ClaimsPolicy.DEFAULT_ISSUER);
+        TokenProfile config = TokenProfile.defaults(ClaimsPolicy.DEFAULT_ISSUER);
 
         assertThat(config.tokens()).singleElement().satisfies(t -> {
             assertThat(t.name()).isEqualTo("jwt");
             assertThat(t.aws()).isFalse();
-            assertThat(t.policy().audiences()).containsExactly(PreflightConfig.DEFAULT_AUDIENCE);
+            assertThat(t.policy().audiences()).containsExactly(TokenProfile.DEFAULT_AUDIENCE);
         });
         assertThat(config.algorithms()).containsExactly(SigningAlgorithm.ES256);
     }
@@ -291,16 +291,16 @@ class PreflightConfigTest {
     @Test
     void constructorWhenTokensDisagreeOnIssuerThenRefused() throws CiJwtException {
         ClaimsPolicy other = TestPolicies.build(TestPolicies.builder().issuer("https://elsewhere.example"));
-        List<PreflightConfig.TokenConfig> tokens = List.of(new PreflightConfig.TokenConfig("jwt", other, false));
+        List<TokenProfile.TokenConfig> tokens = List.of(new TokenProfile.TokenConfig("jwt", other, false));
 
-        assertThatThrownBy(() -> new PreflightConfig("https://ci.example.com", tokens))
+        assertThatThrownBy(() -> new TokenProfile("https://ci.example.com", tokens))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("has issuer https://elsewhere.example");
     }
 
     /** Asserts that parsing fails with {@code code} (any code when null) and returns the message for more checks. */
     private static AbstractThrowableAssert<?, ? extends Throwable> refused(String yaml, String origin, ErrorCode code) {
-        CiJwtException e = org.junit.jupiter.api.Assertions.assertThrows(CiJwtException.class, () -> PreflightConfig.parse(yaml, origin));
+        CiJwtException e = org.junit.jupiter.api.Assertions.assertThrows(CiJwtException.class, () -> TokenProfile.parse(yaml, origin));
         if (code != null) {
             assertThat(e.code()).as(e.getMessage()).isEqualTo(code);
         }

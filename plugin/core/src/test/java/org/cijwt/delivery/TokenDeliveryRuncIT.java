@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Pre-flight into real runc containers on the busybox rootfs: the task reads what pre-flight delivered. */
-class PreflightRuncIT {
+class TokenDeliveryRuncIT {
 
     private static final String ISSUER = "https://ci.example.com";
     private static final Pattern VAR = Pattern.compile("^var=(\\S+)$", Pattern.MULTILINE);
@@ -78,15 +78,15 @@ class PreflightRuncIT {
     @AfterEach
     void tearDown() throws Exception {
         if (bundle != null && Files.exists(bundle.resolve("config.json"))) {
-            Preflight.cleanup(records, bundle);
+            TokenDelivery.cleanup(records, bundle);
         }
     }
 
-    private static PreflightConfig config(String yaml) throws CiJwtException {
-        return PreflightConfig.parse(yaml, "test config");
+    private static TokenProfile config(String yaml) throws CiJwtException {
+        return TokenProfile.parse(yaml, "test config");
     }
 
-    private static PreflightConfig vaultOnly() throws CiJwtException {
+    private static TokenProfile vaultOnly() throws CiJwtException {
         return config("issuer: " + ISSUER + "\ntokens:\n  - {name: jwt, audiences: [vault], ttl: 10m}\n");
     }
 
@@ -104,7 +104,7 @@ class PreflightRuncIT {
     @Test
     void taskPrintsItsTokenFromTheVariableAndTheFileAndBothVerifyWithThePublicJwks() throws Exception {
         Runc.bundle(bundle, List.of("sh", "-c", PRINT_AND_TAMPER), Map.of());
-        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
+        TokenDelivery.Delivery delivery = new TokenDelivery(() -> ring, Clock.systemUTC(), records)
                 .deliver(metadata, vaultOnly(), tokenDir, bundle);
 
         RuncResult result = Runc.run(bundle);
@@ -128,7 +128,7 @@ class PreflightRuncIT {
     void tokenReadInsideTheContainerIsAcceptedByAnIndependentPythonVerifier() throws Exception {
         RelyingParties.assumePythonTools();
         Runc.bundle(bundle, List.of("sh", "-c", PRINT_AND_TAMPER), Map.of());
-        new Preflight(() -> ring, Clock.systemUTC(), records).deliver(metadata, vaultOnly(), tokenDir, bundle);
+        new TokenDelivery(() -> ring, Clock.systemUTC(), records).deliver(metadata, vaultOnly(), tokenDir, bundle);
         Path jwks = Files.writeString(temp.resolve("jwks.json"), ring.publicJwksJson());
 
         RuncResult result = Runc.run(bundle);
@@ -144,9 +144,9 @@ class PreflightRuncIT {
         Runc.bundle(bundle, List.of("sh", "-c", "i=0; while [ $i -lt 150 ]; do echo \"file=$(cat \"$CONCOURSE_CI_JWT_FILE\")\";"
                 + " sleep 0.2; i=$((i+1)); done"), Map.of());
         MutableClock clock = new MutableClock(Instant.now());
-        PreflightConfig config = config("issuer: " + ISSUER + "\ntokens:\n  - {name: jwt, audiences: [vault], ttl: 1m}\n");
-        Preflight preflight = new Preflight(() -> ring, clock, records);
-        Preflight.Delivery delivery = preflight.deliver(metadata, config, tokenDir, bundle);
+        TokenProfile config = config("issuer: " + ISSUER + "\ntokens:\n  - {name: jwt, audiences: [vault], ttl: 1m}\n");
+        TokenDelivery preflight = new TokenDelivery(() -> ring, clock, records);
+        TokenDelivery.Delivery delivery = preflight.deliver(metadata, config, tokenDir, bundle);
         ManualScheduler scheduler = new ManualScheduler(clock);
 
         try (RuncContainer container = Runc.start(bundle);
@@ -180,7 +180,7 @@ class PreflightRuncIT {
         Files.writeString(config, JSON.writeValueAsString(spec));
         String before = Files.readString(config);
 
-        assertThatThrownBy(() -> new Preflight(() -> ring, Clock.systemUTC(), records).deliver(metadata, vaultOnly(), tokenDir, bundle))
+        assertThatThrownBy(() -> new TokenDelivery(() -> ring, Clock.systemUTC(), records).deliver(metadata, vaultOnly(), tokenDir, bundle))
                 .isInstanceOf(DeliveryException.class)
                 .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.MOUNT_CONFLICT))
                 .hasMessage("config.json mounts /etc/hostname at /var/run/secrets/concourse-ci/jwt, which is inside the"
@@ -193,7 +193,7 @@ class PreflightRuncIT {
     void taskVariableThatSetsOneOfOurNamesWinsInsideAndTheWarningNamesIt() throws Exception {
         Runc.bundle(bundle, List.of("sh", "-c", PRINT_AND_TAMPER), Map.of("CONCOURSE_CI_JWT", "task-own-value"));
 
-        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
+        TokenDelivery.Delivery delivery = new TokenDelivery(() -> ring, Clock.systemUTC(), records)
                 .deliver(metadata, vaultOnly(), tokenDir, bundle);
         RuncResult result = Runc.run(bundle);
 
@@ -210,11 +210,11 @@ class PreflightRuncIT {
         Runc.bundle(bundle, List.of("sh", "-c",
                 "echo \"aws_path=$AWS_WEB_IDENTITY_TOKEN_FILE\"; echo \"aws=$(cat \"$AWS_WEB_IDENTITY_TOKEN_FILE\")\";"
                         + " ls " + DeliveryPlan.CONTAINER_TOKEN_DIR), Map.of());
-        PreflightConfig config = config("issuer: " + ISSUER + "\ntokens:\n"
+        TokenProfile config = config("issuer: " + ISSUER + "\ntokens:\n"
                 + "  - {name: jwt, audiences: [vault]}\n"
                 + "  - {name: aws, audiences: [sts.amazonaws.com], ttl: 15m, aws: true}\n");
 
-        new Preflight(() -> ring, Clock.systemUTC(), records).deliver(metadata, config, tokenDir, bundle);
+        new TokenDelivery(() -> ring, Clock.systemUTC(), records).deliver(metadata, config, tokenDir, bundle);
         RuncResult result = Runc.run(bundle);
 
         assertThat(result.exitCode()).as(result.describe()).isZero();
@@ -229,9 +229,9 @@ class PreflightRuncIT {
     void afterCleanupTheContainerHasNeitherTheMountNorTheVariables() throws Exception {
         Runc.bundle(bundle, List.of("sh", "-c", "echo \"var=${CONCOURSE_CI_JWT:-unset}\"; ls -A "
                 + DeliveryPlan.CONTAINER_TOKEN_DIR), Map.of());
-        new Preflight(() -> ring, Clock.systemUTC(), records).deliver(metadata, vaultOnly(), tokenDir, bundle);
+        new TokenDelivery(() -> ring, Clock.systemUTC(), records).deliver(metadata, vaultOnly(), tokenDir, bundle);
 
-        Preflight.cleanup(records, bundle);
+        TokenDelivery.cleanup(records, bundle);
         RuncResult result = Runc.run(bundle);
 
         assertThat(result.stdout()).as(result.describe()).isEqualTo("var=unset\n");
@@ -286,7 +286,7 @@ class PreflightRuncIT {
     void taskRunningAsUid1000ReadsItsTokenAndNoOtherHostUserCan() throws Exception {
         Runc.bundle(bundle, List.of("sh", "-c", "echo \"uid=$(id -u)\"; " + PRINT_AND_TAMPER), Map.of());
         runAs(1000, 1000, null);
-        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
+        TokenDelivery.Delivery delivery = new TokenDelivery(() -> ring, Clock.systemUTC(), records)
                 .deliver(metadata, vaultOnly(), tokenDir, bundle);
 
         RuncResult result = Runc.run(bundle);
@@ -320,7 +320,7 @@ class PreflightRuncIT {
     void taskInAUserNamespaceReadsItsTokenGivenToItsMappedHostUser() throws Exception {
         Runc.bundle(bundle, List.of("sh", "-c", "echo \"uid=$(id -u)\"; " + PRINT_AND_TAMPER), Map.of());
         runAs(1000, 1000, 200000);
-        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
+        TokenDelivery.Delivery delivery = new TokenDelivery(() -> ring, Clock.systemUTC(), records)
                 .deliver(metadata, vaultOnly(), tokenDir, bundle);
 
         RuncResult result = Runc.run(bundle);
@@ -338,7 +338,7 @@ class PreflightRuncIT {
     void anotherUserInsideTheContainerCannotReadTheTaskUsersToken() throws Exception {
         Runc.bundle(bundle, List.of("sh", "-c", "cat \"$CONCOURSE_CI_JWT_FILE\" || echo read=refused"), Map.of());
         runAs(1000, 1000, null);
-        Preflight.Delivery delivery = new Preflight(() -> ring, Clock.systemUTC(), records)
+        TokenDelivery.Delivery delivery = new TokenDelivery(() -> ring, Clock.systemUTC(), records)
                 .deliver(metadata, vaultOnly(), tokenDir, bundle);
         // The same mount for a process of another uid in the container (as a task's setuid helper might be).
         Path config = bundle.resolve("config.json");

@@ -15,7 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.cijwt.claims.BuildMetadata;
-import org.cijwt.delivery.PreflightConfig.TokenConfig;
+import org.cijwt.delivery.TokenProfile.TokenConfig;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.io.FileOwner;
@@ -40,7 +40,7 @@ import org.cijwt.tokens.TokenMinter;
  * the record marked delivered. A failure or a crash at any point leaves a record from which
  * {@link #cleanup(DeliveryRecords, String)} removes whatever part was written.
  */
-public final class Preflight {
+public final class TokenDelivery {
 
     /** The token directory's name inside the bundle when the caller does not choose one. */
     public static final String DEFAULT_TOKEN_DIRECTORY = "ci-jwt-tokens";
@@ -54,7 +54,7 @@ public final class Preflight {
      * A pre-flight that signs with the ring's active keys, dates tokens by {@code clock} and keeps its
      * record of every delivery in {@code records}.
      */
-    public Preflight(Supplier<KeyRing> keys, Clock clock, DeliveryRecords records) {
+    public TokenDelivery(Supplier<KeyRing> keys, Clock clock, DeliveryRecords records) {
         this(keys, clock, records, null);
     }
 
@@ -62,7 +62,7 @@ public final class Preflight {
      * As above, and every delivery into a bundle first checks the task's signed config with
      * {@code verifier} (null: no check, and the tokens carry no config claims).
      */
-    public Preflight(Supplier<KeyRing> keys, Clock clock, DeliveryRecords records, ConfigVerifier verifier) {
+    public TokenDelivery(Supplier<KeyRing> keys, Clock clock, DeliveryRecords records, ConfigVerifier verifier) {
         this.verifier = verifier;
         Objects.requireNonNull(keys, "keys");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -84,9 +84,9 @@ public final class Preflight {
             warnings = List.copyOf(warnings);
         }
 
-        /** The default token ({@value PreflightConfig#DEFAULT_TOKEN}). */
+        /** The default token ({@value TokenProfile#DEFAULT_TOKEN}). */
         public MintedToken defaultToken() {
-            return tokens.get(PreflightConfig.DEFAULT_TOKEN);
+            return tokens.get(TokenProfile.DEFAULT_TOKEN);
         }
 
         @Override
@@ -113,7 +113,7 @@ public final class Preflight {
     }
 
     /** Mints every configured token, in configuration order. */
-    public Map<String, MintedToken> mintAll(BuildMetadata metadata, PreflightConfig config) throws CiJwtException {
+    public Map<String, MintedToken> mintAll(BuildMetadata metadata, TokenProfile config) throws CiJwtException {
         Map<String, MintedToken> tokens = new LinkedHashMap<>();
         for (TokenConfig token : config.tokens()) {
             tokens.put(token.name(), mint(metadata, token));
@@ -126,17 +126,17 @@ public final class Preflight {
      * {@code CONCOURSE_CI_JWT_FILE} (its container path) and, for a token marked {@code aws},
      * {@code AWS_WEB_IDENTITY_TOKEN_FILE}.
      */
-    public static DeliveryPlan plan(Path tokenDirectory, PreflightConfig config, Map<String, MintedToken> tokens) {
-        MintedToken first = tokens.get(PreflightConfig.DEFAULT_TOKEN);
+    public static DeliveryPlan plan(Path tokenDirectory, TokenProfile config, Map<String, MintedToken> tokens) {
+        MintedToken first = tokens.get(TokenProfile.DEFAULT_TOKEN);
         if (first == null) {
-            throw new IllegalArgumentException("no minted token named " + PreflightConfig.DEFAULT_TOKEN);
+            throw new IllegalArgumentException("no minted token named " + TokenProfile.DEFAULT_TOKEN);
         }
         DeliveryPlan plan = DeliveryPlan.mountOnly(tokenDirectory.toAbsolutePath().normalize())
                 .withVariable(DeliveryPlan.TOKEN_VARIABLE, first.compact())
-                .withVariable(DeliveryPlan.TOKEN_FILE_VARIABLE, DeliveryPlan.containerPathOf(PreflightConfig.DEFAULT_TOKEN));
+                .withVariable(DeliveryPlan.TOKEN_FILE_VARIABLE, DeliveryPlan.containerPathOf(TokenProfile.DEFAULT_TOKEN));
         Optional<TokenConfig> aws = config.awsToken();
         if (aws.isPresent()) {
-            plan = plan.withVariable(PreflightConfig.AWS_TOKEN_FILE_VARIABLE, aws.get().containerPath());
+            plan = plan.withVariable(TokenProfile.AWS_TOKEN_FILE_VARIABLE, aws.get().containerPath());
         }
         return plan;
     }
@@ -145,7 +145,7 @@ public final class Preflight {
      * Mints the tokens and writes them into the new directory {@code tokenDirectory}, readable by this process's
      * user only, without touching any runtime spec or record (the demo's plain-process fallback).
      */
-    public Delivery prepare(BuildMetadata metadata, PreflightConfig config, Path tokenDirectory) throws CiJwtException {
+    public Delivery prepare(BuildMetadata metadata, TokenProfile config, Path tokenDirectory) throws CiJwtException {
         FileOwner self;
         try {
             self = FileOwner.ofThisProcess();
@@ -162,7 +162,7 @@ public final class Preflight {
      *
      * @throws DeliveryException ({@link ErrorCode#TOKEN_DIR_REFUSED}) when {@code tokenDirectory} exists
      */
-    public Delivery prepare(BuildMetadata metadata, PreflightConfig config, Path tokenDirectory, FileOwner reader)
+    public Delivery prepare(BuildMetadata metadata, TokenProfile config, Path tokenDirectory, FileOwner reader)
             throws CiJwtException {
         Map<String, MintedToken> tokens = mintAll(metadata, config);
         DeliveryPlan plan = plan(tokenDirectory, config, tokens);
@@ -185,9 +185,9 @@ public final class Preflight {
     /**
      * Full pre-flight for an OCI bundle, recorded under {@link DeliveryRecords#bundleKey the bundle's key}.
      *
-     * @see #deliver(String, BuildMetadata, PreflightConfig, Path, Path)
+     * @see #deliver(String, BuildMetadata, TokenProfile, Path, Path)
      */
-    public Delivery deliver(BuildMetadata metadata, PreflightConfig config, Path tokenDirectory, Path bundle)
+    public Delivery deliver(BuildMetadata metadata, TokenProfile config, Path tokenDirectory, Path bundle)
             throws CiJwtException {
         return deliver(DeliveryRecords.bundleKey(bundle), metadata, config, tokenDirectory, bundle);
     }
@@ -208,7 +208,7 @@ public final class Preflight {
      *     trustworthy) or {@link ErrorCode#DELIVERY_FAILED} (a file could not be written); nothing is changed
      *     then, or what was is undone
      */
-    public Delivery deliver(String key, BuildMetadata metadata, PreflightConfig config, Path tokenDirectory, Path bundle)
+    public Delivery deliver(String key, BuildMetadata metadata, TokenProfile config, Path tokenDirectory, Path bundle)
             throws CiJwtException {
         Path bundleDir = existingBundle(bundle);
         Path configJson = bundleDir.resolve(OciSpec.CONFIG_FILE);
@@ -254,7 +254,7 @@ public final class Preflight {
     }
 
     /** A refresher that re-mints the delivery's tokens with this pre-flight's keys and clock. */
-    public TokenRefresher refresher(Delivery delivery, PreflightConfig config, RefreshScheduler scheduler,
+    public TokenRefresher refresher(Delivery delivery, TokenProfile config, RefreshScheduler scheduler,
                                     TokenRefresher.Listener listener) {
         // The delivery's metadata carries the config check's outcome, so refreshed tokens say the same.
         TokenRefresher.Minter again = name -> mint(delivery.metadata(), config.token(name)
