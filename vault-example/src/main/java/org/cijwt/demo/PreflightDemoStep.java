@@ -32,7 +32,6 @@ import org.cijwt.delivery.DeliveryPlan;
 import org.cijwt.delivery.DeliveryRecords;
 import org.cijwt.delivery.TokenDelivery;
 import org.cijwt.delivery.TokenProfile;
-import org.cijwt.delivery.RefreshScheduler;
 import org.cijwt.fixtures.launch.BusyboxRootfs;
 import org.cijwt.fixtures.launch.Containerd;
 import org.cijwt.fixtures.launch.Runc;
@@ -131,8 +130,7 @@ public final class PreflightDemoStep implements DemoStep {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Vertx vertx = Vertx.vertx();
         ReloadingKeyRing ring = ReloadingKeyRing.start(ctx.keySource(), Clock.systemUTC());
-        try (Agent agent = Agent.start(ring, Clock.systemUTC(), agentConfig, work.resolve("agent"),
-                RefreshScheduler.daemonThread(), registry, null)) {
+        try (Agent agent = Agent.builder(ring, agentConfig, work.resolve("agent")).registry(registry).start()) {
             OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ring, Clock.systemUTC());
             try {
                 new AgentApi(agent, agent.metrics(), registry, operator).listen(vertx, socket)

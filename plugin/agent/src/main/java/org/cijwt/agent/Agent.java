@@ -1,5 +1,6 @@
 package org.cijwt.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,6 +69,7 @@ public final class Agent implements ContainerService, AutoCloseable {
     private final TokenDelivery delivery;
     private final RefreshScheduler scheduler;
     private final AgentMetrics metrics;
+    private final IdentitySource identity;
     private final ConcurrentMap<String, Live> live = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -75,18 +77,97 @@ public final class Agent implements ContainerService, AutoCloseable {
     private record Live(ContainerRecords.Entry entry, BuildMetadata metadata, TokenProfile profile, TokenRefresher refresher) {
     }
 
-    private Agent(Supplier<KeyRing> keys, Clock clock, AgentConfig config, DeliveryRecords deliveries, ContainerRecords records,
-                  Path tokensRoot, RefreshScheduler scheduler, io.micrometer.core.instrument.MeterRegistry registry,
-                  ConfigVerifier verifier) {
-        this.keys = keys;
-        this.clock = clock;
-        this.config = config;
+    private Agent(Builder b, DeliveryRecords deliveries, ContainerRecords records, Path tokensRoot) {
+        this.keys = b.keys;
+        this.clock = b.clock;
+        this.config = b.config;
         this.deliveries = deliveries;
         this.records = records;
         this.tokensRoot = tokensRoot;
-        this.scheduler = scheduler;
-        this.delivery = new TokenDelivery(keys, clock, deliveries, verifier);
-        this.metrics = new AgentMetrics(registry, live::size);
+        this.scheduler = b.scheduler;
+        this.identity = b.identity;
+        this.delivery = new TokenDelivery(keys, clock, deliveries, b.verifier);
+        this.metrics = new AgentMetrics(b.registry, live::size);
+    }
+
+    /**
+     * An agent that signs with {@code keys}, serves the profiles of {@code config} and keeps its
+     * state in {@code stateDir}; by default with the system clock, a daemon refresh thread, a
+     * private meter registry, no signed-config check and the {@code annotation} identity source.
+     */
+    public static Builder builder(Supplier<KeyRing> keys, AgentConfig config, Path stateDir) {
+        return new Builder(keys, config, stateDir);
+    }
+
+    /** How an {@link Agent} is put together; {@link #start()} makes it. */
+    public static final class Builder {
+        private final Supplier<KeyRing> keys;
+        private final AgentConfig config;
+        private final Path stateDir;
+        private Clock clock = Clock.systemUTC();
+        private RefreshScheduler scheduler;
+        private io.micrometer.core.instrument.MeterRegistry registry;
+        private ConfigVerifier verifier;
+        private IdentitySource identity = new AnnotationIdentity();
+
+        private Builder(Supplier<KeyRing> keys, AgentConfig config, Path stateDir) {
+            this.keys = java.util.Objects.requireNonNull(keys, "keys");
+            this.config = java.util.Objects.requireNonNull(config, "config");
+            this.stateDir = java.util.Objects.requireNonNull(stateDir, "stateDir");
+        }
+
+        /** Dates tokens and schedules refreshes (tests inject a clock of their own). */
+        public Builder clock(Clock value) {
+            this.clock = java.util.Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        public Builder scheduler(RefreshScheduler value) {
+            this.scheduler = java.util.Objects.requireNonNull(value, "scheduler");
+            return this;
+        }
+
+        public Builder registry(io.micrometer.core.instrument.MeterRegistry value) {
+            this.registry = java.util.Objects.requireNonNull(value, "registry");
+            return this;
+        }
+
+        /** The signed-config check; null (the default) when no author keys are pinned. */
+        public Builder verifier(ConfigVerifier value) {
+            this.verifier = value;
+            return this;
+        }
+
+        public Builder identity(IdentitySource value) {
+            this.identity = java.util.Objects.requireNonNull(value, "identity");
+            return this;
+        }
+
+        /**
+         * Opens the state directory (0700, refused when others can write it), undoes deliveries a
+         * crash left half-done, cleans up after containers that are gone, and resumes refreshing
+         * the others.
+         */
+        public Agent start() throws CiJwtException {
+            if (scheduler == null) {
+                scheduler = RefreshScheduler.daemonThread();
+            }
+            if (registry == null) {
+                registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            }
+            Path tokens = stateDir.resolve("tokens");
+            DeliveryRecords deliveries = DeliveryRecords.open(stateDir.resolve("deliveries"));
+            ContainerRecords records = ContainerRecords.open(stateDir.resolve("containers"));
+            try {
+                PrivateDirectories.ensure(tokens);
+            } catch (IOException e) {
+                throw new CiJwtException(ErrorCode.IO_FAILED, "agent token root " + tokens + " cannot be created: " + SecureFiles.reason(e));
+            }
+            Agent agent = new Agent(this, deliveries, records, tokens);
+            agent.recover();
+            agent.scheduleReaper();
+            return agent;
+        }
     }
 
     /**
@@ -98,38 +179,23 @@ public final class Agent implements ContainerService, AutoCloseable {
         return AgentProcess.start(settings);
     }
 
-    /**
-     * Opens the state directory (0700, refused when others can write it), undoes deliveries a crash
-     * left half-done, cleans up after containers that are gone, and resumes refreshing the others.
-     */
-    public static Agent start(Supplier<KeyRing> keys, Clock clock, AgentConfig config, Path stateDir,
-                              RefreshScheduler scheduler, io.micrometer.core.instrument.MeterRegistry registry,
-                              ConfigVerifier verifier) throws CiJwtException {
-        Path tokens = stateDir.resolve("tokens");
-        DeliveryRecords deliveries = DeliveryRecords.open(stateDir.resolve("deliveries"));
-        ContainerRecords records = ContainerRecords.open(stateDir.resolve("containers"));
-        try {
-            PrivateDirectories.ensure(tokens);
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.IO_FAILED, "agent token root " + tokens + " cannot be created: " + SecureFiles.reason(e));
-        }
-        Agent agent = new Agent(keys, clock, config, deliveries, records, tokens, scheduler, registry, verifier);
-        agent.recover();
-        agent.scheduleReaper();
-        return agent;
-    }
-
     public AgentMetrics metrics() {
         return metrics;
     }
 
     @Override
-    public Container create(CreateRequest request) throws CiJwtException {
+    public Created create(CreateRequest request) throws CiJwtException {
         TokenProfile profile = config.profile(request.profile());
-        BuildMetadata metadata = BuildMetadata.fromJson(request.metadata().toString(), "metadata of container " + request.id());
+        IdentitySource.Identity who = identity.identify(request);
+        if (who instanceof IdentitySource.NotManaged not) {
+            LOG.info("container {}: not managed ({})", request.id(), not.reason());
+            return new Unmanaged(request.id(), not.reason());
+        }
+        JsonNode claimed = ((IdentitySource.Build) who).metadata();
+        BuildMetadata metadata = BuildMetadata.fromJson(claimed.toString(), "metadata of container " + request.id());
         String id = request.id();
         ContainerRecords.Entry entry = new ContainerRecords.Entry(id, request.bundle(), config.profileName(request.profile()),
-                request.metadata(), tokensRoot.resolve(id), null);
+                claimed, tokensRoot.resolve(id), null);
         if (live.putIfAbsent(id, new Live(entry, metadata, profile, null)) != null) {
             throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "container " + id + " already has a delivery; delete it first");
         }
@@ -161,7 +227,7 @@ public final class Agent implements ContainerService, AutoCloseable {
             metrics.tokensMinted(delivered.tokens().size());
             done = true;
             LOG.info("container {}: delivered {} token(s) into {}", id, delivered.tokens().size(), request.bundle());
-            return describe(entry, refresher);
+            return new Delivered(describe(entry, refresher));
         } finally {
             if (!done) {
                 live.remove(id);

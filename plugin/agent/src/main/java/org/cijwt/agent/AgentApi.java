@@ -100,9 +100,14 @@ public final class AgentApi {
             refused(ctx, e);
             return;
         }
-        blocking(vertx, ctx, () -> service.create(request), container -> {
-            metrics.created(sample);
-            json(ctx, 201, describe(container));
+        blocking(vertx, ctx, () -> service.create(request), created -> {
+            if (created instanceof ContainerService.Delivered d) {
+                metrics.created(sample);
+                json(ctx, 201, describe(d.container()));
+            } else if (created instanceof ContainerService.Unmanaged u) {
+                metrics.createUnmanaged(sample);
+                json(ctx, 200, JSON.createObjectNode().put("id", u.id()).put("managed", false).put("reason", u.reason()));
+            }
         }, e -> metrics.createRefused(sample, e.code()));
     }
 
@@ -154,7 +159,10 @@ public final class AgentApi {
         });
     }
 
-    /** The create body: exactly the fields DESIGN.md names, of the right types. */
+    /**
+     * The create body: exactly the fields the design names, of the right types; {@code metadata}
+     * may be left out where the identity source does not take it from the caller.
+     */
     static ContainerService.CreateRequest parseCreate(String body) throws CiJwtException {
         JsonNode node;
         try {
@@ -182,11 +190,11 @@ public final class AgentApi {
             throw new CiJwtException(ErrorCode.REQUEST_INVALID, "bundle must be an absolute, normalised path");
         }
         JsonNode metadata = node.get("metadata");
-        if (metadata == null || !metadata.isObject()) {
+        if (metadata != null && !metadata.isObject()) {
             throw new CiJwtException(ErrorCode.REQUEST_INVALID, "metadata must be a JSON object of build metadata");
         }
         Optional<String> profile = node.has("profile") ? Optional.of(text(node, "profile")) : Optional.empty();
-        return new ContainerService.CreateRequest(id, path, metadata, profile);
+        return new ContainerService.CreateRequest(id, path, Optional.ofNullable(metadata), profile);
     }
 
     private static String text(JsonNode node, String field) throws CiJwtException {

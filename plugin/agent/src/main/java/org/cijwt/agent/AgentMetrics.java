@@ -17,6 +17,8 @@ public final class AgentMetrics {
     public static final String DELETE = "cijwt.agent.delete";
     public static final String REFRESH = "cijwt.agent.refresh";
     public static final String REFUSED = "cijwt.agent.create.refused";
+    /** Creates answered "not managed": the identity source left the container alone. */
+    public static final String UNMANAGED = "cijwt.agent.create.unmanaged";
 
     private final MeterRegistry registry;
     private final Counter minted;
@@ -25,6 +27,7 @@ public final class AgentMetrics {
     private final Timer create;
     private final Timer delete;
     private final Timer refresh;
+    private final Timer unmanaged;
     private final Map<ErrorCode, Counter> refusals = new ConcurrentHashMap<>();
 
     public AgentMetrics(MeterRegistry registry, Supplier<Number> liveContainers) {
@@ -35,6 +38,7 @@ public final class AgentMetrics {
         failed = Counter.builder(TOKENS).tag("event", "refresh_failed").description("Tokens by event").register(registry);
         create = Timer.builder(CREATE).description("POST /v1/containers, delivered").publishPercentileHistogram().register(registry);
         delete = Timer.builder(DELETE).description("DELETE /v1/containers/{id}").publishPercentileHistogram().register(registry);
+        unmanaged = Timer.builder(UNMANAGED).description("POST /v1/containers, not managed").register(registry);
         refresh = Timer.builder(REFRESH).description("Rewriting one container's tokens").publishPercentileHistogram().register(registry);
     }
 
@@ -48,6 +52,10 @@ public final class AgentMetrics {
 
     void created(Timer.Sample sample) {
         sample.stop(create);
+    }
+
+    void createUnmanaged(Timer.Sample sample) {
+        sample.stop(unmanaged);
     }
 
     void createRefused(Timer.Sample sample, ErrorCode code) {

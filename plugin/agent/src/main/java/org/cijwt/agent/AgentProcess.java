@@ -16,7 +16,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.cijwt.delivery.RefreshScheduler;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.io.PrivateDirectories;
@@ -60,8 +59,8 @@ public final class AgentProcess implements AutoCloseable {
         OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ring, Clock.systemUTC());
         Agent agent;
         try {
-            agent = Agent.start(ring, Clock.systemUTC(), settings.config(), settings.stateDir(), RefreshScheduler.daemonThread(),
-                    registry, settings.verifier());
+            agent = Agent.builder(ring, settings.config(), settings.stateDir()).registry(registry)
+                    .verifier(settings.verifier()).identity(settings.identity()).start();
             prepareSocket(settings.socket());
         } catch (CiJwtException e) {
             reloads.shutdown();

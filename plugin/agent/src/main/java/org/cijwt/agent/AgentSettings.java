@@ -14,8 +14,10 @@ import org.cijwt.signedconfig.ConfigVerifier;
  * @param stateDir the agent's records and token directories
  * @param keys where the signing keys come from
  * @param verifier the signed-config check, or null when no author keys are pinned
+ * @param identity where the agent learns which build a container belongs to
  */
-public record AgentSettings(AgentConfig config, Path socket, Path stateDir, KeySource keys, ConfigVerifier verifier) {
+public record AgentSettings(AgentConfig config, Path socket, Path stateDir, KeySource keys, ConfigVerifier verifier,
+                            IdentitySource identity) {
     /** The socket when none is set. */
     public static final String DEFAULT_SOCKET = "/run/ci-jwt/agent.sock";
     /** The state directory when none is set. */
@@ -26,5 +28,6 @@ public record AgentSettings(AgentConfig config, Path socket, Path stateDir, KeyS
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(identity, "identity");
     }
 }

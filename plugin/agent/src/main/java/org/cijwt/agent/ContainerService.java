@@ -10,8 +10,28 @@ import org.cijwt.errors.CiJwtException;
 /** What the agent does for containers, behind its socket API: deliver, forget, list. */
 public interface ContainerService {
 
-    /** A create request as the socket API receives it, its shape already checked. */
-    record CreateRequest(String id, Path bundle, JsonNode metadata, Optional<String> profile) {
+    /**
+     * A create request as the socket API receives it, its shape already checked. Its metadata is
+     * what the caller says; only the {@code annotation} identity source takes it.
+     */
+    record CreateRequest(String id, Path bundle, Optional<JsonNode> metadata, Optional<String> profile) {
+    }
+
+    /** What a create did: delivered tokens, or left a container ci-jwt does not manage alone. */
+    sealed interface Created permits Delivered, Unmanaged {
+        String id();
+    }
+
+    /** Tokens delivered into the container, which is now refreshed until it is deleted. */
+    record Delivered(Container container) implements Created {
+        @Override
+        public String id() {
+            return container.id();
+        }
+    }
+
+    /** Nothing done: the identity source says ci-jwt does not manage this container, and why. */
+    record Unmanaged(String id, String reason) implements Created {
     }
 
     /** One token delivered into a container: never the token itself. */
@@ -22,8 +42,11 @@ public interface ContainerService {
     record Container(String id, Path bundle, String profile, List<TokenInfo> tokens, Optional<Instant> nextRefresh) {
     }
 
-    /** Mints the container's tokens, writes its token directory and patches its bundle. */
-    Container create(CreateRequest request) throws CiJwtException;
+    /**
+     * Asks the identity source which build the container belongs to, then mints its tokens, writes
+     * its token directory and patches its bundle; or does nothing for a container it does not manage.
+     */
+    Created create(CreateRequest request) throws CiJwtException;
 
     /** Reverts and removes exactly what {@link #create} made; false when the id is unknown. */
     boolean delete(String id) throws CiJwtException;

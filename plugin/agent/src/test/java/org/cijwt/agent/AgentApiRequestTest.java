@@ -23,7 +23,7 @@ class AgentApiRequestTest {
 
         assertThat(r.id()).isEqualTo("c-1");
         assertThat(r.bundle()).isEqualTo(Path.of("/run/b/c-1"));
-        assertThat(r.metadata().get("team").asText()).isEqualTo("main");
+        assertThat(r.metadata().orElseThrow().get("team").asText()).isEqualTo("main");
         assertThat(r.profile()).contains("vault");
     }
 

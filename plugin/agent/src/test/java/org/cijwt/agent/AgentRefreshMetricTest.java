@@ -33,10 +33,10 @@ class AgentRefreshMetricTest {
         Path bundle = Files.createDirectories(dir.resolve("bundle"));
         Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
                 + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
-        try (Agent agent = Agent.start(TestKeyRings::signing, clock, AgentConfig.defaults("https://ci.example.test"),
-                dir.resolve("state"), scheduler, registry, null)) {
+        try (Agent agent = Agent.builder(TestKeyRings::signing, AgentConfig.defaults("https://ci.example.test"), dir.resolve("state"))
+                .clock(clock).scheduler(scheduler).registry(registry).start()) {
             agent.create(new ContainerService.CreateRequest("c1", bundle,
-                    new ObjectMapper().readTree(TestKeys.metadata("main")), Optional.empty()));
+                    Optional.of(new ObjectMapper().readTree(TestKeys.metadata("main"))), Optional.empty()));
             // Wall time passes between the create and the refresh, as it does over a token's lifetime.
             Thread.sleep(1000);
             clock.advance(Duration.ofMinutes(55));

@@ -6,6 +6,7 @@ import org.cijwt.agent.Agent;
 import org.cijwt.agent.AgentConfig;
 import org.cijwt.agent.AgentProcess;
 import org.cijwt.agent.AgentSettings;
+import org.cijwt.agent.AnnotationIdentity;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.ExitCode;
 import picocli.CommandLine.Command;
@@ -50,7 +51,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         AgentConfig agentConfig = config == null ? AgentConfig.defaults(issuer == null ? ClaimsPolicy.DEFAULT_ISSUER : issuer)
                 : AgentConfig.read(config, issuer);
         AgentSettings settings = new AgentSettings(agentConfig, socket, stateDir, keys.source(agentConfig.algorithms()),
-                verification.verifier(agentConfig.verificationByTeam()));
+                verification.verifier(agentConfig.verificationByTeam()), new AnnotationIdentity());
         try (AgentProcess agent = Agent.run(settings)) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("ci-jwt agent: " + agent.describe());

@@ -1,0 +1,48 @@
+package org.cijwt.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Objects;
+import org.cijwt.errors.CiJwtException;
+
+/**
+ * Where the agent learns which build a new container belongs to. The operator chooses one per
+ * agent ({@code identity_source}); delivery never looks past it, so another source (a Kubernetes
+ * one that asks the kubelet about a CRI sandbox) plugs in here without touching delivery.
+ *
+ * <p>A source decides from what the workload's author cannot write, unless the operator has said
+ * the caller is trusted ({@link AnnotationIdentity}).
+ */
+public interface IdentitySource {
+
+    /** The source's name as the operator writes it: {@code annotation}, {@code concourse}. */
+    String name();
+
+    /**
+     * The build a container belongs to, or that ci-jwt does not manage it.
+     *
+     * @throws CiJwtException when the container must not start: it claims to be a build the
+     *     source does not know, or the source cannot answer and the operator chose fail-closed
+     */
+    Identity identify(ContainerService.CreateRequest request) throws CiJwtException;
+
+    /** What a source says of a container. */
+    sealed interface Identity permits Build, NotManaged {
+    }
+
+    /**
+     * A build's container: its metadata, keyed as the metadata file is ({@code team},
+     * {@code pipeline}, ...), checked again by {@code BuildMetadata} before anything is minted.
+     */
+    record Build(JsonNode metadata) implements Identity {
+        public Build {
+            Objects.requireNonNull(metadata, "metadata");
+        }
+    }
+
+    /** A container ci-jwt leaves alone (no token, nothing patched), and why, for the caller's log. */
+    record NotManaged(String reason) implements Identity {
+        public NotManaged {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+}
