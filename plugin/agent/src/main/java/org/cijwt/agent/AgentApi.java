@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -39,8 +40,15 @@ public final class AgentApi {
     /** Container ids as runc accepts them. */
     static final int MAX_BODY_BYTES = 256 * 1024;
     private static final Set<String> CREATE_FIELDS = Set.of("id", "bundle", "metadata", "profile");
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
+    /**
+     * Duplicate keys refused; numbers kept digit for digit (as BuildMetadata reads a metadata file),
+     * so the agent accepts exactly what {@code mint} and {@code preflight} accept, with the same values.
+     */
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
 
     private final ContainerService service;
     private final AgentMetrics metrics;

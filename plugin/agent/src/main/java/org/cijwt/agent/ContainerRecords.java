@@ -25,7 +25,8 @@ import org.cijwt.io.SecureFiles;
  * container, written atomically; the metadata is not secret, and no token is kept here.
  */
 final class ContainerRecords {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The API's reader: a record keeps a container's metadata exactly as the API received it. */
+    private static final ObjectMapper JSON = AgentApi.JSON;
 
     /** What the agent keeps per container. */
     record Entry(String id, Path bundle, String profile, JsonNode metadata, Path tokenDirectory, ConfigClaims config) {

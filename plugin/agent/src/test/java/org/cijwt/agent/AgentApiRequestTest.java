@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.List;
+import org.cijwt.claims.BuildMetadata;
 import org.cijwt.errors.CiJwtException;
+import org.cijwt.fixtures.TestKeys;
 import org.cijwt.errors.ErrorCode;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +50,35 @@ class AgentApiRequestTest {
         refused("not json", "not valid JSON");
         refused("[1]", "must be a JSON object");
         refused("{\"id\":\"c\",\"id\":\"d\",\"bundle\":\"/b\",\"metadata\":{}}", "not valid JSON");
+    }
+
+    /** Review finding 5 (issue 20): the API parsed floats as doubles, so 1.0000000000000001 became 1. */
+    @Test
+    void parseCreateWhenMetadataHasNumbersThenTheAgentSeesWhatMintSeesDigitForDigit() throws Exception {
+        for (String value : List.of("1.0000000000000001", "1", "1.5", "1e400", "0.1", "100000000000000000001")) {
+            String metadata = withInstanceVar(value);
+            String viaApi = AgentApi.parseCreate("{\"id\":\"c\",\"bundle\":\"/b\",\"metadata\":" + metadata + "}")
+                    .metadata().orElseThrow().toString();
+
+            assertThat(outcome(viaApi)).as(value).isEqualTo(outcome(metadata));
+        }
+        assertThat(outcome(withInstanceVar("1.0000000000000001")))
+                .as("mint's own answer, which the agent must share").startsWith("refused CJ101");
+    }
+
+    private static String withInstanceVar(String number) {
+        String sample = TestKeys.metadata("main");
+        assertThat(sample).contains("\"instance_vars\": {\"branch\": \"dev\"}");
+        return sample.replace("\"instance_vars\": {\"branch\": \"dev\"}", "\"instance_vars\": {\"x\": " + number + "}");
+    }
+
+    private static String outcome(String metadataJson) {
+        try {
+            BuildMetadata m = BuildMetadata.fromJson(metadataJson, "metadata");
+            return "accepted " + m.instanceVars();
+        } catch (CiJwtException e) {
+            return "refused " + e.code().id();
+        }
     }
 
     @Test
