@@ -59,9 +59,12 @@ public final class AgentProcess implements AutoCloseable {
         OperatorMetrics operator = OperatorMetrics.bind(registry, "agent", ring, Clock.systemUTC());
         Agent agent;
         try {
+            // The socket's directory first: with the default layout it is also the state
+            // directory's parent, which the agent would otherwise create 0700 (not the 0750 the
+            // operator's group needs to connect).
+            prepareSocket(settings.socket());
             agent = Agent.builder(ring, settings.config(), settings.stateDir()).registry(registry)
                     .verifier(settings.verifier()).identity(settings.identity()).start();
-            prepareSocket(settings.socket());
         } catch (CiJwtException e) {
             reloads.shutdown();
             throw e;
