@@ -19,13 +19,18 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.errors.Printable;
 import org.cijwt.io.FileOwner;
 import org.cijwt.io.SecureFiles;
 
@@ -120,7 +125,70 @@ public final class OciSpec {
         if (node == null || !node.isObject()) {
             throw invalid(name + " is not a JSON object");
         }
+        checkFieldNames(node, "", name);
         return new OciSpec((ObjectNode) node);
+    }
+
+    /**
+     * Objects of the spec whose keys are data (Go maps), which runc compares exactly as we do;
+     * every other object is a Go struct, whose field names runc's decoder matches case-insensitively.
+     */
+    private static final Set<String> MAP_POSITIONS = Set.of("annotations", "linux.sysctl", "linux.resources.unified",
+            "linux.resources.rdma", "linux.timeOffsets", "linux.netDevices");
+
+    /** Field names of the runtime spec (those ci-jwt reads or patches among them), as the spec spells them. */
+    private static final Set<String> SPEC_FIELD_SPELLINGS = Set.of("ociVersion", "process", "terminal", "consoleSize", "height",
+            "width", "user", "uid", "gid", "umask", "additionalGids", "username", "args", "commandLine", "env", "cwd",
+            "capabilities", "bounding", "effective", "inheritable", "permitted", "ambient", "rlimits", "type", "hard", "soft",
+            "noNewPrivileges", "apparmorProfile", "oomScoreAdj", "selinuxLabel", "ioPriority", "scheduler", "execCPUAffinity",
+            "root", "path", "readonly", "hostname", "domainname", "mounts", "destination", "source", "options", "uidMappings",
+            "gidMappings", "containerID", "hostID", "size", "hooks", "prestart", "createRuntime", "createContainer",
+            "startContainer", "poststart", "poststop", "timeout", "annotations", "linux", "namespaces", "devices",
+            "cgroupsPath", "resources", "sysctl", "seccomp", "rootfsPropagation", "maskedPaths", "readonlyPaths",
+            "mountLabel", "intelRdt", "personality", "timeOffsets");
+    /** The same, folded. */
+    private static final Set<String> SPEC_FIELDS = SPEC_FIELD_SPELLINGS.stream().map(OciSpec::fold)
+            .collect(Collectors.toUnmodifiableSet());
+
+    /**
+     * Refuses a spec that runc would read differently from an exact lookup (ours): two keys of one
+     * object that differ only in case, where runc takes one for both ({@code "Args"} beside
+     * {@code "args"}), and a spec field spelled otherwise ({@code "Process"}, {@code "argſ"}), which
+     * runc reads and we would not.
+     */
+    private static void checkFieldNames(JsonNode node, String path, String name) throws DeliveryException {
+        if (node.isArray()) {
+            for (JsonNode element : node) {
+                checkFieldNames(element, path + "[]", name);
+            }
+            return;
+        }
+        if (!node.isObject() || MAP_POSITIONS.contains(path)) {
+            return;
+        }
+        Map<String, String> seen = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = field.getKey();
+            String folded = fold(key);
+            String where = path.isEmpty() ? "the top level" : path;
+            String other = seen.putIfAbsent(folded, key);
+            if (other != null) {
+                throw invalid(name + ": keys " + Printable.quoted(other) + " and " + Printable.quoted(key) + " at " + where
+                        + " differ only in case, and runc reads field names case-insensitively: which one it takes is not what"
+                        + " ci-jwt checks; refused");
+            }
+            if (SPEC_FIELDS.contains(folded) && !SPEC_FIELD_SPELLINGS.contains(key)) {
+                throw invalid(name + ": key " + Printable.quoted(key) + " at " + where + " is a runtime-spec field spelled"
+                        + " otherwise, which runc reads case-insensitively and ci-jwt does not; refused");
+            }
+            checkFieldNames(field.getValue(), path.isEmpty() ? key : path + "." + key, name);
+        }
+    }
+
+    /** Go's case folding, near enough: upper then lower case folds ſ to s and the Kelvin sign to k, as Go does. */
+    private static String fold(String key) {
+        return key.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
     }
 
     /** A copy of the JSON tree. */
