@@ -13,7 +13,7 @@
 #   PROFILE=1 SKIP_WRAPPER=1 SKIP_REFRESH=1 bench/agent/agent-bench.sh   # and where the time goes (JFR)
 #
 # Environment: N, WARMUP (pairs per algorithm), LIVE (containers for RSS and refresh, 1000),
-# WRAP_N (creates per kind), AGENT_JAVA_OPTS (default: the systemd unit's, README "Worker agent"),
+# WRAP_N (creates per kind), AGENT_JAVA_OPTS (default: the systemd unit's in docs/agent.md),
 # BENCH_DIR (where the state dir and bundles go; default a tmpfs, /dev/shm, as /run is on a worker),
 # SKIP_WRAPPER=1, SKIP_REFRESH=1, PROFILE=1 (records the measured pairs with JFR and prints the hot spots).
 # Needs: Java 17 (java, jcmd, jfr), Go (for the load client and the wrapper), curl, jq; root, runc and

@@ -2,7 +2,7 @@
 # Mints per second through OpenBao/Vault Transit next to local signing, in one run, in one JVM:
 # starts a real OpenBao dev server on loopback (bao from .venv, as the tests find it, or
 # CI_JWT_BAO), mounts Transit, makes ed25519, ecdsa-p256 and rsa-2048 keys, gives the signer a
-# token with README's signer policy, and measures through TokenMinter
+# token with the signer policy of docs/transit.md, and measures through TokenMinter
 #   - one signer minting one token after the other: mints/s, p50/p99 latency, Vault requests per mint;
 #   - bursts of 100 mints started at once (100 containers created together): time until the last
 #     token is made, and how many Vault requests each burst took, with Transit's defaults

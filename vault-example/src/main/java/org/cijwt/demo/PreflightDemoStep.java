@@ -53,7 +53,7 @@ public final class PreflightDemoStep implements DemoStep {
     private static final Duration CLEANUP_WAIT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The OCI annotation that carries the build metadata to {@code ci-jwt-runtime} (DESIGN.md). */
+    /** The OCI annotation that carries the build metadata to {@code ci-jwt-runtime} (docs/design.md). */
     static final String METADATA_ANNOTATION = "org.cijwt.metadata";
     /** The line the stage prints when the task ran through the agent and containerd. */
     static final String AGENT_PATH = "through the worker agent and containerd";

@@ -1,6 +1,6 @@
 package org.cijwt.web;
 
-/** The fixed paths of the web endpoint (see DESIGN.md) and the limits they enforce. */
+/** The fixed paths of the web endpoint (see docs/design.md) and the limits they enforce. */
 public final class Endpoints {
     public static final String DISCOVERY = "/.well-known/openid-configuration";
     public static final String JWKS = "/.well-known/jwks.json";

@@ -8,7 +8,7 @@ import org.cijwt.keys.KeySettings;
 /**
  * Every setting of {@code ci-jwt serve}: its key in the config file, its environment variable, its
  * flag, the kind of value it takes, its default and what it means. The one table behind the loader,
- * the generated {@code serve} options and the README's settings table (tests hold all three to it).
+ * the generated {@code serve} options and the settings table of docs/settings.md (tests hold all three to it).
  */
 public enum Setting {
     LISTEN("listen", Kind.TEXT, "HOST:PORT", "127.0.0.1:8080", "Address and port to listen on; port 0 picks a free port."),
@@ -107,12 +107,12 @@ public enum Setting {
         return label;
     }
 
-    /** The value as the README shows it: {@code AUD[,AUD...]} for a list. */
+    /** The value as docs/settings.md shows it: {@code AUD[,AUD...]} for a list. */
     public String valueLabel() {
         return kind.isList() ? label + "[," + label + "...]" : label;
     }
 
-    /** The default as written in the README: a value in the setting's own syntax, or a note in parentheses. */
+    /** The default as written in docs/settings.md: a value in the setting's own syntax, or a note in parentheses. */
     public String defaultText() {
         return defaultText;
     }

@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The command line of the product jar: every verb of DESIGN.md, serve and agent included. */
+/** The command line of the product jar: every verb of docs/design.md, serve and agent included. */
 class AssembledCommandLineTest {
 
     @Test

@@ -43,7 +43,7 @@ public record BuildMetadata(
         JsonNode signedStep,
         ConfigClaims config) {
 
-    /** The metadata key of the task step as written in the pipeline, with its signature (DESIGN.md). */
+    /** The metadata key of the task step as written in the pipeline, with its signature (docs/design.md). */
     public static final String SIGNED_STEP = "signed_step";
 
     /** Duplicate keys are refused (the last one would silently win); floats keep every digit for the exactness check. */

@@ -3,7 +3,7 @@ package org.cijwt.errors;
 /**
  * Stable identifiers for every kind of error a user can cause, so scripts and docs can refer to
  * them. One code per kind, not per message: the message names the input, the code names the rule.
- * README.md's error table lists each code with its {@link #summary()}; a test keeps the two equal.
+ * docs/errors.md's error table lists each code with its {@link #summary()}; a test keeps the two equal.
  */
 public enum ErrorCode {
     // 1xx: build metadata and the claims made from it
@@ -69,7 +69,7 @@ public enum ErrorCode {
         return id;
     }
 
-    /** One line for README.md's error table. */
+    /** One line for docs/errors.md's error table. */
     public String summary() {
         return summary;
     }

@@ -1,6 +1,6 @@
 package org.cijwt.errors;
 
-/** The exit codes of every {@code ci-jwt} command, documented in the README's error table. */
+/** The exit codes of every {@code ci-jwt} command, documented in docs/errors.md. */
 public final class ExitCode {
     /** The command did what was asked. */
     public static final int OK = 0;

@@ -6,7 +6,7 @@ package org.cijwt.keys;
  * command line's {@code --help}, {@code serve}'s settings table and the docs say the same.
  */
 public final class KeySettings {
-    /** Texts shared with {@code serve}'s settings table, so that {@code --help} and the README say the same. */
+    /** Texts shared with {@code serve}'s settings table, so that {@code --help} and docs/settings.md say the same. */
     public static final String KEYS_HELP = "Key state directory (embedded store), a PEM file, a JWKS file or 'ephemeral'."
             + " Without it $" + KeySources.ENV_KEY_FILE + " or $" + KeySources.ENV_KEY + " are used if set.";
     public static final String KEY_ID_HELP = "With a JWKS file: the id of the key that signs.";

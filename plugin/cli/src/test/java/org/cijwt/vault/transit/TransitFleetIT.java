@@ -64,7 +64,7 @@ class TransitFleetIT {
                     "timeout: 5s\npoll_interval: 1s\npublish_ahead: 4s\nmax_token_ttl: 10m\n");
             Map<String, String> signerEnv = TransitLab.env(bao.address().toString(),
                     lab.signerToken("fleet", Duration.ofHours(1)), settings);
-            // A serve process only reads the key: README's second rule alone.
+            // A serve process only reads the key: the second rule of docs/transit.md's policy alone.
             Map<String, String> serveEnv = TransitLab.env(bao.address().toString(), readOnlyToken(bao), settings);
             int port1 = LoopbackPorts.free();
             int port2 = LoopbackPorts.free();

@@ -52,7 +52,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code --keys transit:MOUNT/KEY} against a real OpenBao dev server with the Transit engine
- * mounted here; the signer's token has exactly README's signer policy.
+ * mounted here; the signer's token has exactly the signer policy of docs/transit.md.
  */
 class TransitKeySourceIT {
     private static final String ISSUER = "https://ci.example.com";

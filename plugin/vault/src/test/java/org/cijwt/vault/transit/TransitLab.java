@@ -17,8 +17,8 @@ import org.cijwt.fixtures.launch.OpenBaoServer;
 
 /**
  * Sets up the Transit engine on a real OpenBao for the tests: mounts it, makes keys, and gives the
- * signer a token with exactly the policy README.md documents (read from README, so the two cannot
- * drift apart).
+ * signer a token with exactly the policy docs/transit.md documents (read from that file, so the two
+ * cannot drift apart).
  */
 final class TransitLab {
     static final String MOUNT = "transit";
@@ -41,12 +41,12 @@ final class TransitLab {
         return new TransitLab((method, path, body) -> bao.apiOk(method, path, body).json());
     }
 
-    /** The signer policy of README.md for {@code mount/key} (README's is written for {@code transit/ci-jwt}). */
+    /** The signer policy of docs/transit.md for {@code mount/key} (the doc's is written for {@code transit/ci-jwt}). */
     static String signerPolicy(String mount, String key) throws IOException {
-        String readme = Files.readString(ProjectPaths.repoRoot().resolve("README.md"), StandardCharsets.UTF_8);
-        Matcher m = POLICY.matcher(readme);
+        String doc = Files.readString(ProjectPaths.repoRoot().resolve("docs").resolve("transit.md"), StandardCharsets.UTF_8);
+        Matcher m = POLICY.matcher(doc);
         if (!m.find()) {
-            throw new AssertionError("README.md has no transit-signer-policy block");
+            throw new AssertionError("docs/transit.md has no transit-signer-policy block");
         }
         return m.group(1).replace("transit/sign/ci-jwt\"", mount + "/sign/" + key + "\"")
                 .replace("transit/keys/ci-jwt\"", mount + "/keys/" + key + "\"");
@@ -82,14 +82,14 @@ final class TransitLab {
         return out;
     }
 
-    /** Writes README's signer policy for the key; returns the policy's name. */
+    /** Writes the signer policy of docs/transit.md for the key; returns the policy's name. */
     String signerPolicy(String key) throws Exception {
         String policy = "ci-jwt-signer-" + key;
         api.call("POST", "sys/policies/acl/" + policy, JSON.createObjectNode().put("policy", signerPolicy(MOUNT, key)).toString());
         return policy;
     }
 
-    /** Writes README's signer policy for the key and returns a token that has it (and Vault's default policy). */
+    /** Writes the signer policy of docs/transit.md for the key and returns a token that has it (and Vault's default policy). */
     String signerToken(String key, Duration ttl) throws Exception {
         String policy = signerPolicy(key);
         ObjectNode body = JSON.createObjectNode().put("ttl", ttl.toSeconds() + "s");

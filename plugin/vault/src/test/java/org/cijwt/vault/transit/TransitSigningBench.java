@@ -170,7 +170,7 @@ public final class TransitSigningBench {
     record Row(SigningAlgorithm alg, Signer signer, Sequential sequential, Burst burst) {
     }
 
-    /** Transit key type per algorithm: the types README's set-up names. */
+    /** Transit key type per algorithm: the types docs/transit.md's set-up names. */
     static String transitType(SigningAlgorithm alg) {
         return switch (alg) {
             case EdDSA -> "ed25519";
@@ -192,7 +192,7 @@ public final class TransitSigningBench {
         for (SigningAlgorithm alg : options.algorithms()) {
             String key = "bench-" + transitType(alg);
             lab.createKey(key, transitType(alg));
-            // README's signer policy, and a lease long enough that no renewal falls inside the run.
+            // The signer policy of docs/transit.md, and a lease long enough that no renewal falls inside the run.
             String token = lab.signerToken(key, Duration.ofHours(8));
             ClaimsPolicy policy = ClaimsPolicy.builder().issuer(ISSUER).audience(AUDIENCE).algorithm(alg)
                     .ttl(Duration.ofMinutes(10)).build();

@@ -9,13 +9,13 @@ import java.util.List;
 import org.cijwt.fixtures.ProjectPaths;
 import org.junit.jupiter.api.Test;
 
-/** web-endpoint/README.md's settings table is the documentation of {@link Setting}: same rows, same order, same words. */
-class ReadmeSettingsTableTest {
+/** The {@code serve} table of docs/settings.md is the documentation of {@link Setting}: same rows, same order, same words. */
+class SettingsDocTest {
 
     @Test
-    void readmeWhenReadThenItsSettingsTableHasOneRowPerSettingWithItsKeyVariableFlagDefaultAndMeaning() throws Exception {
-        String readme = Files.readString(ProjectPaths.repoRoot().resolve("web-endpoint").resolve("README.md"));
-        String section = readme.substring(readme.indexOf("\n## Settings"));
+    void settingsDocWhenReadThenItsServeTableHasOneRowPerSettingWithItsKeyVariableFlagDefaultAndMeaning() throws Exception {
+        String doc = Files.readString(ProjectPaths.repoRoot().resolve("docs").resolve("settings.md"));
+        String section = doc.substring(doc.indexOf("\n## `serve`"));
         section = section.substring(0, section.indexOf("\n## ", 1));
         List<String> documented = new ArrayList<>();
         for (String line : section.lines().toList()) {
@@ -24,7 +24,7 @@ class ReadmeSettingsTableTest {
             }
         }
 
-        assertThat(documented).containsExactlyElementsOf(Arrays.stream(Setting.values()).map(ReadmeSettingsTableTest::row).toList());
+        assertThat(documented).containsExactlyElementsOf(Arrays.stream(Setting.values()).map(SettingsDocTest::row).toList());
     }
 
     /** The row as Markdown writes it; a '|' inside a cell is escaped, or GitHub would start a new cell there. */

@@ -12,14 +12,14 @@ import org.cijwt.errors.ErrorCode;
 import org.cijwt.fixtures.ProjectPaths;
 import org.junit.jupiter.api.Test;
 
-/** README's error table is the documentation of {@link ErrorCode}: same codes, same order, same words. */
-class ReadmeErrorTableTest {
+/** docs/errors.md's error table is the documentation of {@link ErrorCode}: same codes, same order, same words. */
+class ErrorsDocTest {
     private static final Pattern ROW = Pattern.compile("^\\| `(CJ\\d{3})` \\| (.+) \\|$", Pattern.MULTILINE);
 
     @Test
-    void readmeWhenReadThenItsErrorTableListsEveryCodeWithItsSummary() throws Exception {
-        String readme = Files.readString(ProjectPaths.repoRoot().resolve("README.md"));
-        Matcher m = ROW.matcher(readme);
+    void errorsDocWhenReadThenItsErrorTableListsEveryCodeWithItsSummary() throws Exception {
+        String doc = Files.readString(ProjectPaths.repoRoot().resolve("docs").resolve("errors.md"));
+        Matcher m = ROW.matcher(doc);
         StringBuilder documented = new StringBuilder();
         while (m.find()) {
             documented.append(m.group(1)).append(' ').append(m.group(2)).append('\n');
