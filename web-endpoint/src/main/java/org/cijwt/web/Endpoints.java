@@ -11,6 +11,8 @@ public final class Endpoints {
 
     /** Largest introspection body; a token we mint is under 2 KiB. */
     public static final int MAX_INTROSPECTION_BODY = 16 * 1024;
+    /** How long an introspection body may take to arrive after its headers: a token is one packet. */
+    public static final java.time.Duration BODY_DEADLINE = java.time.Duration.ofSeconds(10);
 
     static final String JSON = "application/json";
     /** Plain JSON, not application/jwk-set+json: some relying parties only accept the former. */

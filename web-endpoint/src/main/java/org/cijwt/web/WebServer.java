@@ -104,20 +104,36 @@ public final class WebServer {
             options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(config.tlsCert().toString()).setKeyPath(config.tlsKey().toString()));
         }
-        // The first instance binds (port 0 picks a free port), the others share its real port.
-        WebVerticle first = new WebVerticle(this::router, options, config.host(), config.port(), config.shutdownGrace());
-        return vertx.deployVerticle(first).<Void>compose(id -> {
-            deployments.add(id);
-            port = first.actualPort();
-            if (config.eventLoops() == 1) {
-                return Future.succeededFuture();
-            }
-            return vertx.deployVerticle(() -> new WebVerticle(this::router, options, config.host(), port, config.shutdownGrace()),
-                    new DeploymentOptions().setInstances(config.eventLoops() - 1)).<Void>map(id2 -> {
-                        deployments.add(id2);
-                        return null;
-                    });
-        }).onSuccess(v -> startReloading());
+        // Every instance listens on one port, where Vert.x shares one listening socket among them. With
+        // port 0 each instance would pick a port of its own, and the old way (the first on port 0,
+        // the others on its real port) bound twice: "Address already in use" wherever there are two
+        // CPUs. So port 0 is resolved to a free port first, and tried again should another process
+        // take it in between.
+        int listenPort;
+        try {
+            listenPort = config.port() == 0 ? freePort() : config.port();
+        } catch (java.io.UncheckedIOException e) {
+            return Future.failedFuture(e.getCause());
+        }
+        return deployOn(options, listenPort, config.port() == 0 ? 3 : 1).onSuccess(v -> startReloading());
+    }
+
+    private Future<Void> deployOn(HttpServerOptions options, int listenPort, int attempts) {
+        return vertx.deployVerticle(() -> new WebVerticle(this::router, options, config.host(), listenPort, config.shutdownGrace()),
+                new DeploymentOptions().setInstances(config.eventLoops())).<Void>map(id -> {
+                    deployments.add(id);
+                    port = listenPort;
+                    return null;
+                }).recover(e -> attempts > 1 ? deployOn(options, freePort(), attempts - 1) : Future.failedFuture(e));
+    }
+
+    /** A port the OS calls free on the listen address now (it binds and lets go of it). */
+    private int freePort() {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(config.host()))) {
+            return probe.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no free port on " + config.host(), e);
+        }
     }
 
     private void startReloading() {
@@ -146,12 +162,12 @@ public final class WebServer {
         router.post(Endpoints.INTROSPECT)
                 .consumes(IntrospectionHandler.FORM)
                 .consumes(Endpoints.JSON)
-                .handler(new RequestBody(Endpoints.MAX_INTROSPECTION_BODY))
+                .handler(new RequestBody(Endpoints.MAX_INTROSPECTION_BODY, Endpoints.BODY_DEADLINE))
                 .handler(handlers.introspection);
         router.get(Endpoints.HEALTHZ).handler(handlers.health.healthz());
         router.get(Endpoints.READYZ).handler(handlers.health.readyz());
         router.get(Endpoints.METRICS).handler(metrics.scrapeHandler());
-        for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+        for (int status : new int[] {400, 404, 405, 408, 413, 415, 500}) {
             router.errorHandler(status, WebServer::error);
         }
         return router;
@@ -164,6 +180,7 @@ public final class WebServer {
             case 400 -> "invalid_request";
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
+            case 408 -> "request_timeout";
             case 413 -> "request_too_large";
             case 415 -> "unsupported_media_type";
             default -> "server_error";

@@ -43,9 +43,4 @@ final class WebVerticle extends VerticleBase {
         // shutdown stops accepting at once and lets requests in flight finish, up to the grace.
         return s == null ? Future.succeededFuture() : s.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
     }
-
-    int actualPort() {
-        HttpServer s = server;
-        return s == null ? -1 : s.actualPort();
-    }
 }
