@@ -1,18 +1,25 @@
 // Package runcargs reads what the wrapper needs from a runc command line: the verb, the
 // container id, the bundle and where runc keeps its log.
+//
+// runc reads its flags with Go's flag package (through urfave/cli), so every flag has four
+// spellings, with one dash or two and its value apart or after "=": --bundle B, --bundle=B,
+// -bundle B, -bundle=B; and the short -b B, -b=B, --b B. Global flags come before the verb; a
+// verb's flags may come before or after the container id. Parse reads them all as runc does, so
+// that a flag's value is never taken for the verb or the id.
 package runcargs
 
 import "strings"
 
-// globalFlagsWithValue are runc's global options that take a separate value.
+// globalFlagsWithValue are runc's global flags that take a value (the others, --debug,
+// --systemd-cgroup, --help and --version, take none).
 var globalFlagsWithValue = map[string]bool{
-	"--root": true, "--log": true, "--log-format": true, "--criu": true, "--rootless": true,
+	"root": true, "log": true, "log-format": true, "criu": true, "rootless": true,
 }
 
-// createFlagsWithValue are the options of runc create/run that take a separate value.
+// createFlagsWithValue are the flags of runc create and run that take a value.
 var createFlagsWithValue = map[string]bool{
-	"--bundle": true, "-b": true, "--console-socket": true, "--pid-file": true, "--preserve-fds": true,
-	"--pidfd-socket": true,
+	"bundle": true, "b": true, "console-socket": true, "pid-file": true, "preserve-fds": true,
+	"pidfd-socket": true,
 }
 
 // Invocation is what the wrapper needs to know of one runc command line.
@@ -34,19 +41,22 @@ func Parse(args []string) Invocation {
 	var inv Invocation
 	i := 0
 	for ; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") {
+		if args[i] == "--" {
+			i++
 			break
 		}
-		name, value, hasValue := strings.Cut(a, "=")
+		name, value, hasValue, ok := splitFlag(args[i])
+		if !ok {
+			break
+		}
 		if !hasValue && globalFlagsWithValue[name] && i+1 < len(args) {
 			i++
 			value = args[i]
 		}
 		switch name {
-		case "--log":
+		case "log":
 			inv.LogFile = value
-		case "--log-format":
+		case "log-format":
 			inv.LogFormat = value
 		}
 	}
@@ -57,23 +67,25 @@ func Parse(args []string) Invocation {
 	creates := inv.Verb == "create" || inv.Verb == "run"
 	var positional []string
 	for j := i + 1; j < len(args); j++ {
-		a := args[j]
-		if a == "--" {
+		if args[j] == "--" {
 			positional = append(positional, args[j+1:]...)
 			break
 		}
-		if strings.HasPrefix(a, "-") {
-			name, value, hasValue := strings.Cut(a, "=")
-			if !hasValue && createFlagsWithValue[name] && j+1 < len(args) && creates {
-				j++
-				value = args[j]
-			}
-			if name == "--bundle" || name == "-b" {
-				inv.Bundle = value
-			}
+		name, value, hasValue, ok := splitFlag(args[j])
+		if !ok {
+			positional = append(positional, args[j])
 			continue
 		}
-		positional = append(positional, a)
+		if !creates {
+			continue
+		}
+		if !hasValue && createFlagsWithValue[name] && j+1 < len(args) {
+			j++
+			value = args[j]
+		}
+		if name == "bundle" || name == "b" {
+			inv.Bundle = value
+		}
 	}
 	if len(positional) > 0 {
 		inv.ID = positional[len(positional)-1]
@@ -82,4 +94,16 @@ func Parse(args []string) Invocation {
 		inv.Bundle = "."
 	}
 	return inv
+}
+
+// splitFlag reads arg as Go's flag package does: one or two dashes, the name, then "=value" or
+// nothing. ok is false for an argument that is not a flag, "-" among them; "--", which ends the
+// flags, is the caller's.
+func splitFlag(arg string) (name, value string, hasValue, ok bool) {
+	if len(arg) < 2 || arg[0] != '-' {
+		return "", "", false, false
+	}
+	name = strings.TrimPrefix(arg[1:], "-")
+	name, value, hasValue = strings.Cut(name, "=")
+	return name, value, hasValue, true
 }

@@ -227,6 +227,40 @@ func TestCreate(t *testing.T) {
 	})
 }
 
+// TestCreateWhateverTheSpelling has the agent asked for the right bundle and id in each of runc's
+// spellings of its flags: a missed -bundle would send the agent the current directory instead.
+func TestCreateWhateverTheSpelling(t *testing.T) {
+	for _, args := range []string{
+		"create -bundle {b} c1",
+		"create -bundle={b} c1",
+		"create --bundle={b} c1",
+		"create -b={b} c1",
+		"create --b {b} c1",
+		"-root {dir}/root -log {dir}/log -log-format json create -bundle {b} c1",
+		"--root={dir}/root --systemd-cgroup create c1 --pid-file {dir}/pid -bundle {b}",
+	} {
+		t.Run(args, func(t *testing.T) {
+			dir := t.TempDir()
+			a := agenttest.Start(t, dir, http.StatusCreated)
+			runc, record := fakeRunc(t, dir, 0)
+			b := makeBundle(t, dir, map[string]string{bundle.MetadataAnnotation: `{"team":"main"}`})
+			line := strings.NewReplacer("{b}", b, "{dir}", dir).Replace(args)
+
+			code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, strings.Fields(line)...)
+
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, out)
+			}
+			if reqs := a.Requests(); len(reqs) != 1 || reqs[0].Body["bundle"] != b || reqs[0].Body["id"] != "c1" {
+				t.Fatalf("agent requests = %+v, want bundle %s and id c1", reqs, b)
+			}
+			if got := ranRunc(t, record); got != line {
+				t.Fatalf("runc args = %q, want %q", got, line)
+			}
+		})
+	}
+}
+
 func TestDelete(t *testing.T) {
 	t.Run("the agent is told and runc's exit code kept", func(t *testing.T) {
 		dir := t.TempDir()
