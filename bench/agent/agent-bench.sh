@@ -22,7 +22,7 @@
 # after changing the code, rebuild it with the `package` command below before measuring.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../../../.." && pwd)"
+root="$(cd "$here/../.." && pwd)"
 N="${N:-2000}"
 WARMUP="${WARMUP:-2000}"
 LIVE="${LIVE:-1000}"

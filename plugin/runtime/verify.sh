@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Vets, tests and builds the OCI runtime wrapper (Go, standard library only) during the Maven build.
+# Vets, tests and builds the OCI runtime wrapper (Go, standard library only) during the Maven build:
+# the command ./cmd/ci-jwt-runtime into target/ci-jwt-runtime.
 # Without Go it says so and exits 0, unless CI=true, where a missing toolchain fails the build.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,4 +22,4 @@ if [[ -n "$unformatted" ]]; then
 fi
 go vet ./...
 go test -count=1 ./...
-CGO_ENABLED=0 go build -trimpath -o "$out/ci-jwt-runtime.tmp" . && mv "$out/ci-jwt-runtime.tmp" "$out/ci-jwt-runtime"
+CGO_ENABLED=0 go build -trimpath -o "$out/ci-jwt-runtime.tmp" ./cmd/ci-jwt-runtime && mv "$out/ci-jwt-runtime.tmp" "$out/ci-jwt-runtime"

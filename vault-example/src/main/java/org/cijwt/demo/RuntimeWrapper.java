@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
  */
 record RuntimeWrapper(Optional<Path> binary, String problem, Optional<String> built) {
     static final String BUILT = "plugin/runtime/target/ci-jwt-runtime";
+    /** The wrapper's command in the Go module {@code plugin/runtime}: what the launcher builds. */
+    static final String SOURCE = "plugin/runtime/cmd/ci-jwt-runtime";
     static final String LAUNCHER = "ci-jwt-runtime";
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(3);
 
@@ -85,7 +87,7 @@ record RuntimeWrapper(Optional<Path> binary, String problem, Optional<String> bu
     }
 
     private static boolean isRepository(Path dir) {
-        return Files.isExecutable(dir.resolve(LAUNCHER)) && Files.isDirectory(dir.resolve("plugin/runtime"));
+        return Files.isExecutable(dir.resolve(LAUNCHER)) && Files.isDirectory(dir.resolve(SOURCE));
     }
 
     private static Optional<Path> onPath(String tool) {

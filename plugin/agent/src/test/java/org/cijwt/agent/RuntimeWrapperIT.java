@@ -39,7 +39,7 @@ class RuntimeWrapperIT {
             Assumptions.abort(message);
         }
         wrapper = ProjectPaths.repoRoot().resolve("plugin/runtime/target/ci-jwt-runtime");
-        assertThat(wrapper).as("the Go build of the wrapper (plugin's test phase)").isExecutable();
+        assertThat(wrapper).as("the Go build of the wrapper (plugin/runtime's test phase: ./cmd/ci-jwt-runtime)").isExecutable();
         rootfs = BusyboxRootfs.shared();
         agentSocket = dir.resolve("agent.sock");
         containerd = Containerd.start(Files.createDirectories(dir.resolve("containerd")),

@@ -73,7 +73,7 @@ class AgentIT {
         }
         Assume.openBao();
         wrapper = ProjectPaths.repoRoot().resolve("plugin/runtime/target/ci-jwt-runtime");
-        assertThat(wrapper).as("the Go build of the wrapper (plugin's test phase)").isExecutable();
+        assertThat(wrapper).as("the Go build of the wrapper (plugin/runtime's test phase: ./cmd/ci-jwt-runtime)").isExecutable();
         rootfs = BusyboxRootfs.shared();
         socket = dir.resolve("run/agent.sock");
         stateDir = dir.resolve("state");

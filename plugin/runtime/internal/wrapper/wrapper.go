@@ -1,0 +1,93 @@
+// Package wrapper is the flow of ci-jwt-runtime: on create (or run) of an annotated container it
+// has the agent deliver the build's tokens into the bundle, on delete it tells the agent, and in
+// every case it then hands over to the real runc with the same arguments.
+package wrapper
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/cijwt/ci-jwt/runtime/internal/agent"
+	"github.com/cijwt/ci-jwt/runtime/internal/bundle"
+	"github.com/cijwt/ci-jwt/runtime/internal/runcargs"
+	"github.com/cijwt/ci-jwt/runtime/internal/runclog"
+)
+
+// Run is the wrapper's main: args are runc's (without the program name), the result is the exit
+// code. On success it does not return: the real runtime replaces this process (syscall.Exec),
+// except for delete, after which the agent is told.
+func Run(args []string) int {
+	self, _ := os.Executable()
+	runc, err := realRuntime(os.Getenv, self)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ci-jwt-runtime: "+err.Error())
+		return 1
+	}
+	inv := runcargs.Parse(args)
+	s := settingsFrom(os.Getenv)
+	client := agent.New(s.socket, s.timeout)
+	log := runclog.Reporter{Stderr: os.Stderr, LogFile: inv.LogFile, LogFormat: inv.LogFormat}
+	switch inv.Verb {
+	case "create", "run":
+		if code, proceed := create(client, inv, s.failOpen, log); !proceed {
+			return code
+		}
+	case "delete":
+		code := runChild(runc, args)
+		if inv.ID != "" {
+			if err := client.Forget(inv.ID); err != nil {
+				log.Report(runclog.Warning, fmt.Sprintf("agent at %s was not told that %s is deleted: %v", s.socket, inv.ID, err))
+			}
+		}
+		return code
+	}
+	if err := syscall.Exec(runc, append([]string{runc}, args...), os.Environ()); err != nil {
+		fmt.Fprintf(os.Stderr, "ci-jwt-runtime: cannot execute %s: %v\n", runc, err)
+		return 1
+	}
+	return 0
+}
+
+// create has the agent deliver the tokens of an annotated container; proceed says whether runc
+// may create it, else code is the exit code.
+func create(client *agent.Client, inv runcargs.Invocation, failOpen bool, log runclog.Reporter) (code int, proceed bool) {
+	ann, err := bundle.Read(inv.Bundle)
+	if err != nil {
+		// Not a bundle we can read: runc gives the authoritative error.
+		return 0, true
+	}
+	metadata, ours := ann.Metadata()
+	if !ours {
+		return 0, true
+	}
+	err = deliver(client, inv, ann, metadata)
+	if err == nil {
+		return 0, true
+	}
+	var unreachable *agent.UnreachableError
+	switch {
+	case errors.As(err, &unreachable) && failOpen:
+		log.Report(runclog.Warning, fmt.Sprintf("agent at %s unreachable (%v); starting container %s WITHOUT a token (CI_JWT_FAIL_OPEN)", client.Socket(), unreachable.Err, inv.ID))
+		return 0, true
+	case errors.As(err, &unreachable):
+		log.Report(runclog.Error, fmt.Sprintf("cannot reach the ci-jwt agent at %s: %v; container %s not created", client.Socket(), unreachable.Err, inv.ID))
+	default:
+		log.Report(runclog.Error, fmt.Sprintf("agent refused container %s: %v", inv.ID, err))
+	}
+	return 1, false
+}
+
+func deliver(client *agent.Client, inv runcargs.Invocation, ann bundle.Annotations, metadata string) error {
+	dir, err := filepath.Abs(inv.Bundle)
+	if err != nil {
+		return err
+	}
+	ctr := agent.Container{ID: inv.ID, Bundle: dir, Metadata: []byte(metadata)}
+	if p, ok := ann.Profile(); ok {
+		ctr.Profile = &p
+	}
+	return client.Deliver(ctr)
+}
