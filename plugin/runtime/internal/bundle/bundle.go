@@ -19,6 +19,9 @@ const (
 	maxConfigBytes = 4 << 20
 )
 
+// ErrTooLarge is a config.json over the wrapper's limit: it cannot tell whether the container is ours.
+var ErrTooLarge = fmt.Errorf("config.json is larger than %d MiB", maxConfigBytes>>20)
+
 // Annotations are the annotations of a bundle's config.json.
 type Annotations map[string]string
 
@@ -33,7 +36,15 @@ func Read(dir string) (Annotations, error) {
 	var spec struct {
 		Annotations Annotations `json:"annotations"`
 	}
-	if err := json.NewDecoder(io.LimitReader(f, maxConfigBytes)).Decode(&spec); err != nil {
+	// One byte past the limit tells a file that is too large from one that is exactly at it.
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("bundle: %s: %w", path, err)
+	}
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("bundle: %s: %w", path, ErrTooLarge)
+	}
+	if err := json.Unmarshal(data, &spec); err != nil {
 		return nil, fmt.Errorf("bundle: %s is not valid JSON: %w", path, err)
 	}
 	return spec.Annotations, nil

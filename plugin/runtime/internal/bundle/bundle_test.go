@@ -3,7 +3,6 @@ package bundle
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -94,8 +93,16 @@ func TestReadErrors(t *testing.T) {
 		// The annotation lies past maxConfigBytes: what is read of the file ends inside the padding.
 		padding := strings.Repeat(" ", maxConfigBytes)
 		_, err := Read(writeConfig(t, `{"x":"`+padding+`","annotations":{"org.cijwt.metadata":"{}"}}`))
-		if !errors.Is(err, io.ErrUnexpectedEOF) {
-			t.Fatalf("err = %v, want one wrapping io.ErrUnexpectedEOF", err)
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("err = %v, want one wrapping ErrTooLarge", err)
+		}
+	})
+	t.Run("exactly at the limit", func(t *testing.T) {
+		head, tail := `{"annotations":{"org.cijwt.metadata":"{}"},"x":"`, `"}`
+		padding := strings.Repeat(" ", maxConfigBytes-len(head)-len(tail))
+		ann, err := Read(writeConfig(t, head+padding+tail))
+		if _, ours := ann.Metadata(); err != nil || !ours {
+			t.Fatalf("Read = %v, %v; want the annotation", ann, err)
 		}
 	})
 }

@@ -6,6 +6,7 @@ package wrapper
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -55,9 +56,17 @@ func Run(args []string) int {
 // may create it, else code is the exit code.
 func create(client *agent.Client, inv runcargs.Invocation, failOpen bool, log runclog.Reporter) (code int, proceed bool) {
 	ann, err := bundle.Read(inv.Bundle)
-	if err != nil {
-		// Not a bundle we can read: runc gives the authoritative error.
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// No bundle at all: runc gives the authoritative error.
 		return 0, true
+	case err != nil && failOpen:
+		log.Report(runclog.Warning, fmt.Sprintf("cannot tell whether container %s is ci-jwt's (%v); starting it WITHOUT a token (CI_JWT_FAIL_OPEN)", inv.ID, err))
+		return 0, true
+	case err != nil:
+		// A config.json we cannot read may carry the annotation: never start such a container silently.
+		log.Report(runclog.Error, fmt.Sprintf("cannot tell whether container %s is ci-jwt's: %v; container not created", inv.ID, err))
+		return 1, false
 	}
 	metadata, ours := ann.Metadata()
 	if !ours {

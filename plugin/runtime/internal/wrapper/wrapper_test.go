@@ -163,6 +163,32 @@ func TestCreate(t *testing.T) {
 		}
 	})
 
+	t.Run("config.json too large to read: fail closed with one line, unless fail-open", func(t *testing.T) {
+		dir := t.TempDir()
+		a := agenttest.Start(t, dir, http.StatusCreated)
+		runc, record := fakeRunc(t, dir, 0)
+		b := makeBundle(t, dir, map[string]string{bundle.MetadataAnnotation: `{"team":"main"}`})
+		big := `{"annotations":{"org.cijwt.metadata":"{}"},"x":"` + strings.Repeat(" ", 4<<20) + `"}`
+		if err := os.WriteFile(filepath.Join(b, "config.json"), []byte(big), 0o600); err != nil {
+			t.Fatal(err)
+		}
+
+		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "create", "--bundle", b, "c10")
+		if code != 1 || ranRunc(t, record) != "" || strings.Count(out, "\n") != 1 ||
+			!strings.Contains(out, "cannot tell whether container c10 is ci-jwt's") || !strings.Contains(out, "larger than 4 MiB") {
+			t.Fatalf("exit %d, runc %q: %q", code, ranRunc(t, record), out)
+		}
+
+		code, out = runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc, "CI_JWT_FAIL_OPEN=true"},
+			"create", "--bundle", b, "c10")
+		if code != 0 || ranRunc(t, record) != "create --bundle "+b+" c10" || !strings.Contains(out, "WITHOUT a token") {
+			t.Fatalf("fail-open: exit %d, runc %q: %q", code, ranRunc(t, record), out)
+		}
+		if reqs := a.Requests(); len(reqs) != 0 {
+			t.Fatalf("the agent was asked: %+v", reqs)
+		}
+	})
+
 	t.Run("agent refuses: one line with its code, in runc's log too, and runc never runs", func(t *testing.T) {
 		dir := t.TempDir()
 		a := agenttest.Start(t, dir, http.StatusBadRequest)
