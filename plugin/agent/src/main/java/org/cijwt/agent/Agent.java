@@ -292,7 +292,7 @@ public final class Agent implements ContainerService, AutoCloseable {
         long[] started = new long[1];
         TokenRefresher.Minter again = name -> {
             started[0] = System.nanoTime();
-            return delivery.mint(metadata, profile.token(name)
+            return delivery.refresh(metadata, profile.token(name)
                     .orElseThrow(() -> new IllegalStateException("no configured token named " + name)));
         };
         TokenRefresher.Listener listener = new TokenRefresher.Listener() {
@@ -372,7 +372,7 @@ public final class Agent implements ContainerService, AutoCloseable {
             for (String name : r.tokenFiles()) {
                 Optional<TokenProfile.TokenConfig> t = profile.token(name);
                 if (t.isPresent()) {
-                    MintedToken m = delivery.mint(metadata, t.get());
+                    MintedToken m = delivery.refresh(metadata, t.get());
                     directory.write(name, m.compact());
                     tokens.put(name, m);
                 }

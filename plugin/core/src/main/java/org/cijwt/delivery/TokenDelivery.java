@@ -112,6 +112,15 @@ public final class TokenDelivery {
         return minter.mint(metadata, token.policy());
     }
 
+    /**
+     * Mints a fresh token for a delivered container: the signed config it was delivered with is
+     * checked again against the keys pinned now ({@link ConfigVerifier#recheck}), so a token minted
+     * after its signer was unpinned never says it verified the config.
+     */
+    public MintedToken refresh(BuildMetadata delivered, TokenConfig token) throws CiJwtException {
+        return mint(verifier == null ? delivered : verifier.recheck(delivered), token);
+    }
+
     /** Mints every configured token, in configuration order. */
     public Map<String, MintedToken> mintAll(BuildMetadata metadata, TokenProfile config) throws CiJwtException {
         Map<String, MintedToken> tokens = new LinkedHashMap<>();

@@ -84,6 +84,53 @@ public final class ConfigVerifier {
         return metadata.withConfig(new ConfigClaims(Optional.ofNullable(v.digest()), v.status().claim(), v.signer()));
     }
 
+    /**
+     * At a refresh (and at an agent's restart): whether a config verified at delivery is still
+     * signed by a key pinned now. The container's process was compared at delivery and does not
+     * change; the pinned keys may. When the signer has been unpinned, no new token says it verified
+     * the config: under block the refresh is refused (the container keeps the token it has until
+     * that expires), under warn the new token says {@code config_verification: failed} and names no
+     * signer.
+     *
+     * @return the metadata to mint with: unchanged, or with degraded config claims under warn
+     * @throws CiJwtException {@link ErrorCode#CONFIG_NOT_VERIFIED} under block when the signer is gone
+     */
+    public BuildMetadata recheck(BuildMetadata md) throws CiJwtException {
+        ConfigClaims delivered = md.config();
+        if (delivered == null || !ConfigVerification.Status.VERIFIED.claim().equals(delivered.verification())) {
+            return md;
+        }
+        Optional<String> still = signerNow(md);
+        if (still.isPresent() && still.equals(delivered.signer())) {
+            return md;
+        }
+        String reason = md.team() + "/" + md.pipeline() + " job " + md.job() + ", task " + md.task() + ": its signer "
+                + delivered.signer().orElse("?") + " is no longer pinned";
+        if (perTeam.getOrDefault(md.team(), behavior) == Behavior.BLOCK) {
+            throw new CiJwtException(ErrorCode.CONFIG_NOT_VERIFIED, "task config no longer verified, no fresh token: " + reason);
+        }
+        warned.incrementAndGet();
+        LOG.warn("task config no longer verified, token refreshed with config_verification=failed (warn): {}", reason);
+        return md.withConfig(new ConfigClaims(delivered.digest(), ConfigVerification.Status.FAILED.claim(), Optional.empty()));
+    }
+
+    /** The signer of the build's signed step by the keys pinned now, if it still verifies. */
+    private Optional<String> signerNow(BuildMetadata md) throws CiJwtException {
+        Optional<JsonNode> step = md.signedStepNode();
+        if (step.isEmpty() || md.pipeline() == null || md.job() == null) {
+            return Optional.empty();
+        }
+        SignedFields fields;
+        try {
+            fields = SignedFields.of(md.team(), md.pipeline(), md.job(), step.get());
+        } catch (CiJwtException e) {
+            return Optional.empty();
+        }
+        JsonNode sig = step.get().path(PipelineSigning.SIGNATURE_FIELD);
+        ConfigVerification v = StepSignatures.verify(fields, sig.isTextual() ? sig.asText() : null, pinned.get());
+        return v.isVerified() ? v.signer() : Optional.empty();
+    }
+
     private ConfigVerification verify(BuildMetadata md, ExecutionCheck.Process process) throws CiJwtException {
         Optional<JsonNode> step = md.signedStepNode();
         String where = md.team() + "/" + md.pipeline() + " job " + md.job() + ", task " + md.task();

@@ -149,6 +149,37 @@ class SignedConfigDeliveryTest {
                 .doesNotContainKey(ClaimNames.CONFIG_SIGNER).containsKey(ClaimNames.CONFIG_DIGEST);
     }
 
+    /** Review finding 4 (issue 20): refreshes kept saying verified after the author's key was unpinned. */
+    @Test
+    void refreshWhenTheSignerIsUnpinnedAfterDeliveryThenBlockRefusesAndWarnSaysFailedWithoutASigner() throws Exception {
+        for (ConfigVerifier.Behavior behavior : ConfigVerifier.Behavior.values()) {
+            Path pinned = TestKeys.copyPublic(TestKeys.ED25519_PUBLIC, Files.createDirectories(dir.resolve("pins-" + behavior)));
+            TokenDelivery delivery = preflight(behavior, Map.of(), pinned);
+            TokenDelivery.Delivery delivered = delivery.deliver(build(signedStep("deploy", "apply")), config(),
+                    dir.resolve("tokens-" + behavior), goodBundle());
+            TokenProfile.TokenConfig jwt = config().token("jwt").orElseThrow();
+
+            assertThat(delivery.refresh(delivered.metadata(), jwt).claims().getClaims())
+                    .as("still pinned").containsEntry(ClaimNames.CONFIG_VERIFICATION, "verified")
+                    .containsEntry(ClaimNames.CONFIG_SIGNER, thumbprint);
+
+            Path other = TestKeys.copyPublic(TestKeys.P256_PUBLIC, Files.createDirectories(dir.resolve("other-" + behavior)));
+            Files.copy(other, pinned, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setLastModifiedTime(pinned, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 2_000));
+
+            if (behavior == ConfigVerifier.Behavior.BLOCK) {
+                assertThatThrownBy(() -> delivery.refresh(delivered.metadata(), jwt))
+                        .isInstanceOfSatisfying(CiJwtException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_NOT_VERIFIED))
+                        .hasMessageContaining("no longer pinned").hasMessageContaining("no fresh token");
+            } else {
+                assertThat(delivery.refresh(delivered.metadata(), jwt).claims().getClaims())
+                        .containsEntry(ClaimNames.CONFIG_VERIFICATION, "failed")
+                        .doesNotContainKey(ClaimNames.CONFIG_SIGNER)
+                        .containsEntry(ClaimNames.CONFIG_DIGEST, delivered.defaultToken().claims().getClaims().get(ClaimNames.CONFIG_DIGEST));
+            }
+        }
+    }
+
     @Test
     void deliverWhenTheOperatorOverridesATeamThenThatTeamsBehaviourWins() throws Exception {
         TokenDelivery blockButMainWarns = preflight(ConfigVerifier.Behavior.BLOCK, Map.of("main", ConfigVerifier.Behavior.WARN), pinnedFile);
