@@ -241,7 +241,25 @@ public final class OciSpec {
             int eq = entry.indexOf('=');
             env.put(eq < 0 ? entry : entry.substring(0, eq), eq < 0 ? "" : entry.substring(eq + 1));
         });
-        return new org.cijwt.signedconfig.ExecutionCheck.Process(args, p.path("cwd").asText(""), user, env);
+        return new org.cijwt.signedconfig.ExecutionCheck.Process(args, p.path("cwd").asText(""), user, env, privileged());
+    }
+
+    /**
+     * Whether the container runs privileged as Concourse means it: in no user namespace of its own
+     * (so its root is the host's) and with CAP_SYS_ADMIN in its bounding set.
+     */
+    boolean privileged() {
+        for (JsonNode ns : root.path("linux").path("namespaces")) {
+            if ("user".equals(ns.path("type").asText())) {
+                return false;
+            }
+        }
+        for (JsonNode cap : root.path("process").path("capabilities").path("bounding")) {
+            if ("CAP_SYS_ADMIN".equals(cap.asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.cijwt.errors.Printable;
 import org.cijwt.vars.VarSyntaxException;
 import org.cijwt.vars.VarTemplate;
 
@@ -22,8 +23,18 @@ public final class ExecutionCheck {
     public static final Set<String> RUNTIME_ENV = Set.of("PATH", "HOME", "HOSTNAME", "TERM", "USER", "LANG",
             "CONCOURSE_CI_JWT", "CONCOURSE_CI_JWT_FILE");
 
-    /** What the container will run, as its runtime spec says. */
-    public record Process(List<String> args, String cwd, Set<String> user, Map<String, String> env) {
+    /**
+     * What the container will run, as its runtime spec says.
+     *
+     * @param privileged whether the container runs as real root with CAP_SYS_ADMIN (no user
+     *     namespace), as Concourse runs a {@code privileged: true} step
+     */
+    public record Process(List<String> args, String cwd, Set<String> user, Map<String, String> env, boolean privileged) {
+
+        /** An unprivileged process. */
+        public Process(List<String> args, String cwd, Set<String> user, Map<String, String> env) {
+            this(args, cwd, user, env, false);
+        }
     }
 
     private ExecutionCheck() {
@@ -59,6 +70,11 @@ public final class ExecutionCheck {
         if (run.hasNonNull("user") && process.user().stream().noneMatch(u -> matches(run.get("user").asText(), u))) {
             return Optional.of("command differs: the user is not the signed run.user");
         }
+        boolean signedPrivileged = step.path("privileged").asBoolean(false);
+        if (signedPrivileged != process.privileged()) {
+            return Optional.of(signedPrivileged ? "the signed step is privileged, the container is not"
+                    : "the container is privileged, the signed step is not");
+        }
         Map<String, String> params = signedParams(step);
         for (Map.Entry<String, String> e : process.env().entrySet()) {
             String name = e.getKey();
@@ -70,15 +86,62 @@ public final class ExecutionCheck {
                 return Optional.of("param " + name + " is not in the signed config");
             }
         }
+        for (String signed : params.keySet()) {
+            if (!process.env().containsKey(signed)) {
+                return Optional.of("param " + signed + " of the signed config is missing");
+            }
+        }
+        return params.containsKey("PATH") ? Optional.empty() : unsignedPath(process.env().get("PATH"), buildRoot(run, process.cwd()));
+    }
+
+    /**
+     * Why a PATH the signed config does not set could choose another program than the signed one:
+     * an empty or relative entry (the working directory), or a directory of the build's own (its
+     * inputs and outputs, which the build writes). An image's PATH of system directories passes.
+     */
+    private static Optional<String> unsignedPath(String path, String buildRoot) {
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(":", -1)) {
+            if (!dir.startsWith("/")) {
+                return Optional.of("PATH has the relative entry '" + Printable.of(dir) + "', which is not signed: it could run"
+                        + " another program than the signed one");
+            }
+            String normal = java.nio.file.Path.of(dir).normalize().toString();
+            if (!buildRoot.isEmpty() && (normal.equals(buildRoot) || normal.startsWith(buildRoot + "/"))) {
+                return Optional.of("PATH puts the build's own directory " + Printable.of(dir) + " on it, which is not signed: it"
+                        + " could run another program than the signed one");
+            }
+        }
         return Optional.empty();
+    }
+
+    /** The build's working root: the container's working directory, less the signed run.dir under it. */
+    private static String buildRoot(JsonNode run, String cwd) {
+        String root = cwd == null ? "" : java.nio.file.Path.of(cwd.isEmpty() ? "/" : cwd).normalize().toString();
+        String dir = run.path("dir").asText("");
+        if (!dir.isEmpty() && !dir.startsWith("/") && root.endsWith("/" + dir)) {
+            root = root.substring(0, root.length() - dir.length() - 1);
+        }
+        return "/".equals(root) ? "" : root;
     }
 
     /** The config's params with the step-level params over them, as Concourse applies them. */
     private static Map<String, String> signedParams(JsonNode step) {
         Map<String, String> params = new LinkedHashMap<>();
-        step.path("config").path("params").properties().forEach(p -> params.put(p.getKey(), scalar(p.getValue())));
-        step.path("params").properties().forEach(p -> params.put(p.getKey(), scalar(p.getValue())));
+        // A null param is not set at all (Concourse leaves it out of the environment).
+        step.path("config").path("params").properties().forEach(p -> putParam(params, p.getKey(), p.getValue()));
+        step.path("params").properties().forEach(p -> putParam(params, p.getKey(), p.getValue()));
         return params;
+    }
+
+    private static void putParam(Map<String, String> params, String name, JsonNode value) {
+        if (value.isNull()) {
+            params.remove(name);
+        } else {
+            params.put(name, scalar(value));
+        }
     }
 
     private static String scalar(JsonNode v) {

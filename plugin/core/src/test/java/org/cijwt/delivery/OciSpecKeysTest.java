@@ -33,6 +33,16 @@ class OciSpecKeysTest {
                 .hasMessageContaining("runc");
     }
 
+    @org.junit.jupiter.api.Test
+    void privilegedWhenRootIsTheHostsAndCapSysAdminIsThereThenTrue() throws DeliveryException {
+        String caps = "\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\"]}}";
+        assertThat(OciSpec.parse("{" + caps + "}").process().privileged()).isTrue();
+        assertThat(OciSpec.parse("{" + caps + ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"user\"}]}}")
+                .process().privileged()).as("in a user namespace").isFalse();
+        assertThat(OciSpec.parse("{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"]}}}").process().privileged()).isFalse();
+        assertThat(OciSpec.parse("{}").process().privileged()).isFalse();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],\"noNewPrivileges\":true},\"linux\":{\"uidMappings\":[]}}",

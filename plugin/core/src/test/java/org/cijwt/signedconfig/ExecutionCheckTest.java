@@ -74,6 +74,50 @@ class ExecutionCheckTest {
                 .contains("param AUTH_ROLE differs from the signed value");
     }
 
+    /** Review finding 2 (issue 20): a dropped param passed, as did a PATH that chose another sh. */
+    @Test
+    void mismatchWhenASignedParamIsMissingThenNamed() {
+        Map<String, String> dropped = new java.util.HashMap<>(ENV);
+        dropped.remove("VAULT_ADDR");
+        assertThat(ExecutionCheck.mismatch(STEP, process(RESOLVED, "/tmp/build/1/repo", dropped), Set.of()))
+                .contains("param VAULT_ADDR of the signed config is missing");
+        Map<String, String> empty = Map.of("PATH", "/bin", "VAULT_ADDR", "");
+        assertThat(ExecutionCheck.mismatch(read("task: t\nconfig: {params: {VAULT_ADDR: x}, run: {path: sh}}"),
+                process(List.of("sh"), "/tmp/build/1", empty), Set.of())).contains("param VAULT_ADDR differs from the signed value");
+    }
+
+    @Test
+    void mismatchWhenPathPutsTheBuildsOwnDirectoriesOrRelativeOnesFirstThenRefusedUnlessSigned() {
+        for (String path : List.of("/tmp/build/1/repo/bin:/usr/bin:/bin", "/tmp/build/1:/bin", "bin:/bin", ":/bin", "/bin:.")) {
+            Map<String, String> env = new java.util.HashMap<>(ENV);
+            env.put("PATH", path);
+            assertThat(ExecutionCheck.mismatch(STEP, process(RESOLVED, "/tmp/build/1/repo", env), Set.of())).as(path)
+                    .hasValueSatisfying(r -> assertThat(r).startsWith("PATH ").contains("not signed"));
+        }
+        Map<String, String> image = new java.util.HashMap<>(ENV);
+        image.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        assertThat(ExecutionCheck.mismatch(STEP, process(RESOLVED, "/tmp/build/1/repo", image), Set.of())).as("an image's PATH").isEmpty();
+
+        JsonNode signedPath = read("task: t\nconfig: {params: {PATH: '/tmp/build/1/tools:/bin'}, run: {path: sh}}");
+        Map<String, String> env = Map.of("PATH", "/tmp/build/1/tools:/bin");
+        assertThat(ExecutionCheck.mismatch(signedPath, process(List.of("sh"), "/tmp/build/1", env), Set.of())).as("signed").isEmpty();
+    }
+
+    @Test
+    void mismatchWhenPrivilegedDiffersFromTheSignedStepThenRefused() {
+        JsonNode privileged = read("task: t\nprivileged: true\nconfig: {run: {path: sh}}");
+        JsonNode plain = read("task: t\nconfig: {run: {path: sh}}");
+        Map<String, String> env = Map.of("PATH", "/bin");
+        ExecutionCheck.Process unprivileged = new ExecutionCheck.Process(List.of("sh"), "/tmp/build/1", Set.of("0"), env, false);
+        ExecutionCheck.Process asRoot = new ExecutionCheck.Process(List.of("sh"), "/tmp/build/1", Set.of("0"), env, true);
+
+        assertThat(ExecutionCheck.mismatch(plain, asRoot, Set.of())).contains("the container is privileged, the signed step is not");
+        assertThat(ExecutionCheck.mismatch(privileged, unprivileged, Set.of()))
+                .contains("the signed step is privileged, the container is not");
+        assertThat(ExecutionCheck.mismatch(privileged, asRoot, Set.of())).isEmpty();
+        assertThat(ExecutionCheck.mismatch(plain, unprivileged, Set.of())).isEmpty();
+    }
+
     @Test
     void matchesWhenTemplateHasVarsThenOnlyTheVarPartsMayDiffer() {
         assertThat(ExecutionCheck.matches("a ((x)) b ((y))", "a 1 b 2")).isTrue();
