@@ -269,15 +269,14 @@ public final class UseVarsExample {
         }
     }
 
-    /** The first task step of {@code job}, as written (with its signature when signed). */
+    /**
+     * The first task step of {@code job} as the build metadata's {@code signed_step} carries it:
+     * as written, with its signature when signed, and the definitions of the resources it uses.
+     */
     static JsonNode taskStep(JsonNode pipeline, String job) throws CiJwtException {
-        for (JsonNode j : pipeline.path("jobs")) {
-            if (job.equals(j.path("name").asText())) {
-                for (JsonNode step : j.path("plan")) {
-                    if (step.has("task") && step.has("config")) {
-                        return step;
-                    }
-                }
+        for (PipelineSigning.Step step : PipelineSigning.taskSteps(pipeline, "pipeline")) {
+            if (step.job().equals(job) && step.node().has("config")) {
+                return PipelineSigning.signedStep(pipeline, step, "pipeline");
             }
         }
         throw new CiJwtException(ErrorCode.SETTING_INVALID, "pipeline has no job '" + job + "' with a task config");

@@ -17,14 +17,22 @@ import org.erdtman.jcs.JsonCanonicalizer;
 
 /**
  * What a task-step signature covers: the step's task config as written (its {@code ((var))}
- * references unresolved), the step-level fields that change what runs, and the invariants team,
- * pipeline, job and task name, so that a signed step replayed into another pipeline or job no
- * longer verifies. Serialised as RFC 8785 canonical JSON, whose SHA-256 is the {@code config_digest}.
+ * references unresolved), the step-level fields that change what runs, the definitions (type and
+ * source) of the resources that fill the step's image and inputs and of their custom resource
+ * types ({@value #RESOURCES} and {@value #RESOURCE_TYPES}, which {@link PipelineSigning} adds to
+ * the step from the pipeline), and the invariants team, pipeline, job and task name, so that a
+ * signed step replayed into another pipeline or job, or pointed at another image or repository,
+ * no longer verifies. Serialised as RFC 8785 canonical JSON, whose SHA-256 is the
+ * {@code config_digest}.
  */
 public final class SignedFields {
     /** Step-level fields that change what the container runs or sees; everything else (hooks, tags, timeouts) is not signed. */
     static final List<String> STEP_FIELDS = List.of("config", "privileged", "image", "params", "vars",
             "input_mapping", "output_mapping");
+    /** The signed step's field (in {@code signed_step}, never in a pipeline) with the resources it uses: name to type and source. */
+    public static final String RESOURCES = "resources";
+    /** The signed step's field with the custom resource types those resources use: name to type and source. */
+    public static final String RESOURCE_TYPES = "resource_types";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -68,6 +76,16 @@ public final class SignedFields {
         for (String name : STEP_FIELDS) {
             if (step.has(name)) {
                 fields.set(name, step.get(name).deepCopy());
+            }
+        }
+        // Bound only when there are some, so a step that uses no resource signs as it always did.
+        for (String name : List.of(RESOURCES, RESOURCE_TYPES)) {
+            JsonNode bound = step.path(name);
+            if (bound.isObject() && !bound.isEmpty()) {
+                fields.set(name, bound.deepCopy());
+            } else if (!bound.isMissingNode() && !bound.isObject()) {
+                throw new CiJwtException(ErrorCode.SIGNED_STEP_INVALID, "job " + job + ", task " + task + ": " + name
+                        + " must be an object of resource definitions");
             }
         }
         return of(team, pipeline, job, task, fields);
