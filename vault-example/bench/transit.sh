@@ -9,7 +9,7 @@
 #     (batch_size 100, concurrency 4), with batch_size 1, and with batch_size 1 and concurrency 1;
 #   - the same with the fixtures' local PEM key of each algorithm.
 # Prints one Markdown table (BENCHMARKS.md, "Transit signing"). The class is
-# vault-example/src/test/java/org/cijwt/vault/transit/TransitSigningBench.java.
+# bench/src/test/java/org/cijwt/vault/transit/TransitSigningBench.java.
 #
 #   vault-example/bench/transit.sh                         the full run: about 2 minutes on 2 CPUs
 #   vault-example/bench/transit.sh --algs EdDSA --seconds 2 --bursts 5
@@ -23,15 +23,15 @@ build=1
 if [ "${1:-}" = "--no-build" ]; then build=0; shift; fi
 case "${1:-}" in -h|--help) sed -n '2,18p' "$0"; exit 0 ;; esac
 
-cp_file="$root/vault-example/target/transit-bench-classpath.txt"
+cp_file="$root/bench/target/bench-classpath.txt"
 if [ "$build" = 1 ]; then
   echo "transit.sh: building (mvnw package, tests not run; nothing goes into ~/.m2) ..." >&2
   # shellcheck disable=SC2086
-  (cd "$root" && ./mvnw -q -B ${MVNW_FLAGS:-} -DskipTests -Dcijwt.skipToolSetup=true -pl vault-example -am \
-    package dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/transit-bench-classpath.txt)
+  (cd "$root" && ./mvnw -q -B ${MVNW_FLAGS:-} -DskipTests -Dcijwt.skipToolSetup=true -pl bench -am \
+    package dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt)
 fi
 [ -f "$cp_file" ] || { echo "transit.sh: no $cp_file; run without --no-build first" >&2; exit 2; }
-cp="$root/vault-example/target/test-classes:$root/vault-example/target/classes:$(cat "$cp_file")"
+cp="$root/bench/target/test-classes:$(cat "$cp_file")"
 cd "$root"
 # shellcheck disable=SC2086
 exec java ${JAVA_OPTS:-} -cp "$cp" org.cijwt.vault.transit.TransitSigningBench "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The JWKS route against two baselines serving the very same bytes: nginx serving the JWKS file,
-# and a bare Vert.x server answering from memory (BareJwksServer in the test sources). All on
+# and a bare Vert.x server answering from memory (BareJwksServer in the bench module). All on
 # loopback, all measured by wrk with the same settings. nginx comes from Debian
 # (apt-get install -y nginx-light); it runs from a throw-away config and prefix, never as a service.
 #   DURATION=10s CONNECTIONS=64 THREADS=2 web-endpoint/bench/compare-baselines.sh
@@ -62,12 +62,12 @@ nginx -p "$work" -c "$work/nginx.conf"
 cmp <(curl -fsS "http://127.0.0.1:$NGINX_PORT/.well-known/jwks.json") "$work/www/.well-known/jwks.json" \
   || { echo "compare-baselines.sh: nginx does not serve the same JWKS" >&2; exit 1; }
 
-# The bare Vert.x baseline, on the class path Maven resolves for the web endpoint's tests.
-# One reactor build, so plugin and fixtures resolve to this tree's classes, not to ~/.m2.
-(cd "$root" && ./mvnw -q -B -pl web-endpoint -am test-compile dependency:build-classpath -Dcijwt.skipToolSetup=true \
+# The bare Vert.x baseline, on the class path Maven resolves for the bench module.
+# One reactor build, so our modules resolve to this tree's jars, not to ~/.m2.
+(cd "$root" && ./mvnw -q -B -DskipTests -Dcijwt.skipToolSetup=true -pl bench -am package dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt) >/dev/null
-cp "$root/web-endpoint/target/bench-classpath.txt" "$work/cp.txt"
-java -cp "$root/web-endpoint/target/test-classes:$root/web-endpoint/target/classes:$(cat "$work/cp.txt")" org.cijwt.web.bench.BareJwksServer \
+cp "$root/bench/target/bench-classpath.txt" "$work/cp.txt"
+java -cp "$root/bench/target/test-classes:$(cat "$work/cp.txt")" org.cijwt.bench.web.BareJwksServer \
   "$BARE_PORT" "$work/www/.well-known/jwks.json" >"$work/bare.log" 2>&1 &
 bare_pid=$!
 for _ in $(seq 1 100); do
