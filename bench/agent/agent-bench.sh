@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks the worker agent (`ci-jwt agent`) through its Unix socket, and the runtime wrapper
+# bench/run agent: benchmarks the worker agent (`ci-jwt agent`) through its Unix socket, and the runtime wrapper
 # (ci-jwt-runtime) in front of real runc. Prints one Markdown table per figure of BENCHMARKS.md's
 # "Worker agent" section:
 #   1. POST+DELETE /v1/containers, one at a time: p50/p99 and the agent's CPU per pair, EdDSA and ES256
@@ -8,9 +8,9 @@
 #   3. the wrapper's added time on `create` (runc alone vs ci-jwt-runtime without and with the annotation);
 #   4. refreshing 1,000 containers (tokens of 1 min, refreshed 42 to 48 s after their create).
 #
-#   bench/agent/agent-bench.sh                       # everything, about 3 minutes
-#   N=500 WARMUP=500 SKIP_REFRESH=1 bench/agent/agent-bench.sh   # a quick look
-#   PROFILE=1 SKIP_WRAPPER=1 SKIP_REFRESH=1 bench/agent/agent-bench.sh   # and where the time goes (JFR)
+#   bench/run agent                                  # everything, about 3 minutes
+#   N=500 WARMUP=500 SKIP_REFRESH=1 bench/run agent  # a quick look
+#   PROFILE=1 SKIP_WRAPPER=1 SKIP_REFRESH=1 bench/run agent   # and where the time goes (JFR)
 #
 # Environment: N, WARMUP (pairs per algorithm), LIVE (containers for RSS and refresh, 1000),
 # WRAP_N (creates per kind), AGENT_JAVA_OPTS (default: the systemd unit's in docs/agent.md),
@@ -18,7 +18,7 @@
 # SKIP_WRAPPER=1, SKIP_REFRESH=1, PROFILE=1 (records the measured pairs with JFR and prints the hot spots).
 # Needs: Java 17 (java, jcmd, jfr), Go (for the load client and the wrapper), curl, jq; root, runc and
 # busybox-static for 3.
-# Starts the agent from vault-example/target/ci-jwt.jar, building it first (never `install`) if missing;
+# Starts the agent from plugin/cli/target/ci-jwt.jar, building it first (never `install`) if missing;
 # after changing the code, rebuild it with the `package` command below before measuring.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,7 +29,7 @@ LIVE="${LIVE:-1000}"
 WRAP_N="${WRAP_N:-100}"
 AGENT_JAVA_OPTS="${AGENT_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -XX:MaxRAM=1g}"
 BENCH_DIR="${BENCH_DIR:-/dev/shm}"
-jar="$root/vault-example/target/ci-jwt.jar"
+jar="$root/plugin/cli/target/ci-jwt.jar"
 wrapper="$root/plugin/runtime/target/ci-jwt-runtime"
 metadata="$root/fixtures/src/main/resources/org/cijwt/fixtures/metadata/main.json"
 
@@ -38,7 +38,7 @@ for tool in java jcmd jfr go curl jq; do
 done
 if [ ! -f "$jar" ]; then
   echo "agent-bench: building $jar ..." >&2
-  (cd "$root" && ./mvnw -o -q -B -DskipTests -Dcijwt.skipToolSetup=true package -pl vault-example -am)
+  (cd "$root" && ./mvnw -q -B -DskipTests -Dcijwt.skipToolSetup=true package -pl plugin/cli -am)
 fi
 "$root/ci-jwt-runtime" --build   # quick when nothing changed: Go's build cache
 
@@ -59,7 +59,7 @@ cleanup() {
 trap cleanup EXIT
 
 load="$work/agentload"
-(cd "$here/agent" && CGO_ENABLED=0 go build -trimpath -o "$load" .)
+(cd "$here" && CGO_ENABLED=0 go build -trimpath -o "$load" .)
 socket="$work/run/agent.sock"
 cat >"$work/agent.yml" <<YAML
 issuer: https://ci.example.test

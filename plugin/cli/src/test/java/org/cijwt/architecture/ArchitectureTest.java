@@ -52,7 +52,9 @@ class ArchitectureTest {
             "runtime", List.of(),
             "web-endpoint", List.of("core"),
             "cli", List.of("core", "vault", "agent", "web-endpoint"),
-            "vault-example", List.of("core", "vault", "agent", "web-endpoint", "fixtures"));
+            "vault-example", List.of("core", "vault", "agent", "web-endpoint", "fixtures"),
+            // The benchmarks: test code only, so every dependency is test scope.
+            "bench", List.of());
 
     private static Map<String, Path> modules;
     private static JavaClasses classes;

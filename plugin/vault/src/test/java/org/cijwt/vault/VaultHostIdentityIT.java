@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Set;
@@ -46,7 +44,7 @@ class VaultHostIdentityIT {
     @TempDir
     static Path dir;
 
-    private static TlsOpenBao bao;
+    private static OpenBaoServer bao;
     private static TestPki.Issued hostCertificate;
     private static TestPki.PemFiles host;
     private static KeyRing ring;
@@ -56,37 +54,37 @@ class VaultHostIdentityIT {
     @BeforeAll
     static void startTlsOpenBao() throws Exception {
         Assume.openBao();
-        bao = TlsOpenBao.start(Files.createDirectories(dir.resolve("bao")));
+        bao = OpenBaoServer.startTls(dir.resolve("bao"));
         TestPki.Issued hostCa = TestPki.ca("worker CA");
         hostCertificate = TestPki.client(hostCa, "worker-host");
         host = hostCertificate.written(dir, "host");
         ring = new EphemeralKeySource(Set.of(SigningAlgorithm.ES256)).load();
         build = BuildMetadata.fromJson(TestKeys.metadata("use-vars"), "use-vars");
 
-        bao.adminCall("POST", "sys/mounts/concourse", "{\"type\":\"kv\",\"options\":{\"version\":\"2\"}}");
+        bao.apiOk("POST", "sys/mounts/concourse", "{\"type\":\"kv\",\"options\":{\"version\":\"2\"}}");
         policy("use-vars", "concourse/data/main/use-vars-pipeline/*");
         policy("host", "concourse/data/host-only/*");
         secret("main/use-vars-pipeline/some_secret", "hello-im-a-username");
         secret("host-only/db", HOST_SECRET);
 
-        bao.adminCall("POST", "sys/auth/concourse", "{\"type\":\"jwt\"}");
+        bao.apiOk("POST", "sys/auth/concourse", "{\"type\":\"jwt\"}");
         ObjectNode jwt = JSON.createObjectNode().put("bound_issuer", ISSUER);
         jwt.putArray("jwt_validation_pubkeys").add(KeyCodec.publicPem(ring.requireSigner(SigningAlgorithm.ES256).entry()));
-        bao.adminCall("POST", "auth/concourse/config", jwt.toString());
+        bao.apiOk("POST", "auth/concourse/config", jwt.toString());
         ObjectNode role = JSON.createObjectNode().put("role_type", "jwt").put("user_claim", "sub")
                 .put("token_ttl", "5m");
         role.putArray("bound_audiences").add(AUDIENCE);
         role.putObject("bound_claims").put("team", "main").put("pipeline", "use-vars-pipeline");
         role.putArray("token_policies").add("use-vars");
-        bao.adminCall("POST", "auth/concourse/role/example", role.toString());
+        bao.apiOk("POST", "auth/concourse/role/example", role.toString());
 
         // The operator's own use of the worker certificate: cert auth trusts it with the host policy.
-        bao.adminCall("POST", "sys/auth/cert", "{\"type\":\"cert\"}");
-        bao.adminCall("POST", "auth/cert/certs/worker", JSON.createObjectNode()
+        bao.apiOk("POST", "sys/auth/cert", "{\"type\":\"cert\"}");
+        bao.apiOk("POST", "auth/cert/certs/worker", JSON.createObjectNode()
                 .put("certificate", hostCertificate.certificatePem()).put("token_policies", "host").toString());
 
         operator = VaultOperatorSettings.builder().allowAddress(bao.address()).allowAuthPath("concourse")
-                .caCertFile(dir.resolve("bao/vault-ca.pem"))
+                .caCertFile(bao.caCertificate())
                 .clientCertificateFiles(host.certificate(), host.privateKey()).build();
     }
 
@@ -98,14 +96,14 @@ class VaultHostIdentityIT {
     }
 
     private static void policy(String name, String path) throws Exception {
-        bao.adminCall("PUT", "sys/policies/acl/" + name, JSON.createObjectNode()
+        bao.apiOk("PUT", "sys/policies/acl/" + name, JSON.createObjectNode()
                 .put("policy", "path \"" + path + "\" { capabilities = [\"read\"] }").toString());
     }
 
     private static void secret(String path, String value) throws Exception {
         ObjectNode body = JSON.createObjectNode();
         body.putObject("data").put("value", value);
-        bao.adminCall("POST", "concourse/data/" + path, body.toString());
+        bao.apiOk("POST", "concourse/data/" + path, body.toString());
     }
 
     private static VaultVarSourceConfig pipelineEntry(String authPath, String extra) throws CiJwtException {
@@ -130,11 +128,11 @@ class VaultHostIdentityIT {
     @Test
     void admitWhenPipelineAsksForAuthPathCertThenRefusedAlthoughTheHostCertificateLogsInThere() throws Exception {
         // The threat is real on this server: the worker's certificate alone logs in at auth/cert and reads the host's secret.
-        HttpClient asHost = bao.clientPresenting(hostCertificate);
-        HttpResponse<String> login = bao.send(asHost, "POST", "auth/cert/login", "{}", null);
-        assertThat(login.statusCode()).isEqualTo(200);
-        String hostToken = JSON.readTree(login.body()).path("auth").path("client_token").asText();
-        assertThat(bao.send(asHost, "GET", "concourse/data/host-only/db", null, hostToken).body()).contains(HOST_SECRET);
+        HttpClient asHost = bao.clientPresenting(hostCertificate.keys().getPrivate(), hostCertificate.certificate());
+        OpenBaoServer.Response login = bao.api(asHost, "POST", "auth/cert/login", "{}", null);
+        assertThat(login.status()).isEqualTo(200);
+        String hostToken = login.json().path("auth").path("client_token").asText();
+        assertThat(bao.api(asHost, "GET", "concourse/data/host-only/db", null, hostToken).body()).contains(HOST_SECRET);
 
         for (String authPath : new String[] {"cert", "/auth/cert/login", "auth//cert"}) {
             VaultVarSourceConfig attack = pipelineEntry(authPath, "");

@@ -113,8 +113,7 @@ class TransitFleetIT {
             }
             acceptedEverywhere(during.get(during.size() - 1), serve1, serve2, issuer, bao);
 
-            ProcessHandle server = OpenBaoProcesses.of(bao);
-            OpenBaoProcesses.pause(server);
+            bao.pause();
             try {
                 JsonNode ready = awaitReadyz(serve1, r -> r.has("last_reload_error"));
                 assertThat(ready.path("status").asText()).isEqualTo("degraded");
@@ -122,7 +121,7 @@ class TransitFleetIT {
                 assertThat(jwks(serve1)).isEqualTo(published);
                 assertThat(introspect(serve1, during.get(0).token()).path("active").asBoolean()).isTrue();
             } finally {
-                OpenBaoProcesses.resume(server);
+                bao.resume();
             }
             awaitReadyz(serve1, r -> !r.has("last_reload_error"));
         } finally {

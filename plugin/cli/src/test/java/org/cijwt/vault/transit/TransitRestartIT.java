@@ -14,7 +14,9 @@ import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.errors.ExitCode;
+import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.fixtures.launch.OpenBaoServer;
 import org.cijwt.keys.KeySources;
 import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.tokens.MintedToken;
@@ -34,8 +36,9 @@ class TransitRestartIT {
 
     @Test
     void mintWhenOpenBaoStoppedThenFailsWithinTheTimeoutAndResumesAfterRestartWithoutRestartingCiJwt() throws Exception {
-        try (BaoProcess bao = BaoProcess.persistent(Files.createDirectories(temp.resolve("bao")))) {
-            TransitLab lab = new TransitLab(bao);
+        Assume.openBao();
+        try (OpenBaoServer bao = OpenBaoServer.startPersistent(temp.resolve("bao"))) {
+            TransitLab lab = TransitLab.of(bao);
             lab.mountTransit();
             lab.createKey("restart", "ecdsa-p256");
             String token = lab.signerToken("restart", Duration.ofHours(1));

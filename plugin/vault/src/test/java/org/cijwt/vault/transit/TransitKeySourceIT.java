@@ -339,8 +339,7 @@ class TransitKeySourceIT {
         minter.mint(build, policy(SigningAlgorithm.ES256));
         String published = ring.get().publicJwksJson();
 
-        ProcessHandle server = OpenBaoProcesses.of(bao);
-        OpenBaoProcesses.pause(server);
+        bao.pause();
         try {
             long started = System.nanoTime();
             assertThatThrownBy(() -> minter.mint(build, policy(SigningAlgorithm.ES256)))
@@ -358,7 +357,7 @@ class TransitKeySourceIT {
             assertThat(ring.lastError()).startsWith("CJ209 Vault at " + bao.address());
             assertThat(ring.get().publicJwksJson()).isEqualTo(published);
         } finally {
-            OpenBaoProcesses.resume(server);
+            bao.resume();
         }
 
         assertThat(verify(ring.get(), minter.mint(build, policy(SigningAlgorithm.ES256)).compact()).active()).isTrue();

@@ -26,19 +26,19 @@ final class TransitLab {
     private static final Pattern POLICY = Pattern.compile(
             "<!-- transit-signer-policy[^\\n]*-->\\s*```hcl\\n(.*?)```", Pattern.DOTALL);
 
-    private final Api api;
+    private final OpenBaoServer bao;
 
-    /** The admin side of a server: a root-token API call. */
-    interface Api {
-        JsonNode call(String method, String path, String jsonBody) throws IOException, InterruptedException;
+    private TransitLab(OpenBaoServer bao) {
+        this.bao = bao;
     }
 
-    TransitLab(Api api) {
-        this.api = api;
-    }
-
+    /** The lab on {@code bao}, configured with its root token. */
     static TransitLab of(OpenBaoServer bao) {
-        return new TransitLab((method, path, body) -> bao.apiOk(method, path, body).json());
+        return new TransitLab(bao);
+    }
+
+    private JsonNode call(String method, String path, String jsonBody) throws IOException, InterruptedException {
+        return bao.apiOk(method, path, jsonBody).json();
     }
 
     /** The signer policy of docs/transit.md for {@code mount/key} (the doc's is written for {@code transit/ci-jwt}). */
@@ -53,7 +53,7 @@ final class TransitLab {
     }
 
     void mountTransit() throws Exception {
-        api.call("POST", "sys/mounts/" + MOUNT, "{\"type\":\"transit\"}");
+        call("POST", "sys/mounts/" + MOUNT, "{\"type\":\"transit\"}");
     }
 
     void createKey(String key, String type) throws Exception {
@@ -63,20 +63,20 @@ final class TransitLab {
     /** An exportable key lets a test read the private key, to prove it never appears on the worker. */
     void createKey(String key, String type, boolean exportable) throws Exception {
         ObjectNode body = JSON.createObjectNode().put("type", type).put("exportable", exportable);
-        api.call("POST", MOUNT + "/keys/" + key, body.toString());
+        call("POST", MOUNT + "/keys/" + key, body.toString());
     }
 
     void rotate(String key) throws Exception {
-        api.call("POST", MOUNT + "/keys/" + key + "/rotate", null);
+        call("POST", MOUNT + "/keys/" + key + "/rotate", null);
     }
 
     void minDecryptionVersion(String key, int version) throws Exception {
-        api.call("POST", MOUNT + "/keys/" + key + "/config", "{\"min_decryption_version\":" + version + "}");
+        call("POST", MOUNT + "/keys/" + key + "/config", "{\"min_decryption_version\":" + version + "}");
     }
 
     /** The private key of every version, as Vault exports it (base64 or PEM), for a leak search. */
     Map<String, String> exportPrivate(String key) throws Exception {
-        JsonNode keys = api.call("GET", MOUNT + "/export/signing-key/" + key, null).path("data").path("keys");
+        JsonNode keys = call("GET", MOUNT + "/export/signing-key/" + key, null).path("data").path("keys");
         Map<String, String> out = new HashMap<>();
         keys.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
         return out;
@@ -85,7 +85,7 @@ final class TransitLab {
     /** Writes the signer policy of docs/transit.md for the key; returns the policy's name. */
     String signerPolicy(String key) throws Exception {
         String policy = "ci-jwt-signer-" + key;
-        api.call("POST", "sys/policies/acl/" + policy, JSON.createObjectNode().put("policy", signerPolicy(MOUNT, key)).toString());
+        call("POST", "sys/policies/acl/" + policy, JSON.createObjectNode().put("policy", signerPolicy(MOUNT, key)).toString());
         return policy;
     }
 
@@ -94,7 +94,7 @@ final class TransitLab {
         String policy = signerPolicy(key);
         ObjectNode body = JSON.createObjectNode().put("ttl", ttl.toSeconds() + "s");
         body.putArray("policies").add(policy);
-        return api.call("POST", "auth/token/create", body.toString()).path("auth").path("client_token").asText();
+        return call("POST", "auth/token/create", body.toString()).path("auth").path("client_token").asText();
     }
 
     /** The environment a signer gets: the address, the token and, if given, the settings file. */

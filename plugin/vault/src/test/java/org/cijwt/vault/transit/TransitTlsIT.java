@@ -14,7 +14,9 @@ import org.cijwt.claims.BuildMetadata;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.TestKeys;
+import org.cijwt.fixtures.launch.OpenBaoServer;
 import org.cijwt.jose.SigningAlgorithm;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySource;
@@ -32,13 +34,14 @@ class TransitTlsIT {
     @TempDir
     static Path temp;
 
-    private static BaoProcess bao;
+    private static OpenBaoServer bao;
     private static TransitLab lab;
 
     @BeforeAll
     static void start() throws Exception {
-        bao = BaoProcess.devTls(Files.createDirectories(temp.resolve("bao")));
-        lab = new TransitLab(bao);
+        Assume.openBao();
+        bao = OpenBaoServer.startTls(temp.resolve("bao"));
+        lab = TransitLab.of(bao);
         lab.mountTransit();
         lab.createKey("tls", "ed25519");
     }
@@ -62,7 +65,7 @@ class TransitTlsIT {
     @Test
     void mintWhenOperatorCaIsGivenThenHttpsWorks() throws Exception {
         Map<String, String> env = TransitLab.env(bao.address().toString(), lab.signerToken("tls", Duration.ofMinutes(10)), null);
-        env.put("VAULT_CACERT", bao.caCert().toString());
+        env.put("VAULT_CACERT", bao.caCertificate().toString());
 
         mint(source(env).load());
     }
@@ -90,15 +93,15 @@ class TransitTlsIT {
         // An EC key: not a kind the Vault Java Driver's SslConfig reads (it takes RSA keys only).
         Path keyFile = Files.writeString(temp.resolve("client-key.pem"), client.privateKeyPem());
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
-        bao.call("POST", "sys/auth/cert", "{\"type\":\"cert\"}");
-        bao.call("POST", "auth/cert/certs/ci-jwt", JSON.createObjectNode().put("certificate", client.certificatePem())
+        bao.apiOk("POST", "sys/auth/cert", "{\"type\":\"cert\"}");
+        bao.apiOk("POST", "auth/cert/certs/ci-jwt", JSON.createObjectNode().put("certificate", client.certificatePem())
                 .put("token_ttl", "10m").put("token_policies", lab.signerPolicy("tls")).toString());
         Path settings = Files.writeString(temp.resolve("transit.yml"), """
                 ca_cert_file: %s
                 client_cert_file: %s
                 client_key_file: %s
                 auth: {method: cert, role: ci-jwt}
-                """.formatted(bao.caCert(), certFile, keyFile));
+                """.formatted(bao.caCertificate(), certFile, keyFile));
 
         TransitKeySource source = (TransitKeySource) source(TransitLab.env(bao.address().toString(), null, settings));
         mint(source.load());

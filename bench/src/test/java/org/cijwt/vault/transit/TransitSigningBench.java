@@ -42,8 +42,12 @@ import org.cijwt.tokens.TokenVerifier;
  * fixtures' PEM key of the same algorithm, in one run: one signer minting in sequence, and bursts
  * of mints started at once (as many containers created together cause), with the Vault requests
  * each burst took. Everything runs in this JVM through {@link TokenMinter}, as in {@code serve} or
- * the agent; OpenBao runs on loopback and shares the CPUs. Run by {@code vault-example/bench/transit.sh},
+ * the agent; OpenBao runs on loopback and shares the CPUs. Run by {@code bench/run transit},
  * which documents the options; it prints one Markdown table for BENCHMARKS.md.
+ *
+ * <p>It lives in the benchmark module but in Transit's package: it counts the requests each signer
+ * sends through the key source's package-private {@code requestCount()}, and sets Transit up with
+ * the vault tests' {@link TransitLab}.
  *
  * <p>Every token of the first measured burst, and the last one of each sequence, is verified
  * against the ring's JWKS, so a fast run that made bad tokens fails instead of reporting.
@@ -61,7 +65,7 @@ public final class TransitSigningBench {
     record Options(List<SigningAlgorithm> algorithms, Duration warmup, Duration measure, int burstSize,
                    int warmupBursts, int bursts) {
 
-        static final String USAGE = "usage: transit.sh [--algs EdDSA,ES256,RS256] [--warmup-seconds 2]"
+        static final String USAGE = "usage: bench/run transit [--algs EdDSA,ES256,RS256] [--warmup-seconds 2]"
                 + " [--seconds 5] [--burst 100] [--warmup-bursts 3] [--bursts 20]";
 
         static Options defaults() {

@@ -1,4 +1,4 @@
-package org.cijwt.web.bench;
+package org.cijwt.bench.web;
 
 import java.io.IOException;
 import java.io.Writer;

@@ -1,4 +1,4 @@
-package org.cijwt.web.bench;
+package org.cijwt.bench.web;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -8,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * The benchmark baseline: a bare Vert.x server that answers every request with the same JWKS
- * bytes from memory, one instance per event loop, nothing else. Not part of ci-jwt; see
- * {@code web-endpoint/bench/compare-baselines.sh}.
+ * bytes from memory, one instance per event loop, nothing else. Not part of ci-jwt; started by
+ * {@code bench/run} and {@code bench/run baselines}.
  *
  * <p>Usage: {@code BareJwksServer PORT JWKS_FILE}
  */

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The JWKS route against two baselines serving the very same bytes: nginx serving the JWKS file,
-# and a bare Vert.x server answering from memory (BareJwksServer in the test sources). All on
-# loopback, all measured by wrk with the same settings. nginx comes from Debian
-# (apt-get install -y nginx-light); it runs from a throw-away config and prefix, never as a service.
-#   DURATION=10s CONNECTIONS=64 THREADS=2 web-endpoint/bench/compare-baselines.sh
+# bench/run baselines: the JWKS route against two baselines serving the very same bytes: nginx
+# serving the JWKS file, and a bare Vert.x server answering from memory (BareJwksServer in the bench
+# module, on the class path bench/run builds and passes in CI_JWT_BENCH_CP). All on loopback, all
+# measured by wrk with the same settings. nginx comes from Debian (apt-get install -y nginx-light);
+# it runs from a throw-away config and prefix, never as a service.
+#   DURATION=10s CONNECTIONS=64 THREADS=2 bench/run baselines
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -14,8 +15,9 @@ CI_JWT_PORT="${CI_JWT_PORT:-18080}"
 NGINX_PORT="${NGINX_PORT:-18081}"
 BARE_PORT="${BARE_PORT:-18082}"
 
-command -v wrk >/dev/null || { echo "compare-baselines.sh: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
-command -v nginx >/dev/null || { echo "compare-baselines.sh: nginx not found (apt-get install -y nginx-light)" >&2; exit 2; }
+[ -n "${CI_JWT_BENCH_CP:-}" ] || { echo "compare-baselines.sh: start it as bench/run baselines" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "bench/run baselines: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
+command -v nginx >/dev/null || { echo "bench/run baselines: nginx not found (apt-get install -y nginx-light)" >&2; exit 2; }
 work="$(mktemp -d)"
 server_pid=""
 bare_pid=""
@@ -60,14 +62,10 @@ chmod 755 "$work" "$work/www" "$work/www/.well-known"
 chmod 644 "$work/www/.well-known/jwks.json"
 nginx -p "$work" -c "$work/nginx.conf"
 cmp <(curl -fsS "http://127.0.0.1:$NGINX_PORT/.well-known/jwks.json") "$work/www/.well-known/jwks.json" \
-  || { echo "compare-baselines.sh: nginx does not serve the same JWKS" >&2; exit 1; }
+  || { echo "bench/run baselines: nginx does not serve the same JWKS" >&2; exit 1; }
 
-# The bare Vert.x baseline, on the class path Maven resolves for the web endpoint's tests.
-# One reactor build, so plugin and fixtures resolve to this tree's classes, not to ~/.m2.
-(cd "$root" && ./mvnw -q -B -pl web-endpoint -am test-compile dependency:build-classpath -Dcijwt.skipToolSetup=true \
-  -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt) >/dev/null
-cp "$root/web-endpoint/target/bench-classpath.txt" "$work/cp.txt"
-java -cp "$root/web-endpoint/target/test-classes:$root/web-endpoint/target/classes:$(cat "$work/cp.txt")" org.cijwt.web.bench.BareJwksServer \
+# The bare Vert.x baseline, on the bench module's class path (bench/run built it).
+java -cp "$CI_JWT_BENCH_CP" org.cijwt.bench.web.BareJwksServer \
   "$BARE_PORT" "$work/www/.well-known/jwks.json" >"$work/bare.log" 2>&1 &
 bare_pid=$!
 for _ in $(seq 1 100); do
@@ -75,7 +73,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 cmp <(curl -fsS "http://127.0.0.1:$BARE_PORT/.well-known/jwks.json") "$work/www/.well-known/jwks.json" \
-  || { cat "$work/bare.log" >&2; echo "compare-baselines.sh: the bare Vert.x server does not serve the same JWKS" >&2; exit 1; }
+  || { cat "$work/bare.log" >&2; echo "bench/run baselines: the bare Vert.x server does not serve the same JWKS" >&2; exit 1; }
 
 echo "== machine: $(nproc) CPUs, $(uname -sr), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
 for target in "nginx http://127.0.0.1:$NGINX_PORT" "bare-vertx http://127.0.0.1:$BARE_PORT" "ci-jwt http://127.0.0.1:$CI_JWT_PORT"; do

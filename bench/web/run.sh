@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Loopback load test of the web endpoint with wrk: JWKS, then introspection of an EdDSA token
-# (and ES256, RS256 for comparison). Starts `ci-jwt serve` with throw-away keys, stops it at the end.
-#   DURATION=15s CONNECTIONS=64 THREADS=2 PORT=18080 web-endpoint/bench/run.sh
-# Extra server flags can be passed as arguments, e.g. --inline-eddsa false.
+# bench/run web: a loopback load test of the web endpoint with wrk: JWKS, then introspection of an
+# EdDSA token (and ES256, RS256 for comparison). Starts `ci-jwt serve` with throw-away keys, stops it
+# at the end.
+#   DURATION=15s CONNECTIONS=64 THREADS=2 PORT=18080 bench/run web
+# Extra server flags can be passed as arguments, e.g. bench/run web --verify-cache-size 0.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -13,7 +14,7 @@ PORT="${PORT:-18080}"
 ALGS="${ALGS:-EdDSA ES256 RS256}"
 url="http://127.0.0.1:$PORT"
 
-command -v wrk >/dev/null || { echo "run.sh: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "bench/run web: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -50,10 +51,10 @@ for alg in $ALGS; do
   answer="$(curl -fsS -d "token=$token" "$url/api/v1/tokens/introspect")"
   case "$answer" in
     *'"active":true'*) ;;
-    *) echo "run.sh: the $alg token is not active: $answer" >&2; exit 1 ;;
+    *) echo "bench/run web: the $alg token is not active: $answer" >&2; exit 1 ;;
   esac
-  CI_JWT_BENCH_TOKEN="$token" wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$here/introspect.lua" "$url" >/dev/null
+  CI_JWT_BENCH_TOKEN="$token" wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$here/../lua/introspect.lua" "$url" >/dev/null
   echo
   echo "== POST /api/v1/tokens/introspect ($alg token)"
-  CI_JWT_BENCH_TOKEN="$token" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/introspect.lua" "$url"
+  CI_JWT_BENCH_TOKEN="$token" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/../lua/introspect.lua" "$url"
 done

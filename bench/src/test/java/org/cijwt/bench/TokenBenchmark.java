@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Whole-token mint (claims + sign + serialise) and verify, per algorithm, on the provider the
  * {@code crypto} parameter names. The state is shared, so {@code -t 2} measures two threads
- * minting with one minter and one key, as a server does. Run by {@code bench/run}, or alone:
- * {@code ./mvnw -B -Pjmh -pl plugin -am process-test-classes -Dcijwt.skipToolSetup=true}.
+ * minting with one minter and one key, as a server does. Run by {@code bench/run}, or alone by
+ * {@code bench/run jmh} or {@code ./mvnw -B -Pjmh -pl bench -am process-test-classes -Dcijwt.skipToolSetup=true}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
