@@ -56,8 +56,10 @@ func (e *RefusedError) Error() string {
 type Container struct {
 	ID string `json:"id"`
 	// Bundle is the absolute path of the container's bundle.
-	Bundle   string          `json:"bundle"`
-	Metadata json.RawMessage `json:"metadata"`
+	Bundle string `json:"bundle"`
+	// Metadata is the build metadata the caller vouches for; nil under the concourse identity
+	// source, where the agent asks Concourse and takes nothing from the container.
+	Metadata json.RawMessage `json:"metadata,omitempty"`
 	// Profile is the token profile the container asks for; nil for the operator's default.
 	Profile *string `json:"profile,omitempty"`
 }
@@ -85,20 +87,32 @@ func New(socket string, timeout time.Duration) *Client {
 func (c *Client) Socket() string { return c.socket }
 
 // Deliver asks the agent to deliver the container's tokens into its bundle (POST /v1/containers).
-func (c *Client) Deliver(ctr Container) error {
+// managed is false when the agent's identity source says ci-jwt does not manage the container
+// (200 {"managed": false}): nothing was delivered and the container starts as it is.
+func (c *Client) Deliver(ctr Container) (managed bool, err error) {
 	payload, err := json.Marshal(ctr)
 	if err != nil {
-		return ErrInvalidMetadata
+		return false, ErrInvalidMetadata
 	}
 	resp, err := c.http.Post("http://agent/v1/containers", "application/json", bytes.NewReader(payload))
 	if err != nil {
-		return &UnreachableError{err}
+		return false, &UnreachableError{err}
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return refused(resp)
+	switch resp.StatusCode {
+	case http.StatusCreated:
+		return true, nil
+	case http.StatusOK:
+		var reply struct {
+			Managed *bool `json:"managed"`
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
+		if json.Unmarshal(body, &reply) == nil && reply.Managed != nil && !*reply.Managed {
+			return false, nil
+		}
+		return false, &RefusedError{Status: resp.StatusCode, Message: "an answer that is neither delivered nor not-managed"}
 	}
-	return nil
+	return false, refused(resp)
 }
 
 // Forget tells the agent that the container is deleted (DELETE /v1/containers/{id}); a container

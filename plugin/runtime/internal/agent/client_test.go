@@ -23,6 +23,8 @@ func TestClientDeliver(t *testing.T) {
 		ctr     Container
 		wantErr string // "" for success
 		wantRaw map[string]any
+		// wantUnmanaged is an answer that the agent manages no such container (200 managed: false).
+		wantUnmanaged bool
 	}{
 		{
 			name:    "created",
@@ -41,6 +43,27 @@ func TestClientDeliver(t *testing.T) {
 			status:  http.StatusCreated,
 			ctr:     Container{ID: "c3", Bundle: "/b", Metadata: []byte(`{}`), Profile: profile("")},
 			wantRaw: map[string]any{"id": "c3", "bundle": "/b", "metadata": map[string]any{}, "profile": ""},
+		},
+		{
+			name:    "without metadata (the concourse identity source) none is sent",
+			status:  http.StatusCreated,
+			ctr:     Container{ID: "c8", Bundle: "/b"},
+			wantRaw: map[string]any{"id": "c8", "bundle": "/b"},
+		},
+		{
+			name:          "not managed: nothing delivered, no error",
+			status:        http.StatusOK,
+			body:          `{"id":"c9","managed":false,"reason":"a check container"}`,
+			ctr:           Container{ID: "c9", Bundle: "/b"},
+			wantRaw:       map[string]any{"id": "c9", "bundle": "/b"},
+			wantUnmanaged: true,
+		},
+		{
+			name:    "a 200 that does not say managed: false is no success",
+			status:  http.StatusOK,
+			body:    `{"id":"c10"}`,
+			ctr:     Container{ID: "c10", Bundle: "/b"},
+			wantErr: "an answer that is neither delivered nor not-managed",
 		},
 		{
 			name:    "refused with the agent's code",
@@ -75,11 +98,11 @@ func TestClientDeliver(t *testing.T) {
 			a := agenttest.Start(t, t.TempDir(), tt.status)
 			a.Answer(tt.status, tt.body)
 
-			err := New(a.Socket, 5*time.Second).Deliver(tt.ctr)
+			managed, err := New(a.Socket, 5*time.Second).Deliver(tt.ctr)
 
 			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("Deliver: %v", err)
+				if err != nil || managed == tt.wantUnmanaged {
+					t.Fatalf("Deliver = %v, %v; want managed %v", managed, err, !tt.wantUnmanaged)
 				}
 				reqs := a.Requests()
 				if len(reqs) != 1 || reqs[0].Method != http.MethodPost || reqs[0].Path != "/v1/containers" {
@@ -98,9 +121,15 @@ func TestClientDeliver(t *testing.T) {
 	}
 }
 
+// deliverErr is Deliver's error alone.
+func deliverErr(c *Client, ctr Container) error {
+	_, err := c.Deliver(ctr)
+	return err
+}
+
 func TestClientDeliverErrors(t *testing.T) {
 	t.Run("no agent on the socket", func(t *testing.T) {
-		err := New(filepath.Join(t.TempDir(), "missing.sock"), time.Second).Deliver(Container{ID: "c", Metadata: []byte(`{}`)})
+		err := deliverErr(New(filepath.Join(t.TempDir(), "missing.sock"), time.Second), Container{ID: "c", Metadata: []byte(`{}`)})
 		var unreachable *UnreachableError
 		if !errors.As(err, &unreachable) || !errors.Is(err, syscall.ENOENT) {
 			t.Fatalf("err = %v (%T), want an *UnreachableError wrapping ENOENT", err, err)
@@ -109,7 +138,7 @@ func TestClientDeliverErrors(t *testing.T) {
 	t.Run("agent slower than the timeout", func(t *testing.T) {
 		a := agenttest.Start(t, t.TempDir(), http.StatusCreated)
 		a.Stall(2 * time.Second)
-		err := New(a.Socket, 50*time.Millisecond).Deliver(Container{ID: "c", Metadata: []byte(`{}`)})
+		err := deliverErr(New(a.Socket, 50*time.Millisecond), Container{ID: "c", Metadata: []byte(`{}`)})
 		var unreachable *UnreachableError
 		if !errors.As(err, &unreachable) {
 			t.Fatalf("err = %v (%T), want an *UnreachableError", err, err)
@@ -117,7 +146,7 @@ func TestClientDeliverErrors(t *testing.T) {
 	})
 	t.Run("metadata that is not JSON", func(t *testing.T) {
 		a := agenttest.Start(t, t.TempDir(), http.StatusCreated)
-		err := New(a.Socket, time.Second).Deliver(Container{ID: "c", Metadata: []byte(`{team`)})
+		err := deliverErr(New(a.Socket, time.Second), Container{ID: "c", Metadata: []byte(`{team`)})
 		if !errors.Is(err, ErrInvalidMetadata) {
 			t.Fatalf("err = %v, want ErrInvalidMetadata", err)
 		}

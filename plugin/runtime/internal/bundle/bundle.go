@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 const (
@@ -28,14 +29,26 @@ type Annotations map[string]string
 // Read reads the annotations of the config.json in dir.
 func Read(dir string) (Annotations, error) {
 	path := filepath.Join(dir, "config.json")
+	data, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	var spec struct {
+		Annotations Annotations `json:"annotations"`
+	}
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, fmt.Errorf("bundle: %s is not valid JSON: %w", path, err)
+	}
+	return spec.Annotations, nil
+}
+
+// readConfig reads a config.json of at most maxConfigBytes.
+func readConfig(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	defer f.Close()
-	var spec struct {
-		Annotations Annotations `json:"annotations"`
-	}
 	// One byte past the limit tells a file that is too large from one that is exactly at it.
 	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
 	if err != nil {
@@ -44,10 +57,37 @@ func Read(dir string) (Annotations, error) {
 	if len(data) > maxConfigBytes {
 		return nil, fmt.Errorf("bundle: %s: %w", path, ErrTooLarge)
 	}
-	if err := json.Unmarshal(data, &spec); err != nil {
-		return nil, fmt.Errorf("bundle: %s is not valid JSON: %w", path, err)
+	return data, nil
+}
+
+// TokenVariables are the names of the variables that carry a delivered token into a task.
+var TokenVariables = []string{"CONCOURSE_CI_JWT", "CONCOURSE_CI_JWT_FILE"}
+
+// TokenEnv is the token variables (NAME=value) that the agent put into the process of the
+// bundle's config.json at create; none for a container ci-jwt did not deliver to.
+func TokenEnv(dir string) ([]string, error) {
+	data, err := readConfig(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, err
 	}
-	return spec.Annotations, nil
+	var spec struct {
+		Process struct {
+			Env []string `json:"env"`
+		} `json:"process"`
+	}
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, fmt.Errorf("bundle: %s is not valid JSON: %w", filepath.Join(dir, "config.json"), err)
+	}
+	var env []string
+	for _, e := range spec.Process.Env {
+		name, _, _ := strings.Cut(e, "=")
+		for _, v := range TokenVariables {
+			if name == v {
+				env = append(env, e)
+			}
+		}
+	}
+	return env, nil
 }
 
 // Metadata is the build metadata annotation, and whether the container has one.

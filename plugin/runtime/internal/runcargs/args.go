@@ -16,10 +16,13 @@ var globalFlagsWithValue = map[string]bool{
 	"root": true, "log": true, "log-format": true, "criu": true, "rootless": true,
 }
 
-// createFlagsWithValue are the flags of runc create and run that take a value.
-var createFlagsWithValue = map[string]bool{
-	"bundle": true, "b": true, "console-socket": true, "pid-file": true, "preserve-fds": true,
-	"pidfd-socket": true,
+// verbFlagsWithValue are, by verb, the flags that take a value (of the verbs the wrapper reads).
+var verbFlagsWithValue = map[string]map[string]bool{
+	"create": {"bundle": true, "b": true, "console-socket": true, "pid-file": true, "preserve-fds": true, "pidfd-socket": true},
+	"run":    {"bundle": true, "b": true, "console-socket": true, "pid-file": true, "preserve-fds": true, "pidfd-socket": true},
+	"exec": {"console-socket": true, "pidfd-socket": true, "cwd": true, "env": true, "e": true, "user": true, "u": true,
+		"additional-gids": true, "g": true, "process": true, "p": true, "apparmor": true, "process-label": true,
+		"pid-file": true, "cap": true, "c": true, "preserve-fds": true, "cgroup": true},
 }
 
 // Invocation is what the wrapper needs to know of one runc command line.
@@ -28,11 +31,19 @@ type Invocation struct {
 	Verb string
 	// Bundle is the bundle directory of create and run, "." (runc's default) when not given.
 	Bundle string
-	// ID is the container id: the last positional argument after the verb.
+	// ID is the container id: the last positional argument after the verb (for exec the first,
+	// which the command to run follows).
 	ID string
 	// LogFile and LogFormat are runc's --log and --log-format.
 	LogFile   string
 	LogFormat string
+	// Root is runc's --root: where it keeps container state. containerd's shims end it with the
+	// containerd namespace (/run/containerd/runc/concourse for Concourse's containers).
+	Root string
+	// Process is exec's --process: the file with the spec of the process to start.
+	Process string
+	// PidFile is the --pid-file of create, run and exec; containerd's shims put it in the bundle.
+	PidFile string
 }
 
 // Parse reads args (without the program name) as runc does. It never fails: a line runc would
@@ -58,6 +69,8 @@ func Parse(args []string) Invocation {
 			inv.LogFile = value
 		case "log-format":
 			inv.LogFormat = value
+		case "root":
+			inv.Root = value
 		}
 	}
 	if i >= len(args) {
@@ -65,6 +78,7 @@ func Parse(args []string) Invocation {
 	}
 	inv.Verb = args[i]
 	creates := inv.Verb == "create" || inv.Verb == "run"
+	withValue := verbFlagsWithValue[inv.Verb]
 	var positional []string
 	for j := i + 1; j < len(args); j++ {
 		if args[j] == "--" {
@@ -74,17 +88,26 @@ func Parse(args []string) Invocation {
 		name, value, hasValue, ok := splitFlag(args[j])
 		if !ok {
 			positional = append(positional, args[j])
+			if inv.Verb == "exec" {
+				// exec's id is followed by the command to run, whose own flags are not runc's.
+				break
+			}
 			continue
 		}
-		if !creates {
+		if withValue == nil {
 			continue
 		}
-		if !hasValue && createFlagsWithValue[name] && j+1 < len(args) {
+		if !hasValue && withValue[name] && j+1 < len(args) {
 			j++
 			value = args[j]
 		}
-		if name == "bundle" || name == "b" {
+		switch {
+		case creates && (name == "bundle" || name == "b"):
 			inv.Bundle = value
+		case !creates && (name == "process" || name == "p"):
+			inv.Process = value
+		case name == "pid-file":
+			inv.PidFile = value
 		}
 	}
 	if len(positional) > 0 {

@@ -16,12 +16,34 @@ type settings struct {
 	socket   string        // CI_JWT_AGENT_SOCKET
 	timeout  time.Duration // CI_JWT_AGENT_TIMEOUT
 	failOpen bool          // CI_JWT_FAIL_OPEN
+	// identity is CI_JWT_IDENTITY_SOURCE: annotation (the default) sends only annotated
+	// containers, with their metadata; concourse sends every container of Concourse's containerd
+	// namespace (CI_JWT_CONCOURSE_NAMESPACE, default concourse), with none.
+	identity  string
+	namespace string
 }
+
+const (
+	identityAnnotation = "annotation"
+	identityConcourse  = "concourse"
+)
 
 // settingsFrom reads the settings through getenv (os.Getenv). A value that does not parse gets
 // the default: the wrapper runs under a runtime's shim, where there is no one to tell.
 func settingsFrom(getenv func(string) string) settings {
-	s := settings{socket: agent.DefaultSocket, timeout: defaultAgentTimeout}
+	s := settings{socket: agent.DefaultSocket, timeout: defaultAgentTimeout, identity: identityAnnotation, namespace: "concourse"}
+	// Unlike the other settings, a value that does not parse is not defaulted: taking a misspelt
+	// "concourse" for annotation would trust what a container's author writes.
+	switch v := getenv("CI_JWT_IDENTITY_SOURCE"); v {
+	case "", identityAnnotation:
+	case identityConcourse:
+		s.identity = identityConcourse
+	default:
+		s.identity = v
+	}
+	if ns := getenv("CI_JWT_CONCOURSE_NAMESPACE"); ns != "" {
+		s.namespace = ns
+	}
 	if p := getenv("CI_JWT_AGENT_SOCKET"); p != "" {
 		s.socket = p
 	}

@@ -33,8 +33,13 @@ func Run(args []string) int {
 	log := runclog.Reporter{Stderr: os.Stderr, LogFile: inv.LogFile, LogFormat: inv.LogFormat}
 	switch inv.Verb {
 	case "create", "run":
-		if code, proceed := create(client, inv, s.failOpen, log); !proceed {
+		if code, proceed := create(client, inv, s, log); !proceed {
 			return code
+		}
+	case "exec":
+		if err := passTokenToProcess(inv); err != nil {
+			log.Report(runclog.Error, fmt.Sprintf("cannot give the token to the process started in container %s: %v", inv.ID, err))
+			return 1
 		}
 	case "delete":
 		code := runChild(runc, args)
@@ -52,9 +57,19 @@ func Run(args []string) int {
 	return 0
 }
 
-// create has the agent deliver the tokens of an annotated container; proceed says whether runc
-// may create it, else code is the exit code.
-func create(client *agent.Client, inv runcargs.Invocation, failOpen bool, log runclog.Reporter) (code int, proceed bool) {
+// create has the agent deliver the tokens of a container ci-jwt may manage: under the annotation
+// source an annotated one, under the concourse source every one in Concourse's namespace. proceed
+// says whether runc may create it, else code is the exit code.
+func create(client *agent.Client, inv runcargs.Invocation, s settings, log runclog.Reporter) (code int, proceed bool) {
+	failOpen := s.failOpen
+	switch s.identity {
+	case identityAnnotation:
+	case identityConcourse:
+		return createFromConcourse(client, inv, s, log)
+	default:
+		log.Report(runclog.Error, fmt.Sprintf("CI_JWT_IDENTITY_SOURCE=%q is neither annotation nor concourse; container %s not created", s.identity, inv.ID))
+		return 1, false
+	}
 	ann, err := bundle.Read(inv.Bundle)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -72,7 +87,26 @@ func create(client *agent.Client, inv runcargs.Invocation, failOpen bool, log ru
 	if !ours {
 		return 0, true
 	}
-	err = deliver(client, inv, ann, metadata)
+	return answered(client, inv, failOpen, log, deliver(client, inv, ann, metadata))
+}
+
+// createFromConcourse sends a container of Concourse's namespace to the agent, which asks
+// Concourse which build it belongs to; an annotation is never read. Containers of other
+// namespaces are not Concourse's and go to runc untouched.
+func createFromConcourse(client *agent.Client, inv runcargs.Invocation, s settings, log runclog.Reporter) (int, bool) {
+	if filepath.Base(inv.Root) != s.namespace {
+		return 0, true
+	}
+	dir, err := filepath.Abs(inv.Bundle)
+	if err != nil {
+		return answered(client, inv, s.failOpen, log, err)
+	}
+	_, err = client.Deliver(agent.Container{ID: inv.ID, Bundle: dir})
+	return answered(client, inv, s.failOpen, log, err)
+}
+
+// answered turns the agent's answer to a create into the wrapper's: go on, or stop with one line.
+func answered(client *agent.Client, inv runcargs.Invocation, failOpen bool, log runclog.Reporter, err error) (int, bool) {
 	if err == nil {
 		return 0, true
 	}
@@ -98,5 +132,6 @@ func deliver(client *agent.Client, inv runcargs.Invocation, ann bundle.Annotatio
 	if p, ok := ann.Profile(); ok {
 		ctr.Profile = &p
 	}
-	return client.Deliver(ctr)
+	_, err = client.Deliver(ctr)
+	return err
 }
