@@ -168,6 +168,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void pemWhenImportedThenParsedByTheOneReaderInCore() {
+        noClasses().that().doNotHaveFullyQualifiedName("org.cijwt.keys.PemReader")
+                .should().dependOnClassesThat().resideInAPackage("org.bouncycastle.openssl..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.security.cert.CertificateFactory")
+                .check(classes);
+    }
+
+    @Test
     void productWhenImportedThenFreeOfDemoAndFixtures() {
         noClasses().that().resideOutsideOfPackages("org.cijwt.demo..", "org.cijwt.fixtures..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.cijwt.demo..", "org.cijwt.fixtures..")
