@@ -168,6 +168,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void vaultWhenImportedThenOnlyItsClientSpeaksHttp() {
+        noClasses().that().resideInAPackage("org.cijwt.vault..").and().resideOutsideOfPackage("org.cijwt.vault.client..")
+                .should().dependOnClassesThat().resideInAPackage("java.net.http..")
+                .orShould().dependOnClassesThat().resideInAPackage("javax.net.ssl..")
+                .check(classes);
+    }
+
+    @Test
     void pemWhenImportedThenParsedByTheOneReaderInCore() {
         noClasses().that().doNotHaveFullyQualifiedName("org.cijwt.keys.PemReader")
                 .should().dependOnClassesThat().resideInAPackage("org.bouncycastle.openssl..")

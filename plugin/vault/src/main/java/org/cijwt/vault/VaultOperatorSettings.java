@@ -16,6 +16,7 @@ import org.cijwt.config.ConfigBinder;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.keys.PemReader;
+import org.cijwt.vault.client.TlsMaterial;
 
 /**
  * What only the operator of a worker sets for the Vault var source: the Vault addresses and JWT
@@ -112,8 +113,8 @@ public record VaultOperatorSettings(List<URI> allowedAddresses, List<String> all
             PrivateKey key = PemReader.readPrivateKey(keyPath, keyAt, rule -> tlsInvalid(keyAt, rule));
             List<X509Certificate> chain = PemReader.readCertificates(file(certFile.get(), certAt),
                     rule -> tlsInvalid(certAt, rule));
-            client = Optional.of(PemTls.pair(chain, key, certAt + " (" + certFile.get() + ")",
-                    keyAt + " (" + keyPath + ")"));
+            client = Optional.of(TlsMaterial.ClientCertificate.of(chain, key,
+                    rule -> tlsInvalid(keyAt, "file " + keyPath + " " + rule), certFile.get()));
         }
         return new VaultOperatorSettings(List.copyOf(addresses), List.copyOf(authPaths), new TlsMaterial(trust, client));
     }

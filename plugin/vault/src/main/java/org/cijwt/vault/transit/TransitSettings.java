@@ -3,12 +3,11 @@ package org.cijwt.vault.transit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,7 +21,9 @@ import org.cijwt.config.ConfigBinder;
 import org.cijwt.config.Durations;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.io.SecureFiles;
+import org.cijwt.keys.PemReader;
+import org.cijwt.vault.client.TlsMaterial;
+import org.cijwt.vault.client.VaultTokens;
 
 /**
  * The operator's settings of the Transit key source, parsed once and validated: the Vault address,
@@ -38,6 +39,7 @@ import org.cijwt.io.SecureFiles;
  * never coerced, and an error names the setting (and the variable it came from), never its value.
  *
  * @param address the Vault address without a trailing slash
+ * @param tls the CA bundle and client certificate (PEM files), read and checked when the settings are loaded
  * @param timeout how long one signature or key read may take, retries included; a mint fails after it
  * @param connectTimeout how long opening a connection may take (at most {@code timeout})
  * @param pollInterval how often the key's versions are read again (rotation is seen within it)
@@ -49,7 +51,7 @@ import org.cijwt.io.SecureFiles;
  * @param batchSize at most this many signatures go in one {@code batch_input} request
  * @param concurrency at most this many sign requests are in flight at once
  */
-public record TransitSettings(URI address, Optional<String> namespace, Tls tls, TransitAuth auth, Duration timeout,
+public record TransitSettings(URI address, Optional<String> namespace, TlsMaterial tls, TransitAuth auth, Duration timeout,
                               Duration connectTimeout, Duration pollInterval, Duration publishAhead,
                               Duration maxTokenTtl, Retire retire, int batchSize, int concurrency) {
 
@@ -78,15 +80,6 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
         AFTER_EXPIRY,
         /** It leaves the JWKS at the next poll, and tokens it signed stop verifying: for a leaked key. */
         IMMEDIATELY
-    }
-
-    /** TLS to Vault: a CA bundle to trust and a client certificate with its key, all PEM files. */
-    public record Tls(Optional<Path> caCert, Optional<Path> clientCert, Optional<Path> clientKey) {
-        public static final Tls NONE = new Tls(Optional.empty(), Optional.empty(), Optional.empty());
-
-        public boolean any() {
-            return caCert.isPresent() || clientCert.isPresent();
-        }
     }
 
     public TransitSettings {
@@ -172,13 +165,11 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
         }
         URI address = parseAddress(w.address(), at);
         Optional<String> namespace = present(w.namespace()).map(TransitSettings::trimSlashes).filter(s -> !s.isEmpty());
-        Tls tls = new Tls(present(w.caCertFile()).map(Path::of), present(w.clientCertFile()).map(Path::of),
-                present(w.clientKeyFile()).map(Path::of));
-        checkTls(tls, address, at);
+        TlsMaterial tls = tls(w, address, at);
 
         TransitAuth auth = auth(w.auth() == null ? new WrittenAuth(null, null, null, null, null, null, null, null)
                 : w.auth(), env, at);
-        if (auth instanceof TransitAuth.Cert && tls.clientCert().isEmpty()) {
+        if (auth instanceof TransitAuth.Cert && tls.clientCertificate().isEmpty()) {
             throw at.invalid("auth", "method cert needs a client certificate (client_cert_file and client_key_file,"
                     + " or VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)");
         }
@@ -228,7 +219,7 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
                     throw at.invalid("auth", "method approle needs role_id or role_id_file (one of them)");
                 }
                 String id = roleId.isPresent() ? roleId.get()
-                        : readSmallFile(roleIdFile.get(), at.where() + ": auth.role_id_file", false);
+                        : VaultTokens.readFile(roleIdFile.get(), at.where() + ": auth.role_id_file", false);
                 Path secretIdFile = present(a.secretIdFile()).map(Path::of)
                         .orElseThrow(() -> at.invalid("auth", "method approle needs secret_id_file"));
                 return new TransitAuth.AppRole(mount(a, "approle", at), id, secretIdFile);
@@ -283,44 +274,41 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
         return mount;
     }
 
-    /** Reads a short secret or id file, trimmed; {@code secret} files must be private (0600). */
-    static String readSmallFile(Path file, String what, boolean secret) throws CiJwtException {
-        try {
-            if (secret) {
-                SecureFiles.requirePrivatePermissions(file, what);
-            }
-            String text = Files.readString(file).strip();
-            if (text.isEmpty()) {
-                throw new CiJwtException(ErrorCode.SETTING_INVALID, what + " " + file + " is empty");
-            }
-            return text;
-        } catch (NoSuchFileException e) {
-            throw new CiJwtException(ErrorCode.SETTING_INVALID, what + " " + file + " does not exist");
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.IO_FAILED, what + " " + file + " cannot be read: " + SecureFiles.reason(e));
+    /**
+     * The TLS files, read once through core's PEM reader: a CA bundle to trust instead of the JDK's,
+     * and a client certificate with its key (RSA or EC, PKCS#8, PKCS#1 or SEC 1), checked to be one pair.
+     */
+    private static TlsMaterial tls(Written w, URI address, Place at) throws CiJwtException {
+        Optional<Path> ca = present(w.caCertFile()).map(Path::of);
+        Optional<Path> cert = present(w.clientCertFile()).map(Path::of);
+        Optional<Path> key = present(w.clientKeyFile()).map(Path::of);
+        if (cert.isPresent() != key.isPresent()) {
+            throw tlsInvalid(at, cert.isPresent() ? "client_key_file" : "client_cert_file", "is required: a client"
+                    + " certificate and its key must be given together (client_cert_file and client_key_file, or"
+                    + " VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)");
         }
+        if ((ca.isPresent() || cert.isPresent()) && "http".equals(address.getScheme())) {
+            throw tlsInvalid(at, "address", "is http, but TLS files are given (ca_cert_file, client_cert_file)");
+        }
+        Optional<TlsMaterial.ClientCertificate> client = Optional.empty();
+        if (key.isPresent()) {
+            // The key first: a key file that others can read is refused whatever else is wrong.
+            PrivateKey privateKey = PemReader.readPrivateKey(key.get(), at.where() + ": client_key_file",
+                    rule -> tlsInvalid(at, "client_key_file", rule));
+            List<X509Certificate> chain = PemReader.readCertificates(cert.orElseThrow(),
+                    rule -> tlsInvalid(at, "client_cert_file", rule));
+            client = Optional.of(TlsMaterial.ClientCertificate.of(chain, privateKey,
+                    rule -> tlsInvalid(at, "client_key_file", "file " + key.get() + " " + rule), cert.get().toString()));
+        }
+        List<X509Certificate> trust = List.of();
+        if (ca.isPresent()) {
+            trust = PemReader.readCertificates(ca.get(), rule -> tlsInvalid(at, "ca_cert_file", rule));
+        }
+        return new TlsMaterial(trust, client);
     }
 
-    private static void checkTls(Tls tls, URI address, Place at) throws CiJwtException {
-        if (tls.clientCert().isPresent() != tls.clientKey().isPresent()) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, at.message(tls.clientCert().isPresent() ? "client_key_file"
-                    : "client_cert_file", "is required: a client certificate and its key must be given together"
-                    + " (client_cert_file and client_key_file, or VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)"));
-        }
-        if (tls.any() && "http".equals(address.getScheme())) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, at.message("address", "is http, but TLS files are given"
-                    + " (ca_cert_file, client_cert_file)"));
-        }
-        for (Map.Entry<String, Optional<Path>> f : Map.of("ca_cert_file", tls.caCert(), "client_cert_file",
-                tls.clientCert()).entrySet()) {
-            if (f.getValue().isPresent() && !Files.isReadable(f.getValue().get())) {
-                throw new CiJwtException(ErrorCode.TLS_INVALID, at.message(f.getKey(), "file " + f.getValue().get()
-                        + " cannot be read"));
-            }
-        }
-        if (tls.clientKey().isPresent()) {
-            SecureFiles.requirePrivatePermissions(tls.clientKey().get(), at.where() + ": client_key_file");
-        }
+    private static CiJwtException tlsInvalid(Place at, String key, String rule) {
+        return new CiJwtException(ErrorCode.TLS_INVALID, at.message(key, rule));
     }
 
     /** Checks the Vault address; the message never quotes it, since a URL can carry credentials. */
