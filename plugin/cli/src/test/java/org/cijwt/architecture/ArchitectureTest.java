@@ -170,6 +170,22 @@ class ArchitectureTest {
     }
 
     @Test
+    void vaultWhenImportedThenOnlyItsClientSpeaksHttp() {
+        noClasses().that().resideInAPackage("org.cijwt.vault..").and().resideOutsideOfPackage("org.cijwt.vault.client..")
+                .should().dependOnClassesThat().resideInAPackage("java.net.http..")
+                .orShould().dependOnClassesThat().resideInAPackage("javax.net.ssl..")
+                .check(classes);
+    }
+
+    @Test
+    void pemWhenImportedThenParsedByTheOneReaderInCore() {
+        noClasses().that().doNotHaveFullyQualifiedName("org.cijwt.keys.PemReader")
+                .should().dependOnClassesThat().resideInAPackage("org.bouncycastle.openssl..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.security.cert.CertificateFactory")
+                .check(classes);
+    }
+
+    @Test
     void productWhenImportedThenFreeOfDemoAndFixtures() {
         noClasses().that().resideOutsideOfPackages("org.cijwt.demo..", "org.cijwt.fixtures..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.cijwt.demo..", "org.cijwt.fixtures..")

@@ -13,8 +13,23 @@ public final class KeyPairProbe {
     private KeyPairProbe() {
     }
 
+    /**
+     * True when {@code key} is the private half of {@code publicKey} (a certificate's, say), probed
+     * with the signature its type makes: RSA, EC, Ed25519 or Ed448; any other type is no pair.
+     */
+    public static boolean belongTogether(PrivateKey key, PublicKey publicKey) {
+        String algorithm = switch (publicKey.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "EdDSA", "Ed25519" -> "Ed25519";
+            case "Ed448" -> "Ed448";
+            default -> null;
+        };
+        return algorithm != null && belongTogether(key, publicKey, algorithm);
+    }
+
     /** True when a signature by {@code key} with the JCA algorithm {@code algorithm} verifies with {@code publicKey}. */
-    public static boolean belongTogether(PrivateKey key, PublicKey publicKey, String algorithm) {
+    private static boolean belongTogether(PrivateKey key, PublicKey publicKey, String algorithm) {
         byte[] challenge = new byte[32];
         RANDOM.nextBytes(challenge);
         try {

@@ -7,7 +7,6 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import java.io.IOException;
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.security.SecureRandom;
@@ -40,10 +39,6 @@ import org.bouncycastle.crypto.util.PublicKeyFactory;
 import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemWriter;
 import org.cijwt.errors.CiJwtException;
@@ -52,7 +47,8 @@ import org.cijwt.jose.SigningAlgorithm;
 
 /**
  * Converts between PEM, Bouncy Castle key parameters and JWKs, and generates new keys. Works on
- * Bouncy Castle's lightweight API so Ed25519, P-256 and RSA take the same path.
+ * Bouncy Castle's lightweight API so Ed25519, P-256 and RSA take the same path; PEM text is read by
+ * {@link PemReader}, as every PEM ci-jwt reads.
  */
 public final class KeyCodec {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -88,42 +84,43 @@ public final class KeyCodec {
 
     /** Every key in a PEM text, in order; private keys come back as private JWKs. */
     public static List<JWK> parsePem(String pem, String origin) throws CiJwtException {
-        List<JWK> keys = new ArrayList<>();
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            Object obj;
-            while ((obj = parser.readObject()) != null) {
-                keys.add(toJwk(obj, origin, keys.size() + 1));
-            }
-        } catch (IOException | RuntimeException e) {
-            // Bouncy Castle reports a truncated or corrupt block as an IOException or as one of
-            // several unchecked exceptions (a NullPointerException for missing curve parameters, an
-            // IllegalArgumentException for a point off the curve, a ClassCastException for a wrong
-            // ASN.1 tag). Its messages can quote the offending bytes; say only where the problem is.
-            throw new CiJwtException(ErrorCode.KEY_MALFORMED,
-                    origin + ": PEM block " + (keys.size() + 1) + " cannot be parsed as a key (truncated or corrupt)");
-        }
-        if (keys.isEmpty()) {
+        List<PemReader.Block> blocks = PemReader.blocks(pem,
+                rule -> new CiJwtException(ErrorCode.KEY_MALFORMED, origin + ": " + rule));
+        if (blocks.isEmpty()) {
             throw new CiJwtException(ErrorCode.KEY_MALFORMED, origin + ": no PEM key found");
+        }
+        List<JWK> keys = new ArrayList<>();
+        for (PemReader.Block block : blocks) {
+            int index = keys.size() + 1;
+            try {
+                keys.add(toJwk(block, origin, index));
+            } catch (IOException | RuntimeException e) {
+                // A block that parsed as PEM can still fail as a key: Bouncy Castle then throws an
+                // IOException or one of several unchecked exceptions (a NullPointerException for
+                // missing curve parameters, an IllegalArgumentException for a point off the curve, a
+                // ClassCastException for a wrong ASN.1 tag). Its messages can quote the offending
+                // bytes; say only where the problem is.
+                throw new CiJwtException(ErrorCode.KEY_MALFORMED,
+                        origin + ": PEM block " + index + " cannot be parsed as a key (truncated or corrupt)");
+            }
         }
         return keys;
     }
 
-    private static JWK toJwk(Object obj, String origin, int index) throws CiJwtException, IOException {
-        if (obj instanceof PEMEncryptedKeyPair || obj instanceof PKCS8EncryptedPrivateKeyInfo) {
+    private static JWK toJwk(PemReader.Block block, String origin, int index) throws CiJwtException, IOException {
+        if (block instanceof PemReader.Encrypted) {
             throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
                     origin + ": PEM block " + index + " is encrypted; give ci-jwt an unencrypted key in a 0600 file or secret store");
         }
-        if (obj instanceof PEMKeyPair pair) {
-            return fromPrivate(PrivateKeyFactory.createKey(pair.getPrivateKeyInfo()), origin, index);
+        if (block instanceof PemReader.PrivateKeyBlock key) {
+            return fromPrivate(PrivateKeyFactory.createKey(key.info()), origin, index);
         }
-        if (obj instanceof PrivateKeyInfo info) {
-            return fromPrivate(PrivateKeyFactory.createKey(info), origin, index);
+        if (block instanceof PemReader.PublicKeyBlock key) {
+            return fromPublic(PublicKeyFactory.createKey(key.info()), origin, index);
         }
-        if (obj instanceof SubjectPublicKeyInfo info) {
-            return fromPublic(PublicKeyFactory.createKey(info), origin, index);
-        }
+        String kind = block instanceof PemReader.Other other ? other.kind() : "certificate";
         throw new CiJwtException(ErrorCode.KEY_SOURCE_INVALID,
-                origin + ": PEM block " + index + " is a " + obj.getClass().getSimpleName() + ", not a key");
+                origin + ": PEM block " + index + " is a " + kind + ", not a key");
     }
 
     private static JWK fromPrivate(AsymmetricKeyParameter key, String origin, int index) throws CiJwtException {

@@ -1,6 +1,7 @@
 package org.cijwt.vault;
 
 import java.util.Objects;
+import org.cijwt.vault.client.TlsMaterial;
 
 /**
  * A pipeline's Vault var source entry that the operator's settings have admitted, with the TLS

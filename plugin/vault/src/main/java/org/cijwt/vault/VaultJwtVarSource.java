@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,6 +21,12 @@ import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.tokens.MintedToken;
 import org.cijwt.tokens.TokenMinter;
+import org.cijwt.vault.client.Deadline;
+import org.cijwt.vault.client.VaultAnswer;
+import org.cijwt.vault.client.VaultClient;
+import org.cijwt.vault.client.VaultFailure;
+import org.cijwt.vault.client.VaultRequest;
+import org.cijwt.vault.client.VaultTokens;
 import org.cijwt.vars.VarReference;
 import org.cijwt.vars.VarResolutionException;
 import org.cijwt.vars.VarSource;
@@ -31,8 +36,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code type: vault} var source with {@code auth_type: jwt}: for each build it mints a token
  * for that build, logs in at {@code auth/<auth_path>/login} with the configured role, keeps the
- * Vault token for the build (logging in again when it expires), and reads secrets from KV version 1
- * or 2 through the lookup templates, then {@code shared_path}; no other path is tried.
+ * Vault token for the build ({@link VaultTokens}: logging in again when two thirds of its lease have
+ * passed), and reads secrets from KV version 1 or 2 through the lookup templates, then
+ * {@code shared_path}; no other path is tried. Every request goes through the one
+ * {@link VaultClient}, with the source's timeouts and retries.
  *
  * <p>Neither the minted JWT nor the Vault token is ever logged or put in an exception message.
  */
@@ -40,8 +47,8 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(VaultJwtVarSource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Log in again this long before the Vault token expires, at most a tenth of its lifetime. */
-    private static final Duration RENEW_MARGIN = Duration.ofSeconds(30);
+    /** The backoff between retries doubles up to this. */
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** The key whose value a secret stands for, as in Concourse's Vault source. */
     public static final String VALUE_KEY = "value";
 
@@ -50,9 +57,8 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
     private final TokenMinter minter;
     private final ClaimsPolicy policy;
     private final Clock clock;
-    private final VaultHttp http;
-    private final Map<BuildKey, Session> sessions = new ConcurrentHashMap<>();
-    private final Map<BuildKey, Object> loginLocks = new ConcurrentHashMap<>();
+    private final VaultClient http;
+    private final Map<BuildKey, VaultTokens> sessions = new ConcurrentHashMap<>();
     private final List<Mount> mounts = new CopyOnWriteArrayList<>();
     private final AtomicInteger logins = new AtomicInteger();
 
@@ -60,18 +66,6 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
     private record BuildKey(String team, String pipeline, String buildId) {
         static BuildKey of(BuildMetadata build) {
             return new BuildKey(build.team(), build.pipeline(), build.buildId());
-        }
-    }
-
-    /** A Vault token and when to stop using it; {@link #toString()} leaves the token out. */
-    private record Session(String token, Instant renewAt, boolean fresh) {
-        Session reused() {
-            return fresh ? new Session(token, renewAt, false) : this;
-        }
-
-        @Override
-        public String toString() {
-            return "Session[token=<redacted>, renewAt=" + renewAt + "]";
         }
     }
 
@@ -101,7 +95,9 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
                 .ttl(config.tokenTtl())
                 .build();
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.http = new VaultHttp(source);
+        this.http = new VaultClient(new VaultClient.Connection(config.url(), config.namespace(), source.tls(),
+                config.connectTimeout(), new VaultClient.Retries(config.retryMax() + 1, config.retryInitial(), MAX_BACKOFF),
+                config.origin() + ".config"));
     }
 
     @Override
@@ -214,20 +210,13 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
 
     /** Reads one logical path. */
     private Read read(String path, BuildMetadata build) throws VarResolutionException {
-        Session session = session(build);
-        Mount mount = mount(path, session.token());
+        VaultTokens tokens = tokens(build);
+        Mount mount = mount(path, tokens, build);
         String apiPath = mount.kvVersion() == 2
                 ? mount.path() + "data/" + path.substring(mount.path().length())
                 : path;
-        VaultHttp.Answer answer = http.send("GET", apiPath, session.token(), null, config.queryTimeout(),
-                "reading " + apiPath);
-        if (answer.status() == 403 && !session.fresh()) {
-            // The cached token may have been revoked or expired early; one new login tells a denial apart.
-            LOG.debug("{}: 403 on {} with a cached Vault token; logging in again", config.name(), apiPath);
-            sessions.remove(BuildKey.of(build));
-            session = session(build);
-            answer = http.send("GET", apiPath, session.token(), null, config.queryTimeout(), "reading " + apiPath);
-        }
+        // A token refused after Vault had accepted it may have been revoked: VaultTokens logs in again once.
+        VaultAnswer answer = call(tokens, VaultRequest.get(apiPath, "reading " + apiPath), build);
         if (answer.status() == 404) {
             return new Read(apiPath, null, null);
         }
@@ -248,14 +237,14 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
     }
 
     /** The mount holding {@code path}, found once per mount with {@code sys/internal/ui/mounts}. */
-    private Mount mount(String path, String token) throws VarResolutionException {
+    private Mount mount(String path, VaultTokens tokens, BuildMetadata build) throws VarResolutionException {
         for (Mount known : mounts) {
             if (known.contains(path)) {
                 return known;
             }
         }
-        VaultHttp.Answer answer = http.send("GET", "sys/internal/ui/mounts/" + path, token, null,
-                config.queryTimeout(), "finding the mount of " + path);
+        VaultAnswer answer = call(tokens, VaultRequest.get("sys/internal/ui/mounts/" + path,
+                "finding the mount of " + path), build);
         if (!answer.ok()) {
             // No access or no mount: read the path as it is and let that answer say what is wrong.
             LOG.debug("{}: mount of {} unknown ({}); reading it as KV v1", config.name(), path, answer.reason());
@@ -273,24 +262,15 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
         return mount;
     }
 
-    private Session session(BuildMetadata build) throws VarResolutionException {
-        BuildKey key = BuildKey.of(build);
-        Session cached = sessions.get(key);
-        if (cached != null && clock.instant().isBefore(cached.renewAt())) {
-            return cached.reused();
-        }
-        synchronized (loginLocks.computeIfAbsent(key, k -> new Object())) {
-            cached = sessions.get(key);
-            if (cached != null && clock.instant().isBefore(cached.renewAt())) {
-                return cached.reused();
-            }
-            Session session = login(build);
-            sessions.put(key, session.reused());
-            return session;
-        }
+    /** The build's Vault token keeper; it logs in with a JWT minted for the build, and never renews: it logs in again. */
+    private VaultTokens tokens(BuildMetadata build) {
+        return sessions.computeIfAbsent(BuildKey.of(build), key -> new VaultTokens(http,
+                new VaultTokens.Login(config.loginPath(), () -> credentials(build), false,
+                        "login at " + config.loginPath(), Optional.of(config.loginTimeout())),
+                clock, config.queryTimeout(), false));
     }
 
-    private Session login(BuildMetadata build) throws VarResolutionException {
+    private ObjectNode credentials(BuildMetadata build) throws VarResolutionException {
         MintedToken jwt;
         try {
             jwt = minter.mint(build, policy);
@@ -298,40 +278,45 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
             throw new VarResolutionException(e.code(), "cannot mint the login token for build " + build.buildId()
                     + ": " + e.getMessage(), e);
         }
-        ObjectNode body = JSON.createObjectNode().put("role", config.authRole()).put("jwt", jwt.compact());
-        Instant now = clock.instant();
-        String what = "login at " + config.loginPath();
-        VaultHttp.Answer answer = http.send("POST", config.loginPath(), null, body.toString(), config.loginTimeout(), what);
         logins.incrementAndGet();
-        if (!answer.ok()) {
-            // 4xx: Vault looked at the token and said no (claims, audience, expiry, role); 5xx: Vault failed.
-            boolean refused = answer.status() / 100 == 4;
-            throw new VarResolutionException(refused ? ErrorCode.VAULT_LOGIN_REFUSED : ErrorCode.VAULT_FAILED,
-                    (refused ? "Vault refused the login at " : "Vault answered " + answer.status() + " to the login at ")
-                    + config.loginPath() + " for role '" + config.authRole() + "' (team " + build.team()
-                    + (build.pipeline() == null ? "" : ", pipeline " + build.pipeline()) + "): "
-                    + redact(answer.reason(), jwt.compact()));
-        }
-        JsonNode auth = answer.json().path("auth");
-        String token = auth.path("client_token").asText("");
-        if (token.isEmpty()) {
-            throw new VarResolutionException(ErrorCode.VAULT_FAILED, "Vault answered the login at "
-                    + config.loginPath() + " for role '" + config.authRole() + "' without a client token");
-        }
-        long lease = auth.path("lease_duration").asLong(0);
-        Instant renewAt = lease <= 0 ? Instant.MAX : now.plusSeconds(lease).minus(margin(Duration.ofSeconds(lease)));
-        LOG.info("{}: logged in at {} as role '{}' for build {} ({}), Vault token valid for {} s", config.name(),
-                config.loginPath(), config.authRole(), build.buildId(), jwt, lease);
-        return new Session(token, renewAt, true);
+        LOG.info("{}: logging in at {} as role '{}' for build {} ({})", config.name(), config.loginPath(),
+                config.authRole(), build.buildId(), jwt);
+        return JSON.createObjectNode().put("role", config.authRole()).put("jwt", jwt.compact());
     }
 
-    private static Duration margin(Duration lease) {
-        Duration tenth = lease.dividedBy(10);
-        return tenth.compareTo(RENEW_MARGIN) < 0 ? tenth : RENEW_MARGIN;
+    /** One call with the build's token; Vault's failures become this source's CJ601 and CJ602. */
+    private VaultAnswer call(VaultTokens tokens, VaultRequest request, BuildMetadata build)
+            throws VarResolutionException {
+        try {
+            return tokens.call(request.eachWithin(config.queryTimeout()), Deadline.none());
+        } catch (VaultFailure f) {
+            throw f instanceof VaultFailure.Refused refused ? loginRefused(refused, build)
+                    : unreachable((VaultFailure.Unreachable) f);
+        } catch (VarResolutionException e) {
+            throw e;
+        } catch (CiJwtException e) {
+            throw new VarResolutionException(e.code(), e.getMessage(), e);
+        }
     }
 
-    private static String redact(String text, String secret) {
-        return text.replace(secret, "<token>");
+    private VarResolutionException unreachable(VaultFailure.Unreachable f) {
+        return new VarResolutionException(ErrorCode.VAULT_FAILED, "cannot reach Vault at " + config.address() + " for "
+                + f.what() + ": " + f.failure() + " (" + VaultFailure.attempts(f.attempts()) + " in "
+                + f.elapsed().toSeconds() + " s)");
+    }
+
+    /** 4xx: Vault looked at the token and said no (claims, audience, expiry, role); 5xx: Vault failed. */
+    private VarResolutionException loginRefused(VaultFailure.Refused f, BuildMetadata build) {
+        String at = config.loginPath() + " for role '" + config.authRole() + "'";
+        if (f.status() / 100 == 2) {
+            return new VarResolutionException(ErrorCode.VAULT_FAILED, "Vault answered the login at " + at
+                    + " without a client token");
+        }
+        boolean refused = f.status() / 100 == 4;
+        return new VarResolutionException(refused ? ErrorCode.VAULT_LOGIN_REFUSED : ErrorCode.VAULT_FAILED,
+                (refused ? "Vault refused the login at " : "Vault answered " + f.status() + " to the login at ")
+                        + at + " (team " + build.team() + (build.pipeline() == null ? "" : ", pipeline "
+                        + build.pipeline()) + "): " + f.reason());
     }
 
     /**
@@ -339,21 +324,16 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
      * revocation is logged, since the token expires by itself.
      */
     public void forget(BuildMetadata build) {
-        Session session = sessions.remove(BuildKey.of(build));
-        loginLocks.remove(BuildKey.of(build));
-        if (session != null) {
-            revoke(session, build.buildId());
+        VaultTokens tokens = sessions.remove(BuildKey.of(build));
+        if (tokens != null) {
+            revoke(tokens, build.buildId());
         }
     }
 
-    private void revoke(Session session, String buildId) {
+    private void revoke(VaultTokens tokens, String buildId) {
         try {
-            VaultHttp.Answer answer = http.send("POST", "auth/token/revoke-self", session.token(), null,
-                    config.queryTimeout(), "revoking the Vault token of build " + buildId);
-            if (!answer.ok()) {
-                LOG.warn("{}: revoking the Vault token of build {} failed: {}", config.name(), buildId, answer.reason());
-            }
-        } catch (VarResolutionException e) {
+            tokens.revoke(Deadline.after(config.queryTimeout()));
+        } catch (VaultFailure e) {
             LOG.warn("{}: revoking the Vault token of build {} failed: {}", config.name(), buildId, e.getMessage());
         }
     }
@@ -366,10 +346,9 @@ public final class VaultJwtVarSource implements VarSource, AutoCloseable {
     /** Revokes every cached Vault token. */
     @Override
     public void close() {
-        List<Map.Entry<BuildKey, Session>> all = new ArrayList<>(sessions.entrySet());
+        List<Map.Entry<BuildKey, VaultTokens>> all = new ArrayList<>(sessions.entrySet());
         sessions.clear();
-        loginLocks.clear();
-        for (Map.Entry<BuildKey, Session> entry : all) {
+        for (Map.Entry<BuildKey, VaultTokens> entry : all) {
             revoke(entry.getValue(), entry.getKey().buildId());
         }
     }

@@ -1,12 +1,9 @@
 package org.cijwt.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -18,7 +15,8 @@ import java.util.Set;
 import org.cijwt.config.ConfigBinder;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.io.SecureFiles;
+import org.cijwt.keys.PemReader;
+import org.cijwt.vault.client.TlsMaterial;
 
 /**
  * What only the operator of a worker sets for the Vault var source: the Vault addresses and JWT
@@ -98,7 +96,7 @@ public record VaultOperatorSettings(List<URI> allowedAddresses, List<String> all
         Optional<String> caFile = present(s.caCertFile());
         if (caFile.isPresent()) {
             String at = VaultVarSourceConfig.key(origin, "ca_cert_file");
-            trust = PemTls.certificates(read(caFile.get(), at, false), at + " (" + caFile.get() + ")");
+            trust = PemReader.readCertificates(file(caFile.get(), at), rule -> tlsInvalid(at, rule));
         }
         Optional<String> certFile = present(s.clientCertFile());
         Optional<String> keyFile = present(s.clientKeyFile());
@@ -110,31 +108,28 @@ public record VaultOperatorSettings(List<URI> allowedAddresses, List<String> all
         if (certFile.isPresent()) {
             String certAt = VaultVarSourceConfig.key(origin, "client_cert_file");
             String keyAt = VaultVarSourceConfig.key(origin, "client_key_file");
-            client = Optional.of(PemTls.clientCertificate(read(certFile.get(), certAt, false),
-                    certAt + " (" + certFile.get() + ")", read(keyFile.get(), keyAt, true),
-                    keyAt + " (" + keyFile.get() + ")"));
+            Path keyPath = file(keyFile.get(), keyAt);
+            // The key first: a key file that others can read is refused whatever else is wrong.
+            PrivateKey key = PemReader.readPrivateKey(keyPath, keyAt, rule -> tlsInvalid(keyAt, rule));
+            List<X509Certificate> chain = PemReader.readCertificates(file(certFile.get(), certAt),
+                    rule -> tlsInvalid(certAt, rule));
+            client = Optional.of(TlsMaterial.ClientCertificate.of(chain, key,
+                    rule -> tlsInvalid(keyAt, "file " + keyPath + " " + rule), certFile.get()));
         }
         return new VaultOperatorSettings(List.copyOf(addresses), List.copyOf(authPaths), new TlsMaterial(trust, client));
     }
 
-    /** Reads an operator's file; a key file must be private (0600), as every private key file ci-jwt reads. */
-    private static String read(String name, String at, boolean privateKey) throws CiJwtException {
+    /** An operator's file name, which must be absolute: a relative one would depend on where the worker was started. */
+    private static Path file(String name, String at) throws CiJwtException {
         Path file = Path.of(name);
         if (!file.isAbsolute()) {
             throw invalid(at, "must be an absolute path");
         }
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            if (privateKey) {
-                SecureFiles.requirePrivatePermissions(file, at);
-            }
-            return text;
-        } catch (NoSuchFileException e) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, at + ": file " + file + " does not exist");
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, at + ": file " + file + " cannot be read: "
-                    + SecureFiles.reason(e));
-        }
+        return file;
+    }
+
+    private static CiJwtException tlsInvalid(String at, String rule) {
+        return new CiJwtException(ErrorCode.TLS_INVALID, at + ": " + rule);
     }
 
     /** Starts settings built in code, with the same rules as the YAML form. */

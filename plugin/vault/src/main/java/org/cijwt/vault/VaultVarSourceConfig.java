@@ -17,6 +17,8 @@ import org.cijwt.config.ConfigBinder;
 import org.cijwt.config.Durations;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
+import org.cijwt.keys.PemReader;
+import org.cijwt.vault.client.TlsMaterial;
 
 /**
  * One {@code type: vault} entry of a pipeline's {@code var_sources}: what a pipeline author may set,
@@ -92,6 +94,8 @@ public record VaultVarSourceConfig(
             LookupTemplate.SECRET);
 
     private static final Duration SHORTEST = Duration.ofMillis(1);
+    /** What every PEM value starts with; text without it is not PEM, whatever else it may name. */
+    private static final String PEM_BEGIN = "-----BEGIN ";
 
     /** The entry as written; every rule is applied by {@link #from(Entry, String)}. */
     record Entry(String name, String type, Settings config) {
@@ -335,11 +339,13 @@ public record VaultVarSourceConfig(
                     "is required: client_cert and client_key go together");
         }
         List<X509Certificate> trust = ca.isPresent()
-                ? PemTls.certificates(ca.get(), key(at, "ca_cert")) : List.of();
+                ? PemReader.certificates(ca.get(), tlsInvalid(key(at, "ca_cert"))) : List.of();
         Optional<TlsMaterial.ClientCertificate> client = Optional.empty();
         if (cert.isPresent()) {
-            client = Optional.of(PemTls.clientCertificate(cert.get(), key(at, "client_cert"), key.get(),
-                    key(at, "client_key")));
+            List<X509Certificate> chain = PemReader.certificates(cert.get(), tlsInvalid(key(at, "client_cert")));
+            PemReader.Failure keyFailure = tlsInvalid(key(at, "client_key"));
+            client = Optional.of(TlsMaterial.ClientCertificate.of(chain, PemReader.privateKey(key.get(), keyFailure),
+                    keyFailure, key(at, "client_cert")));
         }
         return new TlsMaterial(trust, client);
     }
@@ -348,7 +354,7 @@ public record VaultVarSourceConfig(
         if (value == null || value.isBlank()) {
             return Optional.empty();
         }
-        if (!value.strip().startsWith(PemTls.PEM_BEGIN)) {
+        if (!value.strip().startsWith(PEM_BEGIN)) {
             throw invalid(path, "must be PEM text (starting with -----BEGIN); a pipeline cannot name a file, only the"
                     + " operator can (" + operatorKey + " in the Vault operator settings)");
         }
@@ -462,5 +468,9 @@ public record VaultVarSourceConfig(
 
     private static CiJwtException invalid(String where, String rule) {
         return new CiJwtException(ErrorCode.SETTING_INVALID, where + ": " + rule);
+    }
+
+    private static PemReader.Failure tlsInvalid(String where) {
+        return rule -> new CiJwtException(ErrorCode.TLS_INVALID, where + ": " + rule);
     }
 }

@@ -116,12 +116,4 @@ class VaultJwtVarSourceTest {
                 .hasMessageContaining("connection refused")
                 .hasMessageContaining("1 attempt");
     }
-
-    @Test
-    void encodePathWhenSegmentsHoldSpacesAndDotsThenEachIsEncodedAndSlashesStay() {
-        assertThat(VaultHttp.encodePath("concourse/data/main/secret with_spaces.etc"))
-                .isEqualTo("concourse/data/main/secret%20with_spaces.etc");
-        assertThat(VaultHttp.encodePath("a/b?c#d%e")).isEqualTo("a/b%3Fc%23d%25e");
-        assertThat(VaultHttp.encodePath("main/{{.Secret}}/db")).isEqualTo("main/%7B%7B.Secret%7D%7D/db");
-    }
 }

@@ -11,6 +11,7 @@ import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.testkit.TestPolicies;
+import org.cijwt.vault.client.TlsMaterial;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

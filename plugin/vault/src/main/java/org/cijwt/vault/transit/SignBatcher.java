@@ -15,6 +15,8 @@ import java.util.concurrent.TimeoutException;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.jose.SigningAlgorithm;
+import org.cijwt.vault.client.Deadline;
+import org.cijwt.vault.client.VaultFailure;
 
 /**
  * Gathers signatures that are asked for at the same time into {@code batch_input} requests, so a
@@ -73,7 +75,7 @@ final class SignBatcher implements AutoCloseable {
             throw new CiJwtException(ErrorCode.KEY_SERVICE_FAILED, "Vault at " + client.address()
                     + ": signing with transit key " + client.name() + " version " + version
                     + " failed: no signature within the timeout of "
-                    + TransitHttp.seconds(timeout));
+                    + VaultFailure.seconds(timeout));
         } catch (ExecutionException e) {
             if (e.getCause() instanceof CiJwtException c) {
                 throw c;

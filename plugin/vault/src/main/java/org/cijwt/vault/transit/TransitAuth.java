@@ -16,11 +16,6 @@ public sealed interface TransitAuth {
     /** Names the method in messages, e.g. {@code AppRole login at auth/approle}. */
     String describe();
 
-    /** Whether a refused or expired token can be replaced by logging in again. */
-    default boolean canLogIn() {
-        return false;
-    }
-
     /**
      * A token from {@code $VAULT_TOKEN}/{@code $BAO_TOKEN} or from a file that is read again when it
      * changes (a Vault Agent sink).
@@ -57,11 +52,6 @@ public sealed interface TransitAuth {
         }
 
         @Override
-        public boolean canLogIn() {
-            return true;
-        }
-
-        @Override
         public String toString() {
             return "AppRole[auth/" + mount + ", secret_id_file=" + secretIdFile + "]";
         }
@@ -81,11 +71,6 @@ public sealed interface TransitAuth {
         }
 
         @Override
-        public boolean canLogIn() {
-            return true;
-        }
-
-        @Override
         public String toString() {
             return "JwtLogin[" + describe() + ", jwt_file=" + jwtFile + "]";
         }
@@ -95,15 +80,10 @@ public sealed interface TransitAuth {
      * A login with the TLS client certificate of the settings: {@code POST auth/<mount>/login},
      * naming the cert role when one is given.
      */
-    record Cert(String mount, java.util.Optional<String> role) implements TransitAuth {
+    record Cert(String mount, Optional<String> role) implements TransitAuth {
         @Override
         public String describe() {
             return "TLS certificate login at auth/" + mount + role.map(r -> " as role " + r).orElse("");
-        }
-
-        @Override
-        public boolean canLogIn() {
-            return true;
         }
     }
 }

@@ -4,24 +4,35 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.jose.SigningAlgorithm;
+import org.cijwt.vault.client.Deadline;
+import org.cijwt.vault.client.VaultAnswer;
+import org.cijwt.vault.client.VaultClient;
+import org.cijwt.vault.client.VaultFailure;
+import org.cijwt.vault.client.VaultRequest;
+import org.cijwt.vault.client.VaultTokens;
 
 /**
  * The two Transit calls the signer makes on one key, with its token: read the key
  * ({@code GET MOUNT/keys/KEY}) and sign a batch ({@code POST MOUNT/sign/KEY} with
- * {@code batch_input} and an explicit {@code key_version}). A refused token is replaced by a new
- * login and the call tried once more.
+ * {@code batch_input} and an explicit {@code key_version}), both through the one
+ * {@link VaultClient} and the signer's {@link VaultTokens}. A token Vault refuses after it had
+ * accepted it is replaced by a new login and the call tried once more.
  */
 final class TransitClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
 
     private final TransitKeyName name;
-    private final TransitHttp http;
+    private final VaultClient http;
     private final VaultTokens tokens;
 
     /** One signature of a batch, or why Vault did not make it. */
@@ -33,8 +44,37 @@ final class TransitClient implements AutoCloseable {
 
     TransitClient(TransitKeyName name, TransitSettings settings) throws CiJwtException {
         this.name = name;
-        this.http = new TransitHttp(settings);
-        this.tokens = new VaultTokens(settings.auth(), http, settings.timeout());
+        this.http = new VaultClient(new VaultClient.Connection(settings.address(), settings.namespace(), settings.tls(),
+                settings.connectTimeout(), VaultClient.Retries.untilDeadline(FIRST_BACKOFF, MAX_BACKOFF),
+                "transit settings"));
+        this.tokens = new VaultTokens(http, source(settings.auth()), VaultTokens.monotonic(), settings.timeout(), true);
+    }
+
+    /** How the settings' auth method gets a token: given by the operator, or a login made afresh each time. */
+    private static VaultTokens.Source source(TransitAuth auth) {
+        if (auth instanceof TransitAuth.Token t) {
+            return new VaultTokens.Given(t.value(), t.file(), auth.describe());
+        }
+        VaultTokens.Credentials credentials;
+        String mount;
+        if (auth instanceof TransitAuth.AppRole a) {
+            mount = a.mount();
+            credentials = () -> JSON.createObjectNode().put("role_id", a.roleId())
+                    .put("secret_id", VaultTokens.readFile(a.secretIdFile(), "AppRole secret_id_file", true));
+        } else if (auth instanceof TransitAuth.JwtLogin j) {
+            mount = j.mount();
+            credentials = () -> JSON.createObjectNode().put("role", j.role())
+                    .put("jwt", VaultTokens.readFile(j.jwtFile(), j.method() + " jwt_file", false));
+        } else {
+            TransitAuth.Cert c = (TransitAuth.Cert) auth;
+            mount = c.mount();
+            credentials = () -> {
+                ObjectNode body = JSON.createObjectNode();
+                c.role().ifPresent(r -> body.put("name", r));
+                return body;
+            };
+        }
+        return new VaultTokens.Login("auth/" + mount + "/login", credentials, true, auth.describe(), Optional.empty());
     }
 
     TransitKeyName name() {
@@ -45,7 +85,7 @@ final class TransitClient implements AutoCloseable {
         return http.address();
     }
 
-    TransitHttp http() {
+    VaultClient http() {
         return http;
     }
 
@@ -56,7 +96,7 @@ final class TransitClient implements AutoCloseable {
     /** The key's {@code data}; a missing key or a refusal fails naming the key, the address and Vault's reason. */
     JsonNode readKey(Deadline deadline) throws CiJwtException {
         String what = "reading transit key " + name;
-        TransitHttp.Answer a = authorized("GET", name.readPath(), null, deadline, what);
+        VaultAnswer a = call(VaultRequest.get(name.readPath(), what), deadline);
         if (a.status() == 404) {
             throw new CiJwtException(ErrorCode.KEY_NOT_FOUND, "Vault at " + address() + " has no transit key " + name
                     + " (create it with: bao write " + name.mount() + "/keys/" + name.key() + " type=ecdsa-p256)");
@@ -86,7 +126,7 @@ final class TransitClient implements AutoCloseable {
             byte[] data = alg == SigningAlgorithm.EdDSA ? input : TransitSignatures.sha256(input);
             batch.addObject().put("input", Base64.getEncoder().encodeToString(data));
         }
-        TransitHttp.Answer a = authorized("POST", name.signPath(), body, deadline, what);
+        VaultAnswer a = call(VaultRequest.post(name.signPath(), body, what), deadline);
         if (!a.ok()) {
             throw refused(a, what, "update on " + name.signPath());
         }
@@ -99,7 +139,7 @@ final class TransitClient implements AutoCloseable {
         for (JsonNode r : results) {
             String error = r.path("error").asText("");
             if (!error.isEmpty()) {
-                out.add(Signed.failed(TransitHttp.oneLine(error)));
+                out.add(Signed.failed(VaultAnswer.oneLine(error)));
                 continue;
             }
             try {
@@ -111,24 +151,19 @@ final class TransitClient implements AutoCloseable {
         return out;
     }
 
-    private TransitHttp.Answer authorized(String method, String path, JsonNode body, Deadline deadline, String what)
-            throws CiJwtException {
-        String token = tokens.token(deadline);
-        TransitHttp.Answer a = http.call(method, path, token, body, deadline, what);
-        if (a.status() == 403 && !deadline.passed()) {
-            tokens.refused(token);
-            String again = tokens.token(deadline);
-            if (!again.equals(token)) {
-                a = http.call(method, path, again, body, deadline, what);
-            }
+    /** One call with the signer's token; Vault's own failures become CJ209 naming the address and the call. */
+    private VaultAnswer call(VaultRequest request, Deadline deadline) throws CiJwtException {
+        try {
+            return tokens.call(request, deadline);
+        } catch (VaultFailure f) {
+            throw new CiJwtException(ErrorCode.KEY_SERVICE_FAILED, f.getMessage());
         }
-        return a;
     }
 
-    private CiJwtException refused(TransitHttp.Answer a, String what, String capability) {
+    private CiJwtException refused(VaultAnswer a, String what, String capability) {
         String hint = a.status() == 403 ? " (the token's policy needs " + capability + ")" : "";
         return new CiJwtException(ErrorCode.KEY_SERVICE_FAILED, "Vault at " + address() + " refused " + what + ": "
-                + a.reason() + hint);
+                + a.statusAndErrors() + hint);
     }
 
     @Override

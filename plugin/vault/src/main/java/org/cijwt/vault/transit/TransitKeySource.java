@@ -18,6 +18,9 @@ import org.cijwt.keys.KeyEntry;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.KeySource;
 import org.cijwt.keys.SigningKey;
+import org.cijwt.vault.client.Deadline;
+import org.cijwt.vault.client.VaultFailure;
+import org.cijwt.vault.client.VaultTokens;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,7 +145,7 @@ public final class TransitKeySource implements KeySource, AutoCloseable {
         lastSummary = summary;
         if (plan.signerFresh() && plan.published().size() > 1) {
             LOG.warn("{}: {}; it signs before publish_ahead ({}) has passed because no older version may sign",
-                    origin, summary, TransitHttp.seconds(settings.publishAhead()));
+                    origin, summary, VaultFailure.seconds(settings.publishAhead()));
         } else {
             LOG.info("{}: {}", origin, summary);
         }

@@ -1,27 +1,29 @@
 package org.cijwt.vault.transit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.io.IOException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+import org.cijwt.config.ConfigBinder;
 import org.cijwt.config.Durations;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
-import org.cijwt.io.SecureFiles;
+import org.cijwt.keys.PemReader;
+import org.cijwt.vault.client.TlsMaterial;
+import org.cijwt.vault.client.VaultTokens;
 
 /**
  * The operator's settings of the Transit key source, parsed once and validated: the Vault address,
@@ -32,8 +34,12 @@ import org.cijwt.io.SecureFiles;
  * {@code VAULT_TOKEN}/{@code BAO_TOKEN}, {@code VAULT_NAMESPACE}/{@code BAO_NAMESPACE},
  * {@code VAULT_CACERT}/{@code BAO_CACERT}, {@code VAULT_CLIENT_CERT}/{@code BAO_CLIENT_CERT} and
  * {@code VAULT_CLIENT_KEY}/{@code BAO_CLIENT_KEY}, the variables Vault's and OpenBao's own CLIs read.
+ * The file and the variables are merged into one document, which {@link ConfigBinder} binds like
+ * every configuration file: unknown keys are refused ({@code CJ402}) with their path, values are
+ * never coerced, and an error names the setting (and the variable it came from), never its value.
  *
  * @param address the Vault address without a trailing slash
+ * @param tls the CA bundle and client certificate (PEM files), read and checked when the settings are loaded
  * @param timeout how long one signature or key read may take, retries included; a mint fails after it
  * @param connectTimeout how long opening a connection may take (at most {@code timeout})
  * @param pollInterval how often the key's versions are read again (rotation is seen within it)
@@ -45,7 +51,7 @@ import org.cijwt.io.SecureFiles;
  * @param batchSize at most this many signatures go in one {@code batch_input} request
  * @param concurrency at most this many sign requests are in flight at once
  */
-public record TransitSettings(URI address, Optional<String> namespace, Tls tls, TransitAuth auth, Duration timeout,
+public record TransitSettings(URI address, Optional<String> namespace, TlsMaterial tls, TransitAuth auth, Duration timeout,
                               Duration connectTimeout, Duration pollInterval, Duration publishAhead,
                               Duration maxTokenTtl, Retire retire, int batchSize, int concurrency) {
 
@@ -64,13 +70,9 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
     /** Where a pod's service-account token is mounted by default. */
     public static final Path KUBERNETES_JWT_FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
 
-    static final Set<String> KEYS = Set.of("address", "namespace", "ca_cert_file", "client_cert_file",
-            "client_key_file", "auth", "timeout", "connect_timeout", "poll_interval", "publish_ahead", "max_token_ttl",
-            "retire", "batch_size", "concurrency");
-    static final Set<String> AUTH_KEYS = Set.of("method", "token_file", "mount", "role_id", "role_id_file",
-            "secret_id_file", "role", "jwt_file");
-
-    private static final YAMLMapper YAML = new YAMLMapper();
+    /** The settings an environment variable overrides, each named {@code BAO_<name>} or {@code VAULT_<name>}. */
+    private static final Map<String, String> FROM_ENV = Map.of("address", "ADDR", "namespace", "NAMESPACE",
+            "ca_cert_file", "CACERT", "client_cert_file", "CLIENT_CERT", "client_key_file", "CLIENT_KEY");
 
     /** What becomes of a version once the operator raises {@code min_decryption_version} past it. */
     public enum Retire {
@@ -78,15 +80,6 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
         AFTER_EXPIRY,
         /** It leaves the JWKS at the next poll, and tokens it signed stop verifying: for a leaked key. */
         IMMEDIATELY
-    }
-
-    /** TLS to Vault: a CA bundle to trust and a client certificate with its key, all PEM files. */
-    public record Tls(Optional<Path> caCert, Optional<Path> clientCert, Optional<Path> clientKey) {
-        public static final Tls NONE = new Tls(Optional.empty(), Optional.empty(), Optional.empty());
-
-        public boolean any() {
-            return caCert.isPresent() || clientCert.isPresent();
-        }
     }
 
     public TransitSettings {
@@ -116,263 +109,259 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
                 maxTokenTtl, newRetire, batchSize, concurrency);
     }
 
+    /** The settings as written, bound by {@link ConfigBinder}; absent keys are {@code null}. */
+    record Written(String address, String namespace, String caCertFile, String clientCertFile, String clientKeyFile,
+                   WrittenAuth auth, Duration timeout, Duration connectTimeout, Duration pollInterval,
+                   Duration publishAhead, Duration maxTokenTtl, String retire, Integer batchSize, Integer concurrency) {
+    }
+
+    /** The {@code auth:} mapping as written; which keys a method takes is checked after binding. */
+    record WrittenAuth(String method, String tokenFile, String mount, String roleId, String roleIdFile,
+                       String secretIdFile, String role, String jwtFile) {
+    }
+
     /** Reads the file named by {@value #CONFIG_ENV} (if set), then the environment; see the class comment. */
     public static TransitSettings load(Map<String, String> env) throws CiJwtException {
         String fileName = blankToNull(env.get(CONFIG_ENV));
         Path file = fileName == null ? null : Path.of(fileName);
-        JsonNode root = file == null ? YAML.createObjectNode() : readFile(file);
         String where = file == null ? "transit settings" : "transit config " + file;
-        requireKnownKeys(root, KEYS, where);
+        ObjectNode tree = JsonNodeFactory.instance.objectNode();
+        if (file != null) {
+            JsonNode root = ConfigBinder.readTree(file, where);
+            if (!root.isObject()) {
+                throw new CiJwtException(ErrorCode.SETTING_INVALID, where + ": must be a mapping of settings");
+            }
+            tree.setAll((ObjectNode) root);
+        }
+        Map<String, String> origins = new HashMap<>();
+        for (Map.Entry<String, String> e : FROM_ENV.entrySet()) {
+            Optional<Origin> value = fromEnv(env, e.getValue());
+            if (value.isPresent()) {
+                tree.put(e.getKey(), value.get().value());
+                origins.put(e.getKey(), value.get().name());
+            }
+        }
+        Place at = new Place(where, origins);
+        return from(ConfigBinder.bind(tree, Written.class, at::message), env, at);
+    }
 
-        Optional<String> addressText = fromEnv(env, "ADDR").or(() -> text(root, "address"));
-        if (addressText.isEmpty()) {
+    /** Where a value came from, for messages: the document, and the variable when one overrode the file. */
+    private record Place(String where, Map<String, String> origins) {
+        String message(String path, String rule) {
+            String key = path.split("[.\\[]", 2)[0];
+            String origin = origins.get(key);
+            return where + ": " + (path.isEmpty() ? "" : path + ": ") + rule + (origin == null ? "" : " (from " + origin + ")");
+        }
+
+        CiJwtException invalid(String path, String rule) {
+            return new CiJwtException(ErrorCode.SETTING_INVALID, message(path, rule));
+        }
+    }
+
+    private static TransitSettings from(Written w, Map<String, String> env, Place at) throws CiJwtException {
+        if (present(w.address()).isEmpty()) {
             throw new CiJwtException(ErrorCode.SETTING_INVALID, "no Vault address for the transit key source: set"
                     + " VAULT_ADDR or BAO_ADDR, or address in the file $" + CONFIG_ENV + " names");
         }
-        URI address = parseAddress(addressText.get(), where);
-        Optional<String> namespace = fromEnv(env, "NAMESPACE").or(() -> text(root, "namespace"))
-                .map(TransitSettings::trimSlashes).filter(s -> !s.isEmpty());
-        Tls tls = new Tls(fromEnv(env, "CACERT").or(() -> text(root, "ca_cert_file")).map(Path::of),
-                fromEnv(env, "CLIENT_CERT").or(() -> text(root, "client_cert_file")).map(Path::of),
-                fromEnv(env, "CLIENT_KEY").or(() -> text(root, "client_key_file")).map(Path::of));
-        checkTls(tls, address, where);
+        URI address = parseAddress(w.address(), at);
+        Optional<String> namespace = present(w.namespace()).map(TransitSettings::trimSlashes).filter(s -> !s.isEmpty());
+        TlsMaterial tls = tls(w, address, at);
 
-        TransitAuth auth = auth(root.get("auth"), env, where);
-        if (auth instanceof TransitAuth.Cert && tls.clientCert().isEmpty()) {
-            throw invalid(where + ": auth method cert needs a client certificate (client_cert_file and client_key_file,"
+        TransitAuth auth = auth(w.auth() == null ? new WrittenAuth(null, null, null, null, null, null, null, null)
+                : w.auth(), env, at);
+        if (auth instanceof TransitAuth.Cert && tls.clientCertificate().isEmpty()) {
+            throw at.invalid("auth", "method cert needs a client certificate (client_cert_file and client_key_file,"
                     + " or VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)");
         }
-        Duration timeout = positive(duration(root, "timeout", DEFAULT_TIMEOUT, where), "timeout", where);
-        Duration connect = positive(duration(root, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, where),
-                "connect_timeout", where);
+        Duration timeout = positive(w.timeout(), DEFAULT_TIMEOUT, "timeout", at);
+        Duration connect = positive(w.connectTimeout(), DEFAULT_CONNECT_TIMEOUT, "connect_timeout", at);
         if (connect.compareTo(timeout) > 0) {
             connect = timeout;
         }
-        Duration poll = positive(duration(root, "poll_interval", DEFAULT_POLL_INTERVAL, where), "poll_interval", where);
-        Duration ahead = duration(root, "publish_ahead", DEFAULT_PUBLISH_AHEAD, where);
+        Duration poll = positive(w.pollInterval(), DEFAULT_POLL_INTERVAL, "poll_interval", at);
+        Duration ahead = w.publishAhead() == null ? DEFAULT_PUBLISH_AHEAD : w.publishAhead();
         if (ahead.compareTo(poll) < 0) {
-            throw invalid(where + ": publish_ahead " + Durations.format(ahead) + " is shorter than poll_interval "
+            throw at.invalid("", "publish_ahead " + Durations.format(ahead) + " is shorter than poll_interval "
                     + Durations.format(poll) + ": a serve process could meet tokens of a version it has not read yet");
         }
-        Duration maxTtl = positive(duration(root, "max_token_ttl", DEFAULT_MAX_TOKEN_TTL, where), "max_token_ttl", where);
-        Retire retire = switch (text(root, "retire").orElse("after_expiry")) {
+        Duration maxTtl = positive(w.maxTokenTtl(), DEFAULT_MAX_TOKEN_TTL, "max_token_ttl", at);
+        Retire retire = switch (w.retire() == null ? "after_expiry" : w.retire()) {
             case "after_expiry" -> Retire.AFTER_EXPIRY;
             case "immediately" -> Retire.IMMEDIATELY;
-            default -> throw invalid(where + ": retire must be after_expiry or immediately");
+            default -> throw at.invalid("retire", "must be after_expiry or immediately");
         };
-        int batch = whole(root, "batch_size", DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, where);
-        int concurrency = whole(root, "concurrency", DEFAULT_CONCURRENCY, MAX_CONCURRENCY, where);
+        int batch = whole(w.batchSize(), DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, "batch_size", at);
+        int concurrency = whole(w.concurrency(), DEFAULT_CONCURRENCY, MAX_CONCURRENCY, "concurrency", at);
         return new TransitSettings(address, namespace, tls, auth, timeout, connect, poll, ahead, maxTtl, retire, batch,
                 concurrency);
     }
 
-    private static TransitAuth auth(JsonNode node, Map<String, String> env, String where) throws CiJwtException {
-        JsonNode auth = node == null || node.isNull() ? YAML.createObjectNode() : node;
-        if (!auth.isObject()) {
-            throw invalid(where + ": auth must be a map with method and its settings");
-        }
-        String at = where + ": auth";
-        requireKnownKeys(auth, AUTH_KEYS, at);
-        String method = text(auth, "method").orElse("token");
+    private static TransitAuth auth(WrittenAuth a, Map<String, String> env, Place at) throws CiJwtException {
+        String method = a.method() == null ? "token" : a.method();
         switch (method) {
             case "token" -> {
-                onlyKeys(auth, Set.of("method", "token_file"), at + " (method token)");
-                Optional<Path> file = text(auth, "token_file").map(Path::of);
-                Optional<String> value = file.isPresent() ? Optional.empty() : fromEnv(env, "TOKEN");
+                onlyKeys(a, Set.of("token_file"), method, at);
+                Optional<Path> file = present(a.tokenFile()).map(Path::of);
+                Optional<String> value = file.isPresent() ? Optional.empty() : fromEnv(env, "TOKEN").map(Origin::value);
                 if (file.isEmpty() && value.isEmpty()) {
-                    throw invalid("no Vault token for the transit key source: set VAULT_TOKEN or BAO_TOKEN, or auth"
-                            + " (token_file, or method approle, kubernetes, jwt or cert) in the file $" + CONFIG_ENV + " names");
+                    throw new CiJwtException(ErrorCode.SETTING_INVALID, "no Vault token for the transit key source: set"
+                            + " VAULT_TOKEN or BAO_TOKEN, or auth (token_file, or method approle, kubernetes, jwt or"
+                            + " cert) in the file $" + CONFIG_ENV + " names");
                 }
-                String envName = env.get("BAO_TOKEN") != null && !env.get("BAO_TOKEN").isBlank() ? "BAO_TOKEN" : "VAULT_TOKEN";
+                String envName = blankToNull(env.get("BAO_TOKEN")) != null ? "BAO_TOKEN" : "VAULT_TOKEN";
                 return new TransitAuth.Token(value, envName, file);
             }
             case "approle" -> {
-                onlyKeys(auth, Set.of("method", "mount", "role_id", "role_id_file", "secret_id_file"), at + " (method approle)");
-                Optional<String> roleId = text(auth, "role_id");
-                Optional<Path> roleIdFile = text(auth, "role_id_file").map(Path::of);
+                onlyKeys(a, Set.of("mount", "role_id", "role_id_file", "secret_id_file"), method, at);
+                Optional<String> roleId = present(a.roleId());
+                Optional<Path> roleIdFile = present(a.roleIdFile()).map(Path::of);
                 if (roleId.isPresent() == roleIdFile.isPresent()) {
-                    throw invalid(at + ": method approle needs role_id or role_id_file (one of them)");
+                    throw at.invalid("auth", "method approle needs role_id or role_id_file (one of them)");
                 }
-                String id = roleId.isPresent() ? roleId.get() : readSmallFile(roleIdFile.get(), at + ".role_id_file", false);
-                Path secretIdFile = text(auth, "secret_id_file").map(Path::of)
-                        .orElseThrow(() -> invalid(at + ": method approle needs secret_id_file"));
-                return new TransitAuth.AppRole(mount(auth, "approle", at), id, secretIdFile);
+                String id = roleId.isPresent() ? roleId.get()
+                        : VaultTokens.readFile(roleIdFile.get(), at.where() + ": auth.role_id_file", false);
+                Path secretIdFile = present(a.secretIdFile()).map(Path::of)
+                        .orElseThrow(() -> at.invalid("auth", "method approle needs secret_id_file"));
+                return new TransitAuth.AppRole(mount(a, "approle", at), id, secretIdFile);
             }
             case "kubernetes", "jwt" -> {
-                onlyKeys(auth, Set.of("method", "mount", "role", "jwt_file"), at + " (method " + method + ")");
-                String role = text(auth, "role").orElseThrow(() -> invalid(at + ": method " + method + " needs role"));
-                Optional<Path> jwtFile = text(auth, "jwt_file").map(Path::of);
+                onlyKeys(a, Set.of("mount", "role", "jwt_file"), method, at);
+                String role = present(a.role()).orElseThrow(() -> at.invalid("auth", "method " + method + " needs role"));
+                Optional<Path> jwtFile = present(a.jwtFile()).map(Path::of);
                 if (jwtFile.isEmpty() && method.equals("jwt")) {
-                    throw invalid(at + ": method jwt needs jwt_file");
+                    throw at.invalid("auth", "method jwt needs jwt_file");
                 }
-                return new TransitAuth.JwtLogin(method, mount(auth, method, at), role, jwtFile.orElse(KUBERNETES_JWT_FILE));
+                return new TransitAuth.JwtLogin(method, mount(a, method, at), role, jwtFile.orElse(KUBERNETES_JWT_FILE));
             }
             case "cert" -> {
-                onlyKeys(auth, Set.of("method", "mount", "role"), at + " (method cert)");
-                return new TransitAuth.Cert(mount(auth, "cert", at), text(auth, "role"));
+                onlyKeys(a, Set.of("mount", "role"), method, at);
+                return new TransitAuth.Cert(mount(a, "cert", at), present(a.role()));
             }
-            default -> throw invalid(at + ": method '" + method + "' is not one of token, approle, kubernetes, jwt, cert");
+            default -> throw at.invalid("auth.method", "must be one of token, approle, kubernetes, jwt, cert");
         }
     }
 
-    private static String mount(JsonNode auth, String fallback, String at) throws CiJwtException {
-        String mount = trimSlashes(text(auth, "mount").orElse(fallback));
+    /** A key that only another method reads is a mistake worth naming, not one to ignore. */
+    private static void onlyKeys(WrittenAuth a, Set<String> allowed, String method, Place at) throws CiJwtException {
+        Map<String, String> given = new LinkedHashMap<>();
+        given.put("token_file", a.tokenFile());
+        given.put("mount", a.mount());
+        given.put("role_id", a.roleId());
+        given.put("role_id_file", a.roleIdFile());
+        given.put("secret_id_file", a.secretIdFile());
+        given.put("role", a.role());
+        given.put("jwt_file", a.jwtFile());
+        List<String> extra = new ArrayList<>();
+        given.forEach((key, value) -> {
+            if (value != null && !allowed.contains(key)) {
+                extra.add(key);
+            }
+        });
+        if (!extra.isEmpty()) {
+            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, at.message("auth", "method " + method
+                    + " does not use " + extra));
+        }
+    }
+
+    private static String mount(WrittenAuth a, String fallback, Place at) throws CiJwtException {
+        String mount = trimSlashes(present(a.mount()).orElse(fallback));
         if (mount.startsWith("auth/")) {
             mount = mount.substring("auth/".length());
         }
         if (mount.isEmpty() || mount.contains("..")) {
-            throw invalid(at + ": mount '" + text(auth, "mount").orElse("") + "' is not an auth mount path");
+            throw at.invalid("auth.mount", "is not an auth mount path");
         }
         return mount;
     }
 
-    /** Reads a short secret or id file, trimmed; {@code secret} files must be private (0600). */
-    static String readSmallFile(Path file, String what, boolean secret) throws CiJwtException {
-        try {
-            if (secret) {
-                SecureFiles.requirePrivatePermissions(file, what);
-            }
-            String text = Files.readString(file).strip();
-            if (text.isEmpty()) {
-                throw invalid(what + " " + file + " is empty");
-            }
-            return text;
-        } catch (NoSuchFileException e) {
-            throw invalid(what + " " + file + " does not exist");
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.IO_FAILED, what + " " + file + " cannot be read: " + SecureFiles.reason(e));
+    /**
+     * The TLS files, read once through core's PEM reader: a CA bundle to trust instead of the JDK's,
+     * and a client certificate with its key (RSA or EC, PKCS#8, PKCS#1 or SEC 1), checked to be one pair.
+     */
+    private static TlsMaterial tls(Written w, URI address, Place at) throws CiJwtException {
+        Optional<Path> ca = present(w.caCertFile()).map(Path::of);
+        Optional<Path> cert = present(w.clientCertFile()).map(Path::of);
+        Optional<Path> key = present(w.clientKeyFile()).map(Path::of);
+        if (cert.isPresent() != key.isPresent()) {
+            throw tlsInvalid(at, cert.isPresent() ? "client_key_file" : "client_cert_file", "is required: a client"
+                    + " certificate and its key must be given together (client_cert_file and client_key_file, or"
+                    + " VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)");
         }
+        if ((ca.isPresent() || cert.isPresent()) && "http".equals(address.getScheme())) {
+            throw tlsInvalid(at, "address", "is http, but TLS files are given (ca_cert_file, client_cert_file)");
+        }
+        Optional<TlsMaterial.ClientCertificate> client = Optional.empty();
+        if (key.isPresent()) {
+            // The key first: a key file that others can read is refused whatever else is wrong.
+            PrivateKey privateKey = PemReader.readPrivateKey(key.get(), at.where() + ": client_key_file",
+                    rule -> tlsInvalid(at, "client_key_file", rule));
+            List<X509Certificate> chain = PemReader.readCertificates(cert.orElseThrow(),
+                    rule -> tlsInvalid(at, "client_cert_file", rule));
+            client = Optional.of(TlsMaterial.ClientCertificate.of(chain, privateKey,
+                    rule -> tlsInvalid(at, "client_key_file", "file " + key.get() + " " + rule), cert.get().toString()));
+        }
+        List<X509Certificate> trust = List.of();
+        if (ca.isPresent()) {
+            trust = PemReader.readCertificates(ca.get(), rule -> tlsInvalid(at, "ca_cert_file", rule));
+        }
+        return new TlsMaterial(trust, client);
     }
 
-    private static void checkTls(Tls tls, URI address, String where) throws CiJwtException {
-        if (tls.clientCert().isPresent() != tls.clientKey().isPresent()) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, where + ": a client certificate and its key must be given"
-                    + " together (client_cert_file and client_key_file, or VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)");
-        }
-        if (tls.any() && "http".equals(address.getScheme())) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, where + ": TLS files are given but the Vault address "
-                    + address + " is http");
-        }
-        for (Optional<Path> f : List.of(tls.caCert(), tls.clientCert())) {
-            if (f.isPresent() && !Files.isReadable(f.get())) {
-                throw new CiJwtException(ErrorCode.TLS_INVALID, where + ": TLS file " + f.get() + " cannot be read");
-            }
-        }
-        if (tls.clientKey().isPresent()) {
-            SecureFiles.requirePrivatePermissions(tls.clientKey().get(), "Vault client key");
-        }
+    private static CiJwtException tlsInvalid(Place at, String key, String rule) {
+        return new CiJwtException(ErrorCode.TLS_INVALID, at.message(key, rule));
     }
 
-    private static URI parseAddress(String text, String where) throws CiJwtException {
+    /** Checks the Vault address; the message never quotes it, since a URL can carry credentials. */
+    private static URI parseAddress(String text, Place at) throws CiJwtException {
+        String rule = "must be an absolute http or https URL with a host and no user info, query or fragment";
         try {
             URI uri = new URI(text.strip());
             if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
-                    || uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
-                throw invalid(where + ": Vault address '" + text + "' is not an http or https URL with a host and"
-                        + " no query");
+                    || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+                throw at.invalid("address", rule);
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw invalid(where + ": Vault address '" + text + "' is not a URL");
+            throw at.invalid("address", rule);
         }
     }
 
+    /** One value from the environment and the variable it came from. */
+    private record Origin(String name, String value) {
+    }
+
     /** {@code BAO_<name>} or {@code VAULT_<name>}; both set to different values is an error. */
-    private static Optional<String> fromEnv(Map<String, String> env, String name) throws CiJwtException {
+    private static Optional<Origin> fromEnv(Map<String, String> env, String name) throws CiJwtException {
         String bao = blankToNull(env.get("BAO_" + name));
         String vault = blankToNull(env.get("VAULT_" + name));
         if (bao != null && vault != null && !bao.equals(vault)) {
             throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, "environment variables BAO_" + name + " and VAULT_"
                     + name + " are both set, to different values; unset one");
         }
-        return Optional.ofNullable(bao != null ? bao : vault);
+        return bao != null ? Optional.of(new Origin("BAO_" + name, bao))
+                : vault != null ? Optional.of(new Origin("VAULT_" + name, vault)) : Optional.empty();
     }
 
-    private static JsonNode readFile(Path file) throws CiJwtException {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "transit config " + file + " (from $" + CONFIG_ENV
-                    + ") does not exist");
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "transit config " + file + " cannot be read: "
-                    + SecureFiles.reason(e));
-        }
-        try {
-            JsonNode root = YAML.readTree(text);
-            if (root == null || root.isNull() || root.isMissingNode()) {
-                return YAML.createObjectNode();
-            }
-            if (!root.isObject()) {
-                throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "transit config " + file + " must be a map of settings");
-            }
-            return root;
-        } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-            throw new CiJwtException(ErrorCode.CONFIG_UNREADABLE, "transit config " + file + " is not valid YAML"
-                    + (line > 0 ? " (line " + line + ")" : ""));
-        }
-    }
-
-    private static void requireKnownKeys(JsonNode node, Set<String> known, String where) throws CiJwtException {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!known.contains(key)) {
-                throw new CiJwtException(ErrorCode.CONFIG_UNKNOWN_KEY, where + ": unknown key '" + key + "' (known: "
-                        + new TreeSet<>(known) + ")");
-            }
-        }
-    }
-
-    private static void onlyKeys(JsonNode node, Set<String> allowed, String where) throws CiJwtException {
-        List<String> extra = new ArrayList<>();
-        node.fieldNames().forEachRemaining(k -> {
-            if (!allowed.contains(k)) {
-                extra.add(k);
-            }
-        });
-        if (!extra.isEmpty()) {
-            throw new CiJwtException(ErrorCode.OPTIONS_CONFLICT, where + " does not use " + extra);
-        }
-    }
-
-    private static Optional<String> text(JsonNode node, String key) {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull() || !v.isValueNode()) {
-            return Optional.empty();
-        }
-        return Optional.ofNullable(blankToNull(v.asText()));
-    }
-
-    private static Duration duration(JsonNode node, String key, Duration fallback, String where) throws CiJwtException {
-        Optional<String> text = text(node, key);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        try {
-            return Durations.parse(text.get());
-        } catch (Durations.DurationSyntaxException e) {
-            throw invalid(where + ": " + key + " '" + text.get() + "' " + e.getMessage());
-        }
-    }
-
-    private static Duration positive(Duration d, String key, String where) throws CiJwtException {
+    private static Duration positive(Duration given, Duration fallback, String key, Place at) throws CiJwtException {
+        Duration d = given == null ? fallback : given;
         if (d.isZero() || d.isNegative()) {
-            throw invalid(where + ": " + key + " must be longer than 0");
+            throw at.invalid(key, "must be longer than 0");
         }
         return d;
     }
 
-    private static int whole(JsonNode node, String key, int fallback, int max, String where) throws CiJwtException {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
+    private static int whole(Integer given, int fallback, int max, String key, Place at) throws CiJwtException {
+        if (given == null) {
             return fallback;
         }
-        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1 || v.asInt() > max) {
-            throw invalid(where + ": " + key + " must be a whole number from 1 to " + max);
+        if (given < 1 || given > max) {
+            throw at.invalid(key, "must be a whole number from 1 to " + max);
         }
-        return v.asInt();
+        return given;
+    }
+
+    private static Optional<String> present(String value) {
+        return Optional.ofNullable(blankToNull(value));
     }
 
     private static String trimSlashes(String s) {
@@ -388,9 +377,5 @@ public record TransitSettings(URI address, Optional<String> namespace, Tls tls, 
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
-    }
-
-    private static CiJwtException invalid(String message) {
-        return new CiJwtException(ErrorCode.SETTING_INVALID, message);
     }
 }

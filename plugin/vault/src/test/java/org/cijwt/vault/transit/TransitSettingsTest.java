@@ -125,7 +125,7 @@ class TransitSettingsTest {
 
     @Test
     void loadWhenCertMethodHasNoClientCertificateThenRefused() throws Exception {
-        assertCode(ErrorCode.SETTING_INVALID, "auth method cert needs a client certificate",
+        assertCode(ErrorCode.SETTING_INVALID, "auth: method cert needs a client certificate",
                 withFile("auth: {method: cert}\n", "VAULT_ADDR", "https://vault:8200"));
     }
 
@@ -150,16 +150,44 @@ class TransitSettingsTest {
 
     @Test
     void loadWhenValuesBreakTheirRulesThenTheSettingIsNamed() throws Exception {
-        assertCode(ErrorCode.SETTING_INVALID, "timeout '5' is not a duration",
+        assertCode(ErrorCode.SETTING_INVALID, "timeout: is a bare number, but a duration needs its unit",
                 withFile("timeout: 5\n", "VAULT_ADDR", ADDR, "VAULT_TOKEN", "t"));
-        assertCode(ErrorCode.SETTING_INVALID, "batch_size must be a whole number from 1 to 1000",
+        assertCode(ErrorCode.SETTING_INVALID, "batch_size: must be a whole number from 1 to 1000",
                 withFile("batch_size: 0\n", "VAULT_ADDR", ADDR, "VAULT_TOKEN", "t"));
-        assertCode(ErrorCode.SETTING_INVALID, "retire must be after_expiry or immediately",
+        assertCode(ErrorCode.SETTING_INVALID, "retire: must be after_expiry or immediately",
                 withFile("retire: never\n", "VAULT_ADDR", ADDR, "VAULT_TOKEN", "t"));
         assertCode(ErrorCode.SETTING_INVALID, "method approle needs secret_id_file",
                 withFile("auth: {method: approle, role_id: r}\n", "VAULT_ADDR", ADDR));
-        assertCode(ErrorCode.SETTING_INVALID, "Vault address 'ftp://x' is not an http or https URL",
+        assertCode(ErrorCode.SETTING_INVALID, "transit settings: address: must be an absolute http or https URL",
                 env("VAULT_ADDR", "ftp://x", "VAULT_TOKEN", "t"));
+    }
+
+    @Test
+    void loadWhenAnAddressComesFromTheEnvironmentThenTheErrorNamesTheVariableAndNeverQuotesTheValue() {
+        assertThatThrownBy(() -> TransitSettings.load(env("BAO_ADDR", "https://user:S3CRET@vault:8200", "VAULT_TOKEN", "t")))
+                .isInstanceOfSatisfying(CiJwtException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SETTING_INVALID))
+                .hasMessage("transit settings: address: must be an absolute http or https URL with a host and no user"
+                        + " info, query or fragment (from BAO_ADDR)");
+    }
+
+    @Test
+    void loadWhenValuesAreOfAnotherTypeThenRefusedAndNeverCoerced() throws Exception {
+        assertCode(ErrorCode.SETTING_INVALID, "batch_size: must be a whole number, not a string",
+                withFile("batch_size: \"50\"\n", "VAULT_ADDR", ADDR, "VAULT_TOKEN", "t"));
+        assertCode(ErrorCode.SETTING_INVALID, "namespace: must be a string, not a whole number",
+                withFile("namespace: 7\n", "VAULT_ADDR", ADDR, "VAULT_TOKEN", "t"));
+        assertCode(ErrorCode.SETTING_INVALID, "auth: must be a mapping, not a string",
+                withFile("auth: approle\n", "VAULT_ADDR", ADDR, "VAULT_TOKEN", "t"));
+        assertCode(ErrorCode.SETTING_INVALID, "auth.role: must be a string, not a list",
+                withFile("auth: {method: kubernetes, role: [a]}\n", "VAULT_ADDR", ADDR));
+        assertCode(ErrorCode.SETTING_INVALID, "timeout: has no value (leave the key out to use its default)",
+                withFile("timeout:\n", "VAULT_ADDR", ADDR, "VAULT_TOKEN", "t"));
+    }
+
+    @Test
+    void loadWhenAuthMethodIsUnknownThenItsSettingIsNamed() throws Exception {
+        assertCode(ErrorCode.SETTING_INVALID, "auth.method: must be one of token, approle, kubernetes, jwt, cert",
+                withFile("auth: {method: ldap}\n", "VAULT_ADDR", ADDR));
     }
 
     @Test
