@@ -54,6 +54,12 @@ public enum ErrorCode {
     SIGNED_STEP_INVALID("CJ701", "a task step cannot be signed or checked: no inline config, not a task step, or a malformed signed_step"),
     CONFIG_NOT_VERIFIED("CJ702", "a task's config is unsigned, signed by an unpinned key, changed, replayed from elsewhere, or differs from what the container runs"),
 
+    // 8xx: Concourse, where build identity comes from
+    CONCOURSE_UNAVAILABLE("CJ801", "Concourse did not answer in time, or answered with an error or with something ci-jwt cannot use"),
+    CONCOURSE_LOGIN_REFUSED("CJ802", "Concourse refused the login of the configured user"),
+    CONCOURSE_PASSWORD_FILE("CJ803", "the Concourse password file is missing, empty, or readable or writable by group or others"),
+    CONTAINER_NOT_IN_CONCOURSE("CJ804", "no team the Concourse user can see has a container with this handle"),
+
     // 9xx: the machine
     IO_FAILED("CJ901", "a file or directory could not be read, written or created");
 
