@@ -72,6 +72,7 @@ public final class Agent implements ContainerService, AutoCloseable {
     private final IdentitySource identity;
     private final ConcurrentMap<String, Live> live = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile java.util.concurrent.ScheduledExecutorService buildWatch;
 
     /** A container being served; {@code refresher} is null while its create is in progress. */
     private record Live(ContainerRecords.Entry entry, BuildMetadata metadata, TokenProfile profile, TokenRefresher refresher) {
@@ -166,6 +167,7 @@ public final class Agent implements ContainerService, AutoCloseable {
             Agent agent = new Agent(this, deliveries, records, tokens);
             agent.recover();
             agent.scheduleReaper();
+            agent.watchBuilds();
             return agent;
         }
     }
@@ -410,6 +412,59 @@ public final class Agent implements ContainerService, AutoCloseable {
         return true;
     }
 
+    /** How often the builds of live containers are asked whether they ended. */
+    public static final Duration BUILD_WATCH_INTERVAL = Duration.ofSeconds(5);
+
+    /**
+     * Every {@link #BUILD_WATCH_INTERVAL}, on a thread of its own (a slow identity source must not
+     * hold up refreshes), asks the identity source whether each live container's build has ended;
+     * one that has gets no more refreshes and its token files go, as on delete.
+     */
+    private void watchBuilds() {
+        if (identity instanceof AnnotationIdentity) {
+            return;
+        }
+        java.util.concurrent.ScheduledExecutorService watcher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ci-jwt-build-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        buildWatch = watcher;
+        watcher.scheduleWithFixedDelay(this::endFinishedBuilds, BUILD_WATCH_INTERVAL.toMillis(), BUILD_WATCH_INTERVAL.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** One sweep of {@link #watchBuilds()}: each build asked once. */
+    void endFinishedBuilds() {
+        Map<String, Boolean> ended = new HashMap<>();
+        for (Live l : List.copyOf(live.values())) {
+            if (closed || l.refresher() == null) {
+                continue;
+            }
+            String build = l.metadata().buildId();
+            Boolean over = ended.get(build);
+            if (over == null) {
+                try {
+                    over = identity.buildEnded(l.metadata());
+                } catch (CiJwtException | RuntimeException e) {
+                    // Concourse unreachable: the container keeps its identity and refreshes; asked again next sweep.
+                    LOG.debug("build {}: whether it ended is unknown now: {}", build, e.getMessage());
+                    continue;
+                }
+                ended.put(build, over);
+            }
+            if (over) {
+                try {
+                    LOG.info("container {}: build {} has ended; its tokens are no longer refreshed and their files are removed",
+                            l.entry().id(), build);
+                    delete(l.entry().id());
+                } catch (CiJwtException e) {
+                    LOG.warn("container {}: removing the tokens of its ended build failed: {}", l.entry().id(), e.getMessage());
+                }
+            }
+        }
+    }
+
     private void scheduleReaper() {
         scheduler.schedule(() -> {
             if (closed) {
@@ -433,6 +488,9 @@ public final class Agent implements ContainerService, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (buildWatch != null) {
+            buildWatch.shutdownNow();
+        }
         live.values().stream().map(Live::refresher).filter(r -> r != null).forEach(TokenRefresher::close);
         scheduler.close();
     }

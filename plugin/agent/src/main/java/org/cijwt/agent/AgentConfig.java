@@ -4,15 +4,19 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.cijwt.agent.concourse.ConcourseSettings;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.config.ConfigBinder;
+import org.cijwt.config.Durations;
 import org.cijwt.config.SettingException;
 import org.cijwt.delivery.TokenProfile;
 import org.cijwt.errors.CiJwtException;
@@ -39,13 +43,19 @@ import org.cijwt.signedconfig.ConfigVerifier;
  * is, so an error names its path ({@code profiles.aws.tokens[0].ttl}).
  */
 public record AgentConfig(String defaultProfile, Map<String, TokenProfile> profiles,
-                          Map<String, ConfigVerifier.Behavior> verificationByTeam) {
+                          Map<String, ConfigVerifier.Behavior> verificationByTeam, IdentityConfig identity) {
     public static final String DEFAULT_PROFILE = "default";
     private static final String BY_TEAM = "verification_failure_behavior_by_team";
     /** A profile name is what a container writes in its request: short, plain, and safe to show in a message. */
     private static final Pattern PROFILE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
+    /** Profiles with the default identity source, {@code annotation}. */
+    public AgentConfig(String defaultProfile, Map<String, TokenProfile> profiles, Map<String, ConfigVerifier.Behavior> verificationByTeam) {
+        this(defaultProfile, profiles, verificationByTeam, IdentityConfig.ANNOTATION);
+    }
+
     public AgentConfig {
+        Objects.requireNonNull(identity, "identity");
         profiles = Map.copyOf(profiles);
         verificationByTeam = Map.copyOf(verificationByTeam);
         if (!profiles.containsKey(defaultProfile)) {
@@ -101,7 +111,12 @@ public record AgentConfig(String defaultProfile, Map<String, TokenProfile> profi
         for (Map.Entry<String, TokenProfile> p : file.profiles().entrySet()) {
             profiles.put(p.getKey(), issuer == null ? p.getValue() : p.getValue().withIssuer(issuer));
         }
-        return new AgentConfig(file.defaultProfile(), profiles, file.verificationByTeam());
+        return new AgentConfig(file.defaultProfile(), profiles, file.verificationByTeam(), file.identity());
+    }
+
+    /** The same profiles with another identity source. */
+    public AgentConfig withIdentity(IdentityConfig other) {
+        return new AgentConfig(defaultProfile, profiles, verificationByTeam, other);
     }
 
     /**
@@ -113,13 +128,21 @@ public record AgentConfig(String defaultProfile, Map<String, TokenProfile> profi
      * @param verificationByTeam the operator's block/warn overrides by team name
      */
     record AgentFile(String issuer, String defaultProfile, Map<String, TokenProfile> profiles,
-                     Map<String, ConfigVerifier.Behavior> verificationByTeam) {
+                     Map<String, ConfigVerifier.Behavior> verificationByTeam, IdentityConfig identity) {
 
         @JsonCreator
         static AgentFile of(@JsonProperty("issuer") String issuer,
                             @JsonProperty("default_profile") String defaultProfile,
                             @JsonProperty("profiles") Map<String, TokenProfile> profiles,
-                            @JsonProperty(BY_TEAM) Map<String, String> byTeam) throws SettingException {
+                            @JsonProperty(BY_TEAM) Map<String, String> byTeam,
+                            @JsonProperty(IdentityConfig.SOURCE) String identitySource,
+                            @JsonProperty(ConcourseSettings.URL) String concourseUrl,
+                            @JsonProperty(ConcourseSettings.USER) String concourseUser,
+                            @JsonProperty(ConcourseSettings.PASSWORD_FILE) String concoursePasswordFile,
+                            @JsonProperty(ConcourseSettings.CA_FILE) String concourseCaFile,
+                            @JsonProperty(ConcourseSettings.TIMEOUT) String concourseTimeout,
+                            @JsonProperty(IdentityConfig.STEP_TYPES) java.util.List<String> stepTypes,
+                            @JsonProperty(IdentityConfig.FAIL_OPEN) Boolean failOpen) throws SettingException {
             if (issuer != null) {
                 try {
                     ClaimsPolicy.validateIssuer(issuer);
@@ -153,7 +176,19 @@ public record AgentConfig(String defaultProfile, Map<String, TokenProfile> profi
                     }
                 }
             }
-            return new AgentFile(issuer, def, new LinkedHashMap<>(profiles), behaviors);
+            Duration timeout = null;
+            if (concourseTimeout != null) {
+                try {
+                    timeout = Durations.parse(concourseTimeout);
+                } catch (Durations.DurationSyntaxException e) {
+                    throw new SettingException(ErrorCode.SETTING_INVALID, ConcourseSettings.TIMEOUT, e.getMessage());
+                }
+            }
+            IdentityConfig identity = new IdentityConfig(identitySource == null ? AnnotationIdentity.NAME : identitySource,
+                    concourseUrl, concourseUser, concoursePasswordFile == null ? null : Path.of(concoursePasswordFile),
+                    concourseCaFile == null ? null : Path.of(concourseCaFile), timeout,
+                    stepTypes == null ? null : new java.util.LinkedHashSet<>(stepTypes), Boolean.TRUE.equals(failOpen));
+            return new AgentFile(issuer, def, new LinkedHashMap<>(profiles), behaviors, identity);
         }
     }
 

@@ -25,6 +25,15 @@ public interface IdentitySource {
      */
     Identity identify(ContainerService.CreateRequest request) throws CiJwtException;
 
+    /**
+     * Whether the build has ended, so that its containers' tokens stop being refreshed and their
+     * files go. A source that cannot tell (the annotation source) says no; one that cannot ask now
+     * throws, and the agent asks again later.
+     */
+    default boolean buildEnded(org.cijwt.claims.BuildMetadata build) throws CiJwtException {
+        return false;
+    }
+
     /** What a source says of a container. */
     sealed interface Identity permits Build, NotManaged {
     }

@@ -84,7 +84,55 @@ class AgentConfigTest {
     void parseWhenATopLevelKeyIsUnknownThenConfigUnknownKeyListingTheKnownOnes() {
         refused(TWO_PROFILES + "profile: default\n", ErrorCode.CONFIG_UNKNOWN_KEY)
                 .hasMessage("agent config a.yml: unknown key 'profile' (known keys: issuer, default_profile, profiles,"
-                        + " verification_failure_behavior_by_team)");
+                        + " concourse_ca_file, concourse_fail_open, concourse_password_file, concourse_step_types, concourse_timeout,"
+                        + " concourse_url, concourse_user, identity_source, verification_failure_behavior_by_team)");
+    }
+
+    @Test
+    void parseWhenNoIdentitySourceIsSetThenAnnotation() throws Exception {
+        assertThat(parse(TWO_PROFILES).identity()).isEqualTo(IdentityConfig.ANNOTATION);
+        assertThat(parse(TWO_PROFILES).identity().validated().source()).isEqualTo("annotation");
+    }
+
+    @Test
+    void parseWhenTheConcourseSourceIsSetThenItsSettingsAreReadAndChecked() throws Exception {
+        Path password = dir.resolve("password");
+        java.nio.file.Files.writeString(password, "secret\n");
+        java.nio.file.Files.setPosixFilePermissions(password, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        IdentityConfig id = parse(TWO_PROFILES + """
+                identity_source: concourse
+                concourse_url: http://127.0.0.1:8081
+                concourse_user: ci-jwt
+                concourse_password_file: %s
+                concourse_timeout: 2s
+                concourse_step_types: [task, put]
+                """.formatted(password)).identity().validated();
+
+        assertThat(id.source()).isEqualTo("concourse");
+        assertThat(id.concourseUser()).isEqualTo("ci-jwt");
+        assertThat(id.concourseTimeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(id.stepTypes()).containsExactlyInAnyOrder("task", "put");
+        assertThat(id.failOpen()).isFalse();
+    }
+
+    @Test
+    void validatedWhenTheIdentitySettingsDisagreeThenRefusedNamingTheSetting() throws Exception {
+        CiJwtException unknown = assertThrows(CiJwtException.class,
+                () -> parse(TWO_PROFILES + "identity_source: kubelet\n").identity().validated());
+        assertThat(unknown).hasMessageContaining("identity_source").hasMessageContaining("neither annotation nor concourse");
+
+        CiJwtException forgotten = assertThrows(CiJwtException.class,
+                () -> parse(TWO_PROFILES + "concourse_url: http://127.0.0.1:8081\n").identity().validated());
+        assertThat(forgotten.code()).isEqualTo(ErrorCode.OPTIONS_CONFLICT);
+        assertThat(forgotten).hasMessageContaining("identity_source");
+
+        CiJwtException step = assertThrows(CiJwtException.class, () -> parse(TWO_PROFILES
+                + "identity_source: concourse\nconcourse_step_types: [task, deploy]\n").identity().validated());
+        assertThat(step).hasMessageContaining("concourse_step_types").hasMessageContaining("'deploy'");
+
+        CiJwtException noUrl = assertThrows(CiJwtException.class,
+                () -> parse(TWO_PROFILES + "identity_source: concourse\n").identity().validated());
+        assertThat(noUrl).hasMessageContaining("concourse_url");
     }
 
     @Test

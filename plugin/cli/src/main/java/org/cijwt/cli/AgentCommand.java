@@ -6,7 +6,7 @@ import org.cijwt.agent.Agent;
 import org.cijwt.agent.AgentConfig;
 import org.cijwt.agent.AgentProcess;
 import org.cijwt.agent.AgentSettings;
-import org.cijwt.agent.AnnotationIdentity;
+import org.cijwt.agent.IdentityConfig;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.errors.ExitCode;
 import picocli.CommandLine.Command;
@@ -37,6 +37,23 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--issuer", paramLabel = "URL", description = "The tokens' iss (default: the config's, else " + ClaimsPolicy.DEFAULT_ISSUER + ").")
     String issuer;
 
+    @Option(names = "--identity-source", paramLabel = "annotation|concourse",
+            description = "Where a container's build comes from: annotation (the caller's org.cijwt.metadata; only for a caller"
+                    + " you trust) or concourse (the Concourse API, by the container's handle). Default: the config's, else annotation.")
+    String identitySource;
+
+    @Option(names = "--concourse-url", paramLabel = "URL", description = "Concourse's external URL (https, or http on loopback only).")
+    String concourseUrl;
+
+    @Option(names = "--concourse-user", paramLabel = "NAME", description = "The Concourse user the agent logs in as: a viewer of each team.")
+    String concourseUser;
+
+    @Option(names = "--concourse-password-file", paramLabel = "FILE", description = "That user's password, in a file only the agent's user may read (0600).")
+    Path concoursePasswordFile;
+
+    @Option(names = "--concourse-ca-file", paramLabel = "FILE", description = "PEM CA certificates to verify an https Concourse against.")
+    Path concourseCaFile;
+
     @Mixin
     KeyOptions keys;
 
@@ -50,8 +67,10 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     public Integer call() throws Exception {
         AgentConfig agentConfig = config == null ? AgentConfig.defaults(issuer == null ? ClaimsPolicy.DEFAULT_ISSUER : issuer)
                 : AgentConfig.read(config, issuer);
-        AgentSettings settings = new AgentSettings(agentConfig, socket, stateDir, keys.source(agentConfig.algorithms()),
-                verification.verifier(agentConfig.verificationByTeam()), new AnnotationIdentity());
+        IdentityConfig identity = agentConfig.identity()
+                .withFlags(identitySource, concourseUrl, concourseUser, concoursePasswordFile, concourseCaFile).validated();
+        AgentSettings settings = new AgentSettings(agentConfig.withIdentity(identity), socket, stateDir,
+                keys.source(agentConfig.algorithms()), verification.verifier(agentConfig.verificationByTeam()), identity.open());
         try (AgentProcess agent = Agent.run(settings)) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("ci-jwt agent: " + agent.describe());

@@ -70,6 +70,38 @@ public record BuildMetadata(
                 stepType, worker, signedStep, outcome);
     }
 
+    /**
+     * The metadata as a metadata file writes it (claim names as keys, absent values left out), so
+     * that {@link #fromJson} reads back the same build; the config check's outcome is not part of it.
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+        o.put(ClaimNames.TEAM, team);
+        putIfSet(o, ClaimNames.TEAM_ID, teamId);
+        putIfSet(o, ClaimNames.PIPELINE, pipeline);
+        putIfSet(o, ClaimNames.PIPELINE_ID, pipelineId);
+        if (!instanceVars.isEmpty()) {
+            o.set(ClaimNames.INSTANCE_VARS, JSON.valueToTree(instanceVars));
+        }
+        putIfSet(o, ClaimNames.JOB, job);
+        putIfSet(o, ClaimNames.JOB_ID, jobId);
+        o.put(ClaimNames.BUILD_ID, buildId);
+        putIfSet(o, ClaimNames.BUILD_NAME, buildName);
+        putIfSet(o, ClaimNames.TASK, task);
+        putIfSet(o, ClaimNames.STEP_TYPE, stepType);
+        putIfSet(o, ClaimNames.WORKER, worker);
+        if (signedStep != null) {
+            o.set(SIGNED_STEP, signedStep.deepCopy());
+        }
+        return o;
+    }
+
+    private static void putIfSet(com.fasterxml.jackson.databind.node.ObjectNode o, String key, String value) {
+        if (value != null) {
+            o.put(key, value);
+        }
+    }
+
     /** The signed step as it travelled with the metadata, if it did. */
     public java.util.Optional<JsonNode> signedStepNode() {
         return java.util.Optional.ofNullable(signedStep).map(JsonNode::deepCopy);

@@ -129,7 +129,7 @@ public record DeliveryRecord(String key, Path bundle, Status status, Path tokenD
             }
             JsonNode ids = root.get("reader");
             requireFields(ids, "reader", "uid", "gid");
-            FileOwner reader = new FileOwner(integer(ids.get("uid"), "reader.uid"), integer(ids.get("gid"), "reader.gid"));
+            FileOwner reader = new FileOwner(id(ids.get("uid"), "reader.uid"), id(ids.get("gid"), "reader.gid"));
             List<SpecPatch.AddedVariable> variables = new ArrayList<>();
             for (JsonNode v : array(root.get("variables"), "variables")) {
                 requireFields(v, "variables[]", "name", "sha256");
@@ -178,11 +178,11 @@ public record DeliveryRecord(String key, Path bundle, Status status, Path tokenD
         return node.asText();
     }
 
-    private static int integer(JsonNode node, String field) {
-        if (node == null || !node.isInt()) {
+    private static long id(JsonNode node, String field) {
+        if (node == null || !node.canConvertToLong() || !node.isIntegralNumber()) {
             throw new IllegalArgumentException("field " + field + " is not an integer");
         }
-        return node.intValue();
+        return node.longValue();
     }
 
     private static JsonNode array(JsonNode node, String field) {

@@ -47,7 +47,7 @@ final class TaskUser {
             throw invalid("runs the task (process.user) as host user " + hostUid + ":" + hostGid + ", above " + FileOwner.MAX_ID
                     + ", which ci-jwt cannot give files to");
         }
-        return new FileOwner((int) hostUid, (int) hostGid);
+        return new FileOwner(hostUid, hostGid);
     }
 
     private static boolean userNamespace(JsonNode linux) throws DeliveryException {

@@ -10,16 +10,19 @@ import java.nio.file.Path;
  *
  * <p>Numeric on purpose: the users a container runs as often have no name on the host.
  */
-public record FileOwner(int uid, int gid) {
+public record FileOwner(long uid, long gid) {
 
-    /** The largest id this class accepts; Java's file attributes are signed ints. */
-    public static final long MAX_ID = Integer.MAX_VALUE;
+    /**
+     * The largest id: Linux ids are unsigned 32-bit, and (uid_t) -1 means "no change" to chown.
+     * Concourse runs unprivileged tasks as 4294967294, the root of their user namespace.
+     */
+    public static final long MAX_ID = 0xFFFF_FFFEL;
 
     /** Root: ids 0 and 0. */
     public static final FileOwner ROOT = new FileOwner(0, 0);
 
     public FileOwner {
-        if (uid < 0 || gid < 0) {
+        if (uid < 0 || gid < 0 || uid > MAX_ID || gid > MAX_ID) {
             throw new IllegalArgumentException("user and group ids must be 0 to " + MAX_ID + ", not " + uid + ":" + gid);
         }
     }
@@ -45,9 +48,10 @@ public record FileOwner(int uid, int gid) {
     /** The owner of {@code path} itself (a symbolic link is not followed). */
     public static FileOwner of(Path path) throws IOException {
         try {
+            // Java's attributes are signed ints: 4294967294 reads as -2.
             int uid = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             int gid = (Integer) Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-            return new FileOwner(uid, gid);
+            return new FileOwner(Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid));
         } catch (UnsupportedOperationException e) {
             throw new IOException("cannot tell the owner of " + path + " on this file system", e);
         }
@@ -56,8 +60,9 @@ public record FileOwner(int uid, int gid) {
     /** Gives {@code path} itself (never the target of a symbolic link) to this owner. */
     public void applyTo(Path path) throws IOException {
         try {
-            Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+            // The same 32 bits as an int, which chown(2) takes as the unsigned id.
+            Files.setAttribute(path, "unix:uid", (int) uid, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(path, "unix:gid", (int) gid, LinkOption.NOFOLLOW_LINKS);
         } catch (UnsupportedOperationException e) {
             throw new IOException("cannot change the owner of " + path + " on this file system", e);
         }

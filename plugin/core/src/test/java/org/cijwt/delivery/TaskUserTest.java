@@ -46,13 +46,22 @@ class TaskUserTest {
     @ParameterizedTest
     @ValueSource(strings = {"{\"uid\": -1, \"gid\": 0}", "{\"uid\": \"1000\", \"gid\": 0}", "{\"uid\": 1000.5, \"gid\": 0}",
         "{\"uid\": 1e3, \"gid\": 0}", "{\"uid\": 4294967295, \"gid\": 0}", "{\"uid\": 99999999999999999999, \"gid\": 0}",
-        "{\"uid\": 0, \"gid\": true}", "{\"uid\": 3000000000, \"gid\": 0}", "\"root\"", "[0, 0]"})
+        "{\"uid\": 0, \"gid\": true}", "{\"uid\": 4294967296, \"gid\": 0}", "\"root\"", "[0, 0]"})
     void taskUserWhenAnIdIsNotAUserIdThenBundleInvalidNamingTheField(String user) {
         assertThatThrownBy(() -> taskUser(user, null))
                 .isInstanceOf(DeliveryException.class)
                 .satisfies(e -> assertThat(((DeliveryException) e).code()).isEqualTo(ErrorCode.BUNDLE_INVALID))
                 .hasMessageStartingWith("config.json ")
                 .hasMessageContaining("process.user");
+    }
+
+    /** Concourse runs an unprivileged task as the root of a user namespace whose host id is 4294967294. */
+    @Test
+    void taskUserWhenMappedToConcoursesHostIdAboveTheSignedIntRangeThenThatId() throws DeliveryException {
+        String concourse = "\"linux\": {\"namespaces\": [{\"type\": \"user\"}],"
+                + " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 4294967294, \"size\": 1}],"
+                + " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 4294967294, \"size\": 1}]}";
+        assertThat(taskUser("{\"uid\": 0, \"gid\": 0}", concourse)).isEqualTo(new FileOwner(4294967294L, 4294967294L));
     }
 
     @Test

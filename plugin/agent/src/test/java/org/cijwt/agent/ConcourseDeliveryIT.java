@@ -1,0 +1,169 @@
+package org.cijwt.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.cijwt.delivery.TokenProfile;
+import org.cijwt.fixtures.Assume;
+import org.cijwt.fixtures.ProjectPaths;
+import org.cijwt.fixtures.TestKeys;
+import org.cijwt.fixtures.launch.Concourse;
+import org.cijwt.fixtures.launch.Runc;
+import org.cijwt.keys.KeyRing;
+import org.cijwt.keys.PemKeySource;
+import org.cijwt.tokens.TokenVerifier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real Concourse build gets its token (issue 18): a real Concourse (PostgreSQL, web, worker on
+ * containerd) with {@code ci-jwt-runtime} in front of runc under the {@code concourse} identity
+ * source, and the agent asking the Concourse API, as its viewer user, which build each container
+ * handle belongs to. The pipeline task reads the same token from {@code $CONCOURSE_CI_JWT} and the
+ * file (its command is started by {@code runc exec}, in a user namespace), with the claims
+ * Concourse gives for that build; once the build has ended the agent removes the token files.
+ */
+class ConcourseDeliveryIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ISSUER = "https://ci.example.test";
+    private static final Duration FLY = Duration.ofMinutes(3);
+    private static final Pattern LINE = Pattern.compile("^(JWT|FILE|PATH_OF_FILE)=(.*)$", Pattern.MULTILINE);
+
+    private static Path work;
+    private static Path stateDir;
+    private static Concourse concourse;
+    private static AgentProcess agent;
+    private static KeyRing published;
+
+    @BeforeAll
+    static void startConcourseAndTheAgent() throws Exception {
+        Assume.concourse();
+        Path wrapperBinary = ProjectPaths.repoRoot().resolve("plugin/runtime/target/ci-jwt-runtime");
+        assertThat(wrapperBinary).as("built by the runtime module's test phase").isExecutable();
+        // Not @TempDir (0700): PostgreSQL and the tasks' user (host uid 4294967294) reach into it.
+        work = Files.createTempDirectory("ci-jwt-concourse-agent-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path run = work.resolve("run");
+        stateDir = run.resolve("agent");
+        Path socket = run.resolve("agent.sock");
+
+        Path key = TestKeys.copyPrivate(TestKeys.P256, Files.createDirectories(work.resolve("keys")));
+        published = PemKeySource.file(key).load();
+        Path runc = Files.createDirectories(work.resolve("wrapper/bin")).resolve("runc");
+        // Concourse's containerd runs the first runc on its PATH: this one hands over to ci-jwt-runtime.
+        Files.writeString(runc, String.join("\n",
+                "#!/bin/sh",
+                "exec env CI_JWT_AGENT_SOCKET=" + socket + " CI_JWT_IDENTITY_SOURCE=concourse CI_JWT_RUNC="
+                        + Runc.binary().orElseThrow() + " " + wrapperBinary + " \"$@\"",
+                ""), StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
+        concourse = Concourse.builder().runcWrapperDir(work.resolve("wrapper")).start();
+
+        Path password = work.resolve("viewer-password");
+        Files.writeString(password, concourse.viewer().password() + "\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(), concourse.viewer().name(),
+                password, null, null, null, false).validated();
+        AgentConfig config = new AgentConfig(AgentConfig.DEFAULT_PROFILE, Map.of(AgentConfig.DEFAULT_PROFILE,
+                TokenProfile.defaults(ISSUER)), Map.of(), identity);
+        agent = Agent.run(new AgentSettings(config, socket, stateDir, PemKeySource.file(key), null, identity.open()));
+    }
+
+    @AfterAll
+    static void stopAll() throws Exception {
+        if (concourse != null) {
+            concourse.close();
+        }
+        if (agent != null) {
+            agent.close();
+        }
+        if (work != null) {
+            try (Stream<Path> files = Files.walk(work)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void pipelineTaskWhenItRunsThenItReadsTheTokenOfItsBuildAndTheFilesGoWhenTheBuildEnds() throws Exception {
+        Path pipeline = work.resolve("pipeline.yml");
+        Files.writeString(pipeline, String.join("\n",
+                "jobs:",
+                "- name: apply",
+                "  plan:",
+                "  - task: plan",
+                "    config:",
+                "      platform: linux",
+                "      rootfs_uri: raw://" + concourse.rootfs(),
+                "      run:",
+                "        path: /bin/sh",
+                "        args: [-c, 'echo \"JWT=$CONCOURSE_CI_JWT\"; echo \"FILE=$(cat \"$CONCOURSE_CI_JWT_FILE\")\";"
+                        + " echo \"PATH_OF_FILE=$CONCOURSE_CI_JWT_FILE\"']",
+                ""), StandardCharsets.UTF_8);
+        fly("set-pipeline", "-n", "-p", "deploy", "-c", pipeline.toString());
+        fly("unpause-pipeline", "-p", "deploy");
+
+        String output = fly("trigger-job", "-j", "deploy/apply", "-w");
+
+        Map<String, String> seen = new java.util.HashMap<>();
+        Matcher m = LINE.matcher(output);
+        while (m.find()) {
+            seen.put(m.group(1), m.group(2).strip());
+        }
+        assertThat(seen.get("PATH_OF_FILE")).as(output).isEqualTo("/var/run/secrets/concourse-ci/jwt");
+        assertThat(seen.get("JWT")).as(output).isNotBlank().isEqualTo(seen.get("FILE"));
+        String token = seen.get("JWT");
+        List<String> audiences = TokenProfile.defaults(ISSUER).tokens().get(0).policy().audiences();
+        assertThat(new TokenVerifier(() -> published, ISSUER, audiences, TokenVerifier.DEFAULT_LEEWAY, Clock.systemUTC())
+                .verify(token).active()).isTrue();
+
+        JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+        JsonNode build = JSON.readTree(fly("builds", "--json", "--count", "1")).get(0);
+        assertThat(claims.path("team").asText()).isEqualTo("main");
+        assertThat(claims.path("pipeline").asText()).isEqualTo("deploy");
+        assertThat(claims.path("job").asText()).isEqualTo("apply");
+        assertThat(claims.path("task").asText()).isEqualTo("plan");
+        assertThat(claims.path("step_type").asText()).isEqualTo("task");
+        assertThat(claims.path("buildid").asText()).isEqualTo(build.path("id").asText());
+        assertThat(claims.path("build_name").asText()).isEqualTo(build.path("name").asText());
+        assertThat(claims.path("teamid").asText()).isNotBlank();
+
+        // The build has ended (trigger-job -w returned); Concourse keeps the container, ci-jwt drops its tokens.
+        Path tokens = stateDir.resolve("tokens");
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (Instant.now().isBefore(deadline) && !emptyDir(tokens)) {
+            Thread.sleep(250);
+        }
+        assertThat(emptyDir(tokens)).as("token directories left after the build ended").isTrue();
+    }
+
+    private static boolean emptyDir(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static String fly(String... args) throws Exception {
+        Concourse.FlyResult r = concourse.fly(Concourse.MAIN_TEAM, FLY, args);
+        assertThat(r.succeeded()).as("fly " + String.join(" ", args) + ": " + r + "\n" + concourse.log()).isTrue();
+        return r.stdout();
+    }
+}
