@@ -60,6 +60,12 @@ public final class ConcourseIdentity implements IdentitySource {
                     + " for no build (" + Printable.of(noBuild.stepType()) + ")");
         }
         org.cijwt.agent.concourse.Identity.Found build = (org.cijwt.agent.concourse.Identity.Found) found;
+        if (build.oneOff()) {
+            // No pipeline and no job: no sub scope from pipeline on can be made, and a token without
+            // those claims is one no pipeline's role may take. Such a build gets none, and runs.
+            return new NotManaged("a one-off build (fly execute) of team " + Printable.of(build.metadata().team())
+                    + ": it has no pipeline, so it gets no token");
+        }
         String type = build.metadata().stepType();
         if (type == null || !stepTypes.contains(type)) {
             return new NotManaged("a " + Printable.of(String.valueOf(type)) + " container; the operator gives tokens to "

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
  * source, and the agent asking the Concourse API, as its viewer user, which build each container
  * handle belongs to. The pipeline task reads the same token from {@code $CONCOURSE_CI_JWT} and the
  * file (its command is started by {@code runc exec}, in a user namespace), with the claims
- * Concourse gives for that build; once the build has ended the agent removes the token files.
+ * Concourse gives for that build; once the build has ended the agent removes the token files. A
+ * one-off build ({@code fly execute}), which has no pipeline, runs without a token.
  */
 class ConcourseDeliveryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -153,6 +154,20 @@ class ConcourseDeliveryIT {
             Thread.sleep(250);
         }
         assertThat(emptyDir(tokens)).as("token directories left after the build ended").isTrue();
+    }
+
+    @Test
+    void oneOffBuildWhenItRunsThenItGetsNoTokenAndStillRuns() throws Exception {
+        Path task = work.resolve("one-off.yml");
+        Files.writeString(task, String.join("\n",
+                "platform: linux",
+                "rootfs_uri: raw://" + concourse.rootfs(),
+                "run: {path: /bin/sh, args: [-c, 'echo \"ONE_OFF_JWT=[${CONCOURSE_CI_JWT:-}]\"']}",
+                ""), StandardCharsets.UTF_8);
+
+        String output = fly("execute", "-c", task.toString());
+
+        assertThat(output).contains("ONE_OFF_JWT=[]");
     }
 
     private static boolean emptyDir(Path dir) throws Exception {
