@@ -3,7 +3,6 @@ package org.cijwt.agent.concourse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,14 +12,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -36,6 +31,7 @@ import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.ErrorCode;
 import org.cijwt.errors.Printable;
 import org.cijwt.io.SecureFiles;
+import org.cijwt.keys.PemReader;
 
 /**
  * Concourse's HTTP API through the JDK's client: TLS verified against the operator's CA file, no
@@ -193,24 +189,14 @@ final class ConcourseHttp {
     /** Trusts exactly the certificates of the operator's CA file, not the JVM's store. */
     private static SSLContext sslContext(Path caFile) throws CiJwtException {
         String what = ConcourseSettings.CA_FILE + " " + caFile;
-        Collection<? extends Certificate> certificates;
-        try (InputStream in = Files.newInputStream(caFile)) {
-            certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-        } catch (NoSuchFileException e) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, what + " does not exist");
-        } catch (IOException e) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, what + " cannot be read: " + SecureFiles.reason(e));
-        } catch (CertificateException e) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, what + " holds no readable PEM X.509 certificate");
-        }
-        if (certificates.isEmpty()) {
-            throw new CiJwtException(ErrorCode.TLS_INVALID, what + " holds no PEM X.509 certificate");
-        }
+        // The one PEM reader: it names the file, refuses a block that is not a certificate, and never quotes PEM.
+        List<X509Certificate> certificates = PemReader.readCertificates(caFile,
+                rule -> new CiJwtException(ErrorCode.TLS_INVALID, "setting " + ConcourseSettings.CA_FILE + ": " + rule));
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             int i = 0;
-            for (Certificate c : certificates) {
+            for (X509Certificate c : certificates) {
                 trust.setCertificateEntry("ca-" + i++, c);
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

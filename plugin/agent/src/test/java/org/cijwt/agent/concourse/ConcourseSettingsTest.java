@@ -92,7 +92,7 @@ class ConcourseSettingsTest {
         assertThatThrownBy(() -> ConcourseClient.create(settings))
                 .isInstanceOf(CiJwtException.class)
                 .satisfies(e -> assertThat(((CiJwtException) e).code()).isEqualTo(ErrorCode.TLS_INVALID))
-                .hasMessageContaining("concourse_ca_file " + ca);
+                .hasMessageContaining("setting concourse_ca_file: file " + ca).hasMessageContaining("holds no readable PEM X.509 certificate");
     }
 
     @Test
