@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
  * handle belongs to. The pipeline task reads the same token from {@code $CONCOURSE_CI_JWT} and the
  * file (its command is started by {@code runc exec}, in a user namespace), with the claims
  * Concourse gives for that build; once the build has ended the agent removes the token files. A
- * one-off build ({@code fly execute}), which has no pipeline, runs without a token.
+ * one-off build ({@code fly execute}), which has no pipeline, runs without a token; a container
+ * Concourse does not know is refused and does not start, whatever its annotation says.
  */
 class ConcourseDeliveryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -168,6 +169,27 @@ class ConcourseDeliveryIT {
         String output = fly("execute", "-c", task.toString());
 
         assertThat(output).contains("ONE_OFF_JWT=[]");
+    }
+
+    /**
+     * A container Concourse never made, created in its containerd namespace behind its back (as a
+     * workload with access to the socket could), is refused by the agent and does not start, with
+     * an annotation claiming team main ignored.
+     */
+    @Test
+    void containerConcourseDoesNotKnowWhenCreatedThenRefusedAndNotStarted() throws Exception {
+        String handle = "not-a-concourse-handle-" + System.nanoTime();
+        ProcessBuilder ctr = new ProcessBuilder("ctr", "--address", "/run/containerd/containerd.sock", "--namespace", "concourse",
+                "run", "--rm", "--rootfs", "--annotation", "org.cijwt.metadata={\"team\":\"main\",\"buildid\":\"1\"}",
+                org.cijwt.fixtures.launch.BusyboxRootfs.shared().toString(), handle, "/bin/true")
+                .redirectErrorStream(true);
+        Process p = ctr.start();
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(p.exitValue()).as(out).isNotZero();
+        assertThat(out).contains("agent refused container " + handle).contains("CJ804");
+        assertThat(stateDir.resolve("tokens").resolve(handle)).doesNotExist();
     }
 
     private static boolean emptyDir(Path dir) throws Exception {
