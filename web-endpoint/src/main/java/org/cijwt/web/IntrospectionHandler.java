@@ -49,13 +49,22 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
     private final WebMetrics metrics;
     private final boolean reasons;
     private final boolean inlineEdDsa;
+    private final ConcourseBuilds builds;
 
     IntrospectionHandler(TokenVerifier verifier, WorkerExecutor workers, WebMetrics metrics, boolean reasons, boolean inlineEdDsa) {
+        this(verifier, workers, metrics, reasons, inlineEdDsa, null);
+    }
+
+    /** @param builds whether a token's build has finished; null when serve knows no Concourse */
+    IntrospectionHandler(TokenVerifier verifier, WorkerExecutor workers, WebMetrics metrics, boolean reasons, boolean inlineEdDsa,
+                         ConcourseBuilds builds) {
         this.verifier = verifier;
         this.workers = workers;
         this.metrics = metrics;
         this.reasons = reasons;
-        this.inlineEdDsa = inlineEdDsa;
+        // Asking Concourse blocks: never on the event loop.
+        this.inlineEdDsa = inlineEdDsa && builds == null;
+        this.builds = builds;
     }
 
     static String mediaType(String contentType) {
@@ -122,7 +131,7 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
         }
         Future<Answer> result = inlineEdDsa && isEdDsa(token)
                 ? Future.succeededFuture(answer(verify(token, expected)))
-                : workers.executeBlocking(() -> answer(verify(token, expected)), false);
+                : workers.executeBlocking(() -> answer(buildCheck(verify(token, expected))), false);
         result.onComplete(ar -> {
             if (ar.succeeded()) {
                 send(ctx, ar.result());
@@ -162,6 +171,28 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
             // caller's token, so answer "malformed" rather than a 500, and log without the token.
             LOG.warn("verifier failed on a token ({}); answered as malformed", e.getClass().getSimpleName());
             return new Verification.Rejected(Rejection.MALFORMED, "the token could not be processed");
+        }
+    }
+
+    /**
+     * A valid token whose build Concourse says has finished is inactive ({@code build_finished}).
+     * When Concourse does not answer, the token is answered as its signature and times say: it is
+     * short-lived, a relying party that verifies against the JWKS alone never asks Concourse either,
+     * and failing closed would make every relying party fail with Concourse.
+     */
+    private Verification buildCheck(Verification v) {
+        if (builds == null || !(v instanceof Verification.Accepted a)) {
+            return v;
+        }
+        Object build = a.claims().getClaim(org.cijwt.claims.ClaimNames.BUILD_ID);
+        if (!(build instanceof String buildId)) {
+            return v;
+        }
+        try {
+            return builds.finished(buildId) ? new Verification.Rejected(Rejection.BUILD_FINISHED, "build " + buildId + " has finished") : v;
+        } catch (org.cijwt.errors.CiJwtException | RuntimeException e) {
+            LOG.debug("build {}: whether it finished is unknown now ({}); answered by the token alone", buildId, e.getMessage());
+            return v;
         }
     }
 

@@ -40,7 +40,14 @@ public enum Setting {
             "Verify EdDSA tokens on the event loop instead of the worker pool; measured equal throughput, so off keeps the event loop free."),
     VERIFY_CACHE_SIZE("verify_cache_size", Kind.NUMBER, "N", "10000",
             "Tokens whose signature check is remembered (by SHA-256, per key-ring version) so repeated introspection of one token"
-                    + " costs no signature; exp, nbf, iss and aud are still checked on every call. 0 turns it off.");
+                    + " costs no signature; exp, nbf, iss and aud are still checked on every call. 0 turns it off."),
+    CONCOURSE_URL("concourse_url", Kind.TEXT, "URL", "(none)",
+            "Concourse's external URL (https, or http on loopback only): introspection of a token whose build has finished answers"
+                    + " active false, reason build_finished."),
+    CONCOURSE_USER("concourse_user", Kind.TEXT, "NAME", "(none)", "The Concourse user serve logs in as: a viewer of each team."),
+    CONCOURSE_PASSWORD_FILE("concourse_password_file", Kind.FILE, "FILE", "(none)",
+            "That user's password, in a file only serve's user may read (0600)."),
+    CONCOURSE_CA_FILE("concourse_ca_file", Kind.FILE, "FILE", "(none)", "PEM CA certificates an https Concourse is verified against.");
 
     /** The kind of value a setting takes: how its environment variable is read and what type its flag has. */
     public enum Kind {

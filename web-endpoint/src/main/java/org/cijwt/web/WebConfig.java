@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.cijwt.claims.ClaimsPolicy;
+import org.cijwt.concourse.ConcourseSettings;
 import org.cijwt.config.Durations;
 import org.cijwt.config.SettingException;
 import org.cijwt.errors.CiJwtException;
@@ -41,7 +42,8 @@ public record WebConfig(
         int eventLoops,
         int verifyWorkers,
         boolean inlineEdDsa,
-        int verifyCacheSize) {
+        int verifyCacheSize,
+        ConcourseSettings concourse) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -86,6 +88,12 @@ public record WebConfig(
         b.verifyWorkers = verifyWorkers;
         b.inlineEdDsa = inlineEdDsa;
         b.verifyCacheSize = verifyCacheSize;
+        if (concourse != null) {
+            b.concourseUrl = concourse.url().toString();
+            b.concourseUser = concourse.user();
+            b.concoursePasswordFile = concourse.passwordFile();
+            b.concourseCaFile = concourse.caFile().orElse(null);
+        }
         return b;
     }
 
@@ -120,6 +128,10 @@ public record WebConfig(
         private int verifyWorkers = Runtime.getRuntime().availableProcessors();
         private boolean inlineEdDsa = false;
         private int verifyCacheSize = DEFAULT_VERIFY_CACHE_SIZE;
+        private String concourseUrl;
+        private String concourseUser;
+        private Path concoursePasswordFile;
+        private Path concourseCaFile;
 
         public Builder listen(String host, int port) { this.host = host; this.port = port; return this; }
         public Builder tlsCert(Path v) { this.tlsCert = v; return this; }
@@ -142,6 +154,10 @@ public record WebConfig(
         @JsonProperty("inline_eddsa")
         public Builder inlineEdDsa(boolean v) { this.inlineEdDsa = v; return this; }
         public Builder verifyCacheSize(int v) { this.verifyCacheSize = v; return this; }
+        public Builder concourseUrl(String v) { this.concourseUrl = v; return this; }
+        public Builder concourseUser(String v) { this.concourseUser = v; return this; }
+        public Builder concoursePasswordFile(Path v) { this.concoursePasswordFile = v; return this; }
+        public Builder concourseCaFile(Path v) { this.concourseCaFile = v; return this; }
 
         /**
          * {@code listen} as written in a settings document: {@code HOST:PORT}, the host of IPv6 in brackets.
@@ -210,9 +226,27 @@ public record WebConfig(
                 throw invalid(Setting.VERIFY_CACHE_SIZE, verifyCacheSize + " is outside 0.." + MAX_VERIFY_CACHE_SIZE
                         + " (0 turns it off)");
             }
+            ConcourseSettings concourse = null;
+            if (concourseUrl == null) {
+                for (Setting s : List.of(Setting.CONCOURSE_USER, Setting.CONCOURSE_PASSWORD_FILE, Setting.CONCOURSE_CA_FILE)) {
+                    boolean set = s == Setting.CONCOURSE_USER ? concourseUser != null
+                            : s == Setting.CONCOURSE_PASSWORD_FILE ? concoursePasswordFile != null : concourseCaFile != null;
+                    if (set) {
+                        throw invalid(s, "is set without concourse_url");
+                    }
+                }
+            } else {
+                try {
+                    concourse = ConcourseSettings.of(concourseUrl, concourseUser, concoursePasswordFile, concourseCaFile, null);
+                } catch (SettingException e) {
+                    throw e;
+                } catch (CiJwtException e) {
+                    throw new SettingException(e.code(), Setting.CONCOURSE_PASSWORD_FILE.key(), e.getMessage());
+                }
+            }
             return new WebConfig(host, port, issuer, blankToNull(keys), blankToNull(keyId), verificationKeys, rotation,
                     audiences, jwksMaxAge, leeway, introspectionReasons, tlsCert, tlsKey, reloadInterval,
-                    shutdownGrace, eventLoops, verifyWorkers, inlineEdDsa, verifyCacheSize);
+                    shutdownGrace, eventLoops, verifyWorkers, inlineEdDsa, verifyCacheSize, concourse);
         }
 
         private static String blankToNull(String s) {

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.cijwt.concourse.ConcourseClient;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.keys.ReloadingKeyRing;
 import org.cijwt.tokens.TokenVerifier;
@@ -37,11 +38,13 @@ public final class WebServer {
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final List<String> deployments = new ArrayList<>();
     private final Handlers handlers;
+    private final ConcourseBuilds builds;
     private long reloadTimer = -1;
     private int port = -1;
 
-    private WebServer(Vertx vertx, WebConfig config, ReloadingKeyRing keys, Clock clock) {
+    private WebServer(Vertx vertx, WebConfig config, ReloadingKeyRing keys, Clock clock, ConcourseBuilds builds) {
         this.vertx = vertx;
+        this.builds = builds;
         this.config = config;
         this.keys = keys;
         this.metrics = new WebMetrics(keys);
@@ -62,7 +65,8 @@ public final class WebServer {
         final IntrospectionHandler introspection;
 
         Handlers(TokenVerifier verifier) {
-            introspection = new IntrospectionHandler(verifier, workers, metrics, config.introspectionReasons(), config.inlineEdDsa());
+            introspection = new IntrospectionHandler(verifier, workers, metrics, config.introspectionReasons(), config.inlineEdDsa(),
+                    builds);
         }
     }
 
@@ -94,7 +98,15 @@ public final class WebServer {
                 return Future.failedFuture(e);
             }
         }
-        WebServer server = new WebServer(vertx, config, keys, clock);
+        ConcourseBuilds builds = null;
+        if (config.concourse() != null) {
+            try {
+                builds = new ConcourseBuilds(ConcourseClient.create(config.concourse()));
+            } catch (CiJwtException e) {
+                return Future.failedFuture(e);
+            }
+        }
+        WebServer server = new WebServer(vertx, config, keys, clock, builds);
         return server.deploy().map(server).recover(e -> server.workers.close().transform(x -> Future.failedFuture(e)));
     }
 
@@ -239,6 +251,10 @@ public final class WebServer {
         for (String id : deployments) {
             undeploys.add(vertx.undeploy(id));
         }
-        return Future.join(undeploys).transform(ar -> workers.close());
+        return Future.join(undeploys).transform(ar -> workers.close()).andThen(ar -> {
+            if (builds != null) {
+                builds.close();
+            }
+        });
     }
 }

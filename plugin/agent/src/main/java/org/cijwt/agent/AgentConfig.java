@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
-import org.cijwt.agent.concourse.ConcourseSettings;
+import org.cijwt.concourse.ConcourseSettings;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.config.ConfigBinder;
 import org.cijwt.config.Durations;

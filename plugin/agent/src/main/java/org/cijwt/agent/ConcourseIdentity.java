@@ -3,8 +3,8 @@ package org.cijwt.agent;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import org.cijwt.agent.concourse.ConcourseClient;
-import org.cijwt.agent.concourse.Identity;
+import org.cijwt.concourse.ConcourseClient;
+import org.cijwt.concourse.Identity;
 import org.cijwt.errors.CiJwtException;
 import org.cijwt.errors.Printable;
 
@@ -43,7 +43,7 @@ public final class ConcourseIdentity implements IdentitySource {
 
     @Override
     public Identity identify(ContainerService.CreateRequest request) throws CiJwtException {
-        org.cijwt.agent.concourse.Identity found;
+        org.cijwt.concourse.Identity found;
         try {
             found = client.identify(request.id());
         } catch (CiJwtException e) {
@@ -52,14 +52,14 @@ public final class ConcourseIdentity implements IdentitySource {
             }
             throw e;
         }
-        if (found instanceof org.cijwt.agent.concourse.Identity.NotFound notFound) {
+        if (found instanceof org.cijwt.concourse.Identity.NotFound notFound) {
             throw notFound.toException();
         }
-        if (found instanceof org.cijwt.agent.concourse.Identity.NoBuild noBuild) {
+        if (found instanceof org.cijwt.concourse.Identity.NoBuild noBuild) {
             return new NotManaged("Concourse has container " + noBuild.handle() + " in team " + Printable.of(noBuild.team())
                     + " for no build (" + Printable.of(noBuild.stepType()) + ")");
         }
-        org.cijwt.agent.concourse.Identity.Found build = (org.cijwt.agent.concourse.Identity.Found) found;
+        org.cijwt.concourse.Identity.Found build = (org.cijwt.concourse.Identity.Found) found;
         if (build.oneOff()) {
             // No pipeline and no job: no sub scope from pipeline on can be made, and a token without
             // those claims is one no pipeline's role may take. Such a build gets none, and runs.
@@ -77,6 +77,6 @@ public final class ConcourseIdentity implements IdentitySource {
     /** Concourse says the build succeeded, failed, errored or was aborted. */
     @Override
     public boolean buildEnded(org.cijwt.claims.BuildMetadata build) throws CiJwtException {
-        return client.buildStatus(build.buildId()).map(org.cijwt.agent.concourse.BuildStatus::finished).orElse(false);
+        return client.buildStatus(build.buildId()).map(org.cijwt.concourse.BuildStatus::finished).orElse(false);
     }
 }

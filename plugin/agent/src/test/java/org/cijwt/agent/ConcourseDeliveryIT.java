@@ -52,6 +52,7 @@ class ConcourseDeliveryIT {
     private static Concourse concourse;
     private static AgentProcess agent;
     private static KeyRing published;
+    private static org.cijwt.web.WebProcess serve;
 
     @BeforeAll
     static void startConcourseAndTheAgent() throws Exception {
@@ -85,10 +86,17 @@ class ConcourseDeliveryIT {
         AgentConfig config = new AgentConfig(AgentConfig.DEFAULT_PROFILE, Map.of(AgentConfig.DEFAULT_PROFILE,
                 TokenProfile.defaults(ISSUER)), Map.of(), identity);
         agent = Agent.run(new AgentSettings(config, socket, stateDir, PemKeySource.file(key), null, identity.open()));
+        serve = org.cijwt.web.WebServer.run(org.cijwt.web.WebConfig.builder().listen("127.0.0.1", 0).issuer(ISSUER)
+                .keys(key.toString()).eventLoops(1).verifyWorkers(1).reloadInterval(Duration.ZERO)
+                .concourseUrl(concourse.url().toString()).concourseUser(concourse.viewer().name()).concoursePasswordFile(password)
+                .build());
     }
 
     @AfterAll
     static void stopAll() throws Exception {
+        if (serve != null) {
+            serve.close();
+        }
         if (concourse != null) {
             concourse.close();
         }
@@ -118,12 +126,20 @@ class ConcourseDeliveryIT {
                 "      run:",
                 "        path: /bin/sh",
                 "        args: [-c, 'echo \"JWT=$CONCOURSE_CI_JWT\"; echo \"FILE=$(cat \"$CONCOURSE_CI_JWT_FILE\")\";"
-                        + " echo \"PATH_OF_FILE=$CONCOURSE_CI_JWT_FILE\"']",
+                        + " echo \"PATH_OF_FILE=$CONCOURSE_CI_JWT_FILE\"; sleep 6']",
                 ""), StandardCharsets.UTF_8);
         fly("set-pipeline", "-n", "-p", "deploy", "-c", pipeline.toString());
         fly("unpause-pipeline", "-p", "deploy");
 
-        String output = fly("trigger-job", "-j", "deploy/apply", "-w");
+        Path log = work.resolve("trigger.out");
+        Process trigger = concourse.flyInBackground(Concourse.MAIN_TEAM, log, "trigger-job", "-j", "deploy/apply", "-w");
+        // While the task runs (it sleeps at its end), its token is active for serve.
+        Path tokens = stateDir.resolve("tokens");
+        String running = awaitToken(tokens);
+        assertThat(introspect(running).path("active").asBoolean()).as("while the build runs").isTrue();
+        assertThat(trigger.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        String output = Files.readString(log);
+        assertThat(trigger.exitValue()).as(output).isZero();
 
         Map<String, String> seen = new java.util.HashMap<>();
         Matcher m = LINE.matcher(output);
@@ -148,8 +164,16 @@ class ConcourseDeliveryIT {
         assertThat(claims.path("build_name").asText()).isEqualTo(build.path("name").asText());
         assertThat(claims.path("teamid").asText()).isNotBlank();
 
-        // The build has ended (trigger-job -w returned); Concourse keeps the container, ci-jwt drops its tokens.
-        Path tokens = stateDir.resolve("tokens");
+        // The build has ended (trigger-job -w returned): within 15 s serve says so, and the agent drops the files
+        // although Concourse keeps the container.
+        Instant stated = Instant.now().plusSeconds(15);
+        JsonNode answer = introspect(token);
+        while (answer.path("active").asBoolean() && Instant.now().isBefore(stated)) {
+            Thread.sleep(250);
+            answer = introspect(token);
+        }
+        assertThat(answer.path("active").asBoolean()).as(answer.toString()).isFalse();
+        assertThat(answer.path("reason").asText()).isEqualTo("build_finished");
         Instant deadline = Instant.now().plusSeconds(20);
         while (Instant.now().isBefore(deadline) && !emptyDir(tokens)) {
             Thread.sleep(250);
@@ -190,6 +214,34 @@ class ConcourseDeliveryIT {
         assertThat(p.exitValue()).as(out).isNotZero();
         assertThat(out).contains("agent refused container " + handle).contains("CJ804");
         assertThat(stateDir.resolve("tokens").resolve(handle)).doesNotExist();
+    }
+
+    /** The first token the agent writes under {@code tokens}, within a minute. */
+    private static String awaitToken(Path tokens) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(deadline)) {
+            try (Stream<Path> dirs = Files.list(tokens)) {
+                for (Path d : dirs.toList()) {
+                    Path jwt = d.resolve("jwt");
+                    if (Files.isRegularFile(jwt)) {
+                        return Files.readString(jwt).strip();
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no token was delivered within a minute");
+    }
+
+    private static JsonNode introspect(String token) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                serve.server().baseUri().resolve("/api/v1/tokens/introspect"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("token=" + token + "&audience="
+                        + TokenProfile.defaults(ISSUER).tokens().get(0).policy().audiences().get(0))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
     }
 
     private static boolean emptyDir(Path dir) throws Exception {

@@ -36,7 +36,7 @@ class ArchitectureTest {
     /** The library a worker embeds: no command line, no HTTP server, no Vault client. */
     private static final String[] CORE = {"org.cijwt.claims..", "org.cijwt.config..", "org.cijwt.delivery..",
             "org.cijwt.errors..", "org.cijwt.io..", "org.cijwt.jose..", "org.cijwt.keys..", "org.cijwt.metrics..",
-            "org.cijwt.signedconfig..", "org.cijwt.tokens..", "org.cijwt.vars.."};
+            "org.cijwt.signedconfig..", "org.cijwt.tokens..", "org.cijwt.vars..", "org.cijwt.concourse.."};
     private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
     private static final Pattern ARTIFACT = Pattern.compile("<artifactId>([^<]+)</artifactId>");
     private static final Pattern DEPENDENCY = Pattern.compile(

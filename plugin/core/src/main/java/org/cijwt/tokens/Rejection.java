@@ -11,7 +11,9 @@ public enum Rejection {
     WRONG_ISSUER,
     WRONG_AUDIENCE,
     EXPIRED,
-    NOT_YET_VALID;
+    NOT_YET_VALID,
+    /** A valid token of a build that Concourse says has finished: the token dies with its build. */
+    BUILD_FINISHED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

@@ -1,4 +1,4 @@
-package org.cijwt.agent.concourse;
+package org.cijwt.concourse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.cijwt.agent.concourse;
+package org.cijwt.concourse;
 
 import java.util.Locale;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package org.cijwt.agent.concourse;
+package org.cijwt.concourse;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -91,32 +91,26 @@ public record ConcourseSettings(URI url, String user, Path passwordFile, Optiona
         try {
             uri = new URI(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
         } catch (URISyntaxException e) {
-            throw new SettingException(ErrorCode.SETTING_INVALID, URL, shown(url) + " is not a URL");
+            throw new SettingException(ErrorCode.SETTING_INVALID, URL, "is not a URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("https") && !scheme.equals("http")) {
-            throw new SettingException(ErrorCode.SETTING_INVALID, URL, shown(url) + " is not an http or https URL");
+            throw new SettingException(ErrorCode.SETTING_INVALID, URL, "is not an http or https URL");
         }
         if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null
                 || uri.getRawFragment() != null || !(uri.getRawPath() == null || uri.getRawPath().isEmpty())) {
-            throw new SettingException(ErrorCode.SETTING_INVALID, URL, shown(url)
-                    + " must be scheme, host and port only (like https://ci.example.com)");
+            throw new SettingException(ErrorCode.SETTING_INVALID, URL, "must be scheme, host and port only (like https://ci.example.com)");
         }
         if (scheme.equals("http") && !loopback(uri.getHost())) {
-            throw new SettingException(ErrorCode.SETTING_INVALID, URL, shown(url) + " is plain http to a host"
-                    + " that is not a loopback address; the password and the API token would cross the network in"
+            throw new SettingException(ErrorCode.SETTING_INVALID, URL, "is plain http to " + Printable.of(uri.getHost())
+                    + ", which is not a loopback address; the password and the API token would cross the network in"
                     + " clear: use https");
         }
         try {
             return new URI(scheme, null, uri.getHost(), uri.getPort(), null, null, null);
         } catch (URISyntaxException e) {
-            throw new SettingException(ErrorCode.SETTING_INVALID, URL, shown(url) + " is not a URL");
+            throw new SettingException(ErrorCode.SETTING_INVALID, URL, "is not a URL");
         }
-    }
-
-    /** The URL for a message: quoted, printable, with any user and password in it masked. */
-    private static String shown(String url) {
-        return "'" + Printable.of(url.replaceAll("//[^/@]*@", "//***@")) + "'";
     }
 
     /** A loopback IP literal or {@code localhost}; no name is looked up, so DNS cannot make a host loopback. */

@@ -1,4 +1,4 @@
-package org.cijwt.agent.concourse;
+package org.cijwt.concourse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package org.cijwt.agent.concourse;
+package org.cijwt.concourse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -22,8 +22,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import org.cijwt.agent.concourse.ConcourseHttp.Answer;
-import org.cijwt.agent.concourse.ConcourseHttp.Deadline;
+import org.cijwt.concourse.ConcourseHttp.Answer;
+import org.cijwt.concourse.ConcourseHttp.Deadline;
 import org.cijwt.claims.BuildMetadata;
 import org.cijwt.delivery.ContainerId;
 import org.cijwt.errors.CiJwtException;

@@ -1,4 +1,4 @@
-package org.cijwt.agent.concourse;
+package org.cijwt.concourse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package org.cijwt.agent.concourse;
+package org.cijwt.concourse;
 
 import java.net.URI;
 import java.util.List;

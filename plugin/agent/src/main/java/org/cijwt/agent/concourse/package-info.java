@@ -1,8 +1,0 @@
-/**
- * Build identity from Concourse itself: {@link org.cijwt.agent.concourse.ConcourseClient} asks
- * Concourse's API, as a user the operator names ({@link org.cijwt.agent.concourse.ConcourseSettings}),
- * which build a container handle belongs to ({@link org.cijwt.agent.concourse.Identity}) and whether
- * a build has ended ({@link org.cijwt.agent.concourse.BuildStatus}), so that nothing a container's
- * author controls decides the claims.
- */
-package org.cijwt.agent.concourse;
