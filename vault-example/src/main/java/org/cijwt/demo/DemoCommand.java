@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 /** {@code ci-jwt demo}: the whole flow on the embedded default, one command. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Generate (or reuse) the embedded key store, mint a token for the sample build, show and verify it,"
-                + " then run the stages other modules add (container, server, Vault).")
+                + " then run the stages other modules add (container, server, Vault, Concourse).")
 public final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE_METADATA = "/org/cijwt/fixtures/metadata/main.json";
 
@@ -82,7 +82,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (coreOnly) {
             return ExitCode.OK;
         }
-        List<DemoStep> steps = List.of(new PreflightDemoStep(), new ServerDemoStep(), new VaultDemoStep());
+        List<DemoStep> steps = List.of(new PreflightDemoStep(), new ServerDemoStep(), new VaultDemoStep(), new ConcourseDemoStep());
         DemoContext ctx = new DemoContext(state, source, ring, md, policy, token, out);
         int n = 4;
         for (DemoStep step : steps) {
