@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConcourseDeliveryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String ISSUER = "https://ci.example.test";
+    /** serve's own address, so that OpenBao can fetch its discovery document: set once its port is chosen. */
+    private static String issuer;
     private static final Duration FLY = Duration.ofMinutes(3);
     private static final Pattern LINE = Pattern.compile("^(JWT|FILE|PATH_OF_FILE)=(.*)$", Pattern.MULTILINE);
 
@@ -57,6 +58,8 @@ class ConcourseDeliveryIT {
     @BeforeAll
     static void startConcourseAndTheAgent() throws Exception {
         Assume.concourse();
+        Assume.openBao();
+        issuer = "http://127.0.0.1:" + org.cijwt.fixtures.launch.LoopbackPorts.free();
         Path wrapperBinary = ProjectPaths.repoRoot().resolve("plugin/runtime/target/ci-jwt-runtime");
         assertThat(wrapperBinary).as("built by the runtime module's test phase").isExecutable();
         // Not @TempDir (0700): PostgreSQL and the tasks' user (host uid 4294967294) reach into it.
@@ -84,9 +87,10 @@ class ConcourseDeliveryIT {
         IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(), concourse.viewer().name(),
                 password, null, null, null, false).validated();
         AgentConfig config = new AgentConfig(AgentConfig.DEFAULT_PROFILE, Map.of(AgentConfig.DEFAULT_PROFILE,
-                TokenProfile.defaults(ISSUER)), Map.of(), identity);
+                TokenProfile.defaults(issuer)), Map.of(), identity);
         agent = Agent.run(new AgentSettings(config, socket, stateDir, PemKeySource.file(key), null, identity.open()));
-        serve = org.cijwt.web.WebServer.run(org.cijwt.web.WebConfig.builder().listen("127.0.0.1", 0).issuer(ISSUER)
+        serve = org.cijwt.web.WebServer.run(org.cijwt.web.WebConfig.builder().listen("127.0.0.1", java.net.URI.create(issuer).getPort())
+                .issuer(issuer)
                 .keys(key.toString()).eventLoops(1).verifyWorkers(1).reloadInterval(Duration.ZERO)
                 .concourseUrl(concourse.url().toString()).concourseUser(concourse.viewer().name()).concoursePasswordFile(password)
                 .build());
@@ -149,11 +153,13 @@ class ConcourseDeliveryIT {
         assertThat(seen.get("PATH_OF_FILE")).as(output).isEqualTo("/var/run/secrets/concourse-ci/jwt");
         assertThat(seen.get("JWT")).as(output).isNotBlank().isEqualTo(seen.get("FILE"));
         String token = seen.get("JWT");
-        List<String> audiences = TokenProfile.defaults(ISSUER).tokens().get(0).policy().audiences();
-        assertThat(new TokenVerifier(() -> published, ISSUER, audiences, TokenVerifier.DEFAULT_LEEWAY, Clock.systemUTC())
+        List<String> audiences = TokenProfile.defaults(issuer).tokens().get(0).policy().audiences();
+        assertThat(new TokenVerifier(() -> published, issuer, audiences, TokenVerifier.DEFAULT_LEEWAY, Clock.systemUTC())
                 .verify(token).active()).isTrue();
 
         JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+        assertThat(vaultLogin(token)).as("a secret read with the task's own token through a role bound to main/deploy")
+                .isEqualTo("for-main-deploy");
         JsonNode build = JSON.readTree(fly("builds", "--json", "--count", "1")).get(0);
         assertThat(claims.path("team").asText()).isEqualTo("main");
         assertThat(claims.path("pipeline").asText()).isEqualTo("deploy");
@@ -216,6 +222,36 @@ class ConcourseDeliveryIT {
         assertThat(stateDir.resolve("tokens").resolve(handle)).doesNotExist();
     }
 
+    /**
+     * Logs in to a real OpenBao whose JWT auth trusts serve by OIDC discovery, with a role bound to
+     * team main and pipeline deploy, and reads the pipeline's secret with the Vault token it gets.
+     */
+    private static String vaultLogin(String jwt) throws Exception {
+        try (org.cijwt.fixtures.launch.OpenBaoServer bao = org.cijwt.fixtures.launch.OpenBaoServer.start()) {
+            org.cijwt.fixtures.launch.OpenBaoAdmin admin = new org.cijwt.fixtures.launch.OpenBaoAdmin(bao.address(), bao.rootToken());
+            String audience = TokenProfile.defaults(issuer).tokens().get(0).policy().audiences().get(0);
+            admin.enableJwtAuth("concourse");
+            admin.trustIssuerByDiscovery("concourse", issuer);
+            admin.mountKv("concourse", 2);
+            admin.writePolicy("main-deploy", org.cijwt.fixtures.launch.OpenBaoAdmin.teamPipelinePolicy("concourse", "main", "deploy"));
+            admin.writeRole("concourse", new org.cijwt.fixtures.launch.OpenBaoAdmin.JwtRole("deploy", audience,
+                    Map.of("team", "main", "pipeline", "deploy"), List.of("main-deploy"), Duration.ofMinutes(5)));
+            admin.writeSecret("concourse", 2, "main/deploy/db", Map.of("password", "for-main-deploy"));
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<String> login = http.send(java.net.http.HttpRequest.newBuilder(
+                    bao.address().resolve("/v1/auth/concourse/login"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("role", "deploy")
+                            .put("jwt", jwt).toString())).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(login.statusCode()).as("login refused").isEqualTo(200);
+            String vaultToken = JSON.readTree(login.body()).at("/auth/client_token").asText();
+            java.net.http.HttpResponse<String> secret = http.send(java.net.http.HttpRequest.newBuilder(
+                    bao.address().resolve("/v1/concourse/data/main/deploy/db")).header("X-Vault-Token", vaultToken).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(secret.statusCode()).as(secret.body()).isEqualTo(200);
+            return JSON.readTree(secret.body()).at("/data/data/password").asText();
+        }
+    }
+
     /** The first token the agent writes under {@code tokens}, within a minute. */
     private static String awaitToken(Path tokens) throws Exception {
         Instant deadline = Instant.now().plusSeconds(60);
@@ -238,7 +274,7 @@ class ConcourseDeliveryIT {
                 serve.server().baseUri().resolve("/api/v1/tokens/introspect"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("token=" + token + "&audience="
-                        + TokenProfile.defaults(ISSUER).tokens().get(0).policy().audiences().get(0))).build(),
+                        + TokenProfile.defaults(issuer).tokens().get(0).policy().audiences().get(0))).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
