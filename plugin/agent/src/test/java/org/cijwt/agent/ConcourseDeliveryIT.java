@@ -252,6 +252,31 @@ class ConcourseDeliveryIT {
         }
     }
 
+    /**
+     * While Concourse does not answer, a new container of its namespace is refused with one line
+     * naming Concourse (fail closed: the wrapper cannot tell a task's container from another then).
+     */
+    @Test
+    void containerWhenConcourseDoesNotAnswerThenRefusedNamingConcourse() throws Exception {
+        String handle = "while-concourse-is-down-" + System.nanoTime();
+        concourse.suspend();
+        String out;
+        int exit;
+        try {
+            Process p = new ProcessBuilder("ctr", "--address", "/run/containerd/containerd.sock", "--namespace", "concourse",
+                    "run", "--rm", "--rootfs", org.cijwt.fixtures.launch.BusyboxRootfs.shared().toString(), handle, "/bin/true")
+                    .redirectErrorStream(true).start();
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            exit = p.exitValue();
+        } finally {
+            concourse.resume();
+        }
+        assertThat(exit).as(out).isNotZero();
+        assertThat(out).contains("agent refused container " + handle).contains("CJ801").contains(concourse.url().toString());
+        assertThat(stateDir.resolve("tokens").resolve(handle)).doesNotExist();
+    }
+
     /** The first token the agent writes under {@code tokens}, within a minute. */
     private static String awaitToken(Path tokens) throws Exception {
         Instant deadline = Instant.now().plusSeconds(60);
