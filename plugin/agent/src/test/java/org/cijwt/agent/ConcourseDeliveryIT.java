@@ -15,6 +15,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -86,8 +87,11 @@ class ConcourseDeliveryIT {
         Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
         IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(), concourse.viewer().name(),
                 password, null, null, null, false).validated();
-        AgentConfig config = new AgentConfig(AgentConfig.DEFAULT_PROFILE, Map.of(AgentConfig.DEFAULT_PROFILE,
-                TokenProfile.defaults(issuer)), Map.of(), identity);
+        // One-minute tokens, the shortest allowed: a task of two minutes lives through two refreshes.
+        TokenProfile oneMinute = TokenProfile.parse("issuer: " + issuer + "\ntokens:\n- {name: jwt, audiences: ["
+                + TokenProfile.DEFAULT_AUDIENCE + "], ttl: 1m}\n", "test profile");
+        AgentConfig config = new AgentConfig(AgentConfig.DEFAULT_PROFILE, Map.of(AgentConfig.DEFAULT_PROFILE, oneMinute),
+                Map.of(), identity);
         agent = Agent.run(new AgentSettings(config, socket, stateDir, PemKeySource.file(key), null, identity.open()));
         serve = org.cijwt.web.WebServer.run(org.cijwt.web.WebConfig.builder().listen("127.0.0.1", java.net.URI.create(issuer).getPort())
                 .issuer(issuer)
@@ -139,7 +143,7 @@ class ConcourseDeliveryIT {
         Process trigger = concourse.flyInBackground(Concourse.MAIN_TEAM, log, "trigger-job", "-j", "deploy/apply", "-w");
         // While the task runs (it sleeps at its end), its token is active for serve.
         Path tokens = stateDir.resolve("tokens");
-        String running = awaitToken(tokens);
+        String running = awaitToken(tokens, "apply");
         assertThat(introspect(running).path("active").asBoolean()).as("while the build runs").isTrue();
         assertThat(trigger.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
         String output = Files.readString(log);
@@ -171,7 +175,7 @@ class ConcourseDeliveryIT {
         assertThat(claims.path("teamid").asText()).isNotBlank();
 
         // The build has ended (trigger-job -w returned): within 15 s serve says so, and the agent drops the files
-        // although Concourse keeps the container.
+        // although Concourse keeps the container (other tests' builds have ended too, so none are left).
         Instant stated = Instant.now().plusSeconds(15);
         JsonNode answer = introspect(token);
         while (answer.path("active").asBoolean() && Instant.now().isBefore(stated)) {
@@ -185,6 +189,45 @@ class ConcourseDeliveryIT {
             Thread.sleep(250);
         }
         assertThat(emptyDir(tokens)).as("token directories left after the build ended").isTrue();
+    }
+
+    /**
+     * A task longer than its token's lifetime reads a valid token from the file at its end: the
+     * file was rewritten at least twice (refreshes come at 80 % of a lifetime, so a token issued 80 s
+     * after the first is a second refresh's), while the variable keeps the first token.
+     */
+    @Test
+    void longTaskWhenItOutlivesTwoTokensThenTheFileHoldsAFreshOneAndTheVariableTheFirst() throws Exception {
+        Path pipeline = work.resolve("long.yml");
+        Files.writeString(pipeline, String.join("\n",
+                "jobs:",
+                "- name: soak",
+                "  plan:",
+                "  - task: wait",
+                "    config:",
+                "      platform: linux",
+                "      rootfs_uri: raw://" + concourse.rootfs(),
+                "      run: {path: /bin/sh, args: [-c, 'echo \"FIRST=$CONCOURSE_CI_JWT\"; sleep 105;"
+                        + " echo \"LAST=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"; echo \"ENV=$CONCOURSE_CI_JWT\"']}",
+                ""), StandardCharsets.UTF_8);
+        fly("set-pipeline", "-n", "-p", "long", "-c", pipeline.toString());
+        fly("unpause-pipeline", "-p", "long");
+
+        String output = fly("trigger-job", "-j", "long/soak", "-w");
+
+        Map<String, String> seen = new java.util.HashMap<>();
+        Matcher m = Pattern.compile("^(FIRST|LAST|ENV)=(\\S+)$", Pattern.MULTILINE).matcher(output);
+        while (m.find()) {
+            seen.put(m.group(1), m.group(2));
+        }
+        assertThat(seen).as(output).containsKeys("FIRST", "LAST", "ENV");
+        assertThat(seen.get("ENV")).as("the variable keeps the first token").isEqualTo(seen.get("FIRST"));
+        long first = JSON.readTree(Base64.getUrlDecoder().decode(seen.get("FIRST").split("\\.")[1])).path("iat").asLong();
+        long last = JSON.readTree(Base64.getUrlDecoder().decode(seen.get("LAST").split("\\.")[1])).path("iat").asLong();
+        assertThat(last - first).as("seconds between the first token and the one read at the end").isGreaterThanOrEqualTo(80);
+        List<String> audiences = List.of(TokenProfile.DEFAULT_AUDIENCE);
+        assertThat(new TokenVerifier(() -> published, issuer, audiences, TokenVerifier.DEFAULT_LEEWAY, Clock.systemUTC())
+                .verify(seen.get("LAST")).active()).isTrue();
     }
 
     @Test
@@ -277,21 +320,32 @@ class ConcourseDeliveryIT {
         assertThat(stateDir.resolve("tokens").resolve(handle)).doesNotExist();
     }
 
-    /** The first token the agent writes under {@code tokens}, within a minute. */
-    private static String awaitToken(Path tokens) throws Exception {
+    /** The token the agent writes under {@code tokens} for a container of {@code job}, within a minute. */
+    private static String awaitToken(Path tokens, String job) throws Exception {
         Instant deadline = Instant.now().plusSeconds(60);
         while (Instant.now().isBefore(deadline)) {
             try (Stream<Path> dirs = Files.list(tokens)) {
                 for (Path d : dirs.toList()) {
-                    Path jwt = d.resolve("jwt");
-                    if (Files.isRegularFile(jwt)) {
-                        return Files.readString(jwt).strip();
+                    Optional<String> token = tokenOf(d.resolve("jwt"));
+                    // Another test's build may still have its files here for a few seconds after it ended.
+                    if (token.isPresent() && job.equals(JSON.readTree(Base64.getUrlDecoder()
+                            .decode(token.get().split("\\.")[1])).path("job").asText())) {
+                        return token.get();
                     }
                 }
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("no token was delivered within a minute");
+        throw new AssertionError("no token was delivered to a container of job " + job + " within a minute");
+    }
+
+    /** The token in {@code jwt}, or empty when there is none, or the agent removed it while it was read. */
+    private static Optional<String> tokenOf(Path jwt) throws java.io.IOException {
+        try {
+            return Files.isRegularFile(jwt) ? Optional.of(Files.readString(jwt).strip()) : Optional.empty();
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return Optional.empty();
+        }
     }
 
     private static JsonNode introspect(String token) throws Exception {
