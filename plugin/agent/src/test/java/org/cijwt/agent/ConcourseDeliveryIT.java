@@ -141,11 +141,16 @@ class ConcourseDeliveryIT {
 
         Path log = work.resolve("trigger.out");
         Process trigger = concourse.flyInBackground(Concourse.MAIN_TEAM, log, "trigger-job", "-j", "deploy/apply", "-w");
-        // While the task runs (it sleeps at its end), its token is active for serve.
         Path tokens = stateDir.resolve("tokens");
-        String running = awaitToken(tokens, "apply");
-        assertThat(introspect(running).path("active").asBoolean()).as("while the build runs").isTrue();
-        assertThat(trigger.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        try {
+            // While the task runs (it sleeps at its end), its token is active for serve.
+            String running = awaitToken(tokens, "apply");
+            assertThat(introspect(running).path("active").asBoolean()).as("while the build runs").isTrue();
+            assertThat(trigger.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        } finally {
+            // A failed assertion must not leave fly waiting for the build.
+            trigger.destroy();
+        }
         String output = Files.readString(log);
         assertThat(trigger.exitValue()).as(output).isZero();
 
