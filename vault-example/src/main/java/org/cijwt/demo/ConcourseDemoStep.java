@@ -74,9 +74,7 @@ final class ConcourseDemoStep implements DemoStep {
         Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
         try (Concourse concourse = Concourse.builder().runcWrapperDir(work.resolve("wrapper")).start()) {
             out.println("   Concourse at " + concourse.url() + ", its worker's containerd running " + runc + " (ci-jwt-runtime)");
-            Path password = work.resolve("viewer-password");
-            Files.writeString(password, concourse.viewer().password() + "\n");
-            Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+            Path password = concourse.viewer().writePasswordFile(work);
             IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(),
                     concourse.viewer().name(), password, null, null, null, false).validated();
             AgentConfig config = new AgentConfig(AgentConfig.DEFAULT_PROFILE, Map.of(AgentConfig.DEFAULT_PROFILE,

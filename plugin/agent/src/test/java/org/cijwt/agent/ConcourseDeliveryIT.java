@@ -82,9 +82,7 @@ class ConcourseDeliveryIT {
         Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
         concourse = Concourse.builder().runcWrapperDir(work.resolve("wrapper")).start();
 
-        Path password = work.resolve("viewer-password");
-        Files.writeString(password, concourse.viewer().password() + "\n");
-        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        Path password = concourse.viewer().writePasswordFile(work);
         IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(), concourse.viewer().name(),
                 password, null, null, null, false).validated();
         // One-minute tokens, the shortest allowed: a task of two minutes lives through two refreshes.

@@ -126,9 +126,7 @@ class ConcourseClientIT {
     }
 
     private static ConcourseSettings settings(Concourse.User user, Duration timeout) throws Exception {
-        Path password = work.resolve("password-" + user.name());
-        Files.writeString(password, user.password() + "\n");
-        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        Path password = user.writePasswordFile(work);
         return ConcourseSettings.of(concourse.url().toString(), user.name(), password, null, timeout);
     }
 
