@@ -74,15 +74,15 @@ final class ConcourseDemoStep implements DemoStep {
         Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
         try (Concourse concourse = Concourse.builder().runcWrapperDir(work.resolve("wrapper")).start()) {
             out.println("   Concourse at " + concourse.url() + ", its worker's containerd running " + runc + " (ci-jwt-runtime)");
-            Path password = concourse.viewer().writePasswordFile(work);
+            Path password = concourse.agentUser().writePasswordFile(work);
             IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(),
-                    concourse.viewer().name(), password, null, null, null, false).validated();
+                    concourse.agentUser().name(), password, null, null, null, false).validated();
             AgentConfig config = new AgentConfig(AgentConfig.DEFAULT_PROFILE, Map.of(AgentConfig.DEFAULT_PROFILE,
                     TokenProfile.defaults(ctx.policy().issuer())), Map.of(), identity);
             try (AgentProcess agent = Agent.run(new AgentSettings(config, socket, work.resolve("run/agent"), ctx.keySource(), null,
                     identity.open()))) {
-                out.println("   agent: " + agent.describe() + ", asking Concourse as user '" + concourse.viewer().name()
-                        + "' (a viewer of team main)");
+                out.println("   agent: " + agent.describe() + ", asking Concourse as user '" + concourse.agentUser().name()
+                        + "' (a viewer of every team)");
                 Path pipeline = work.resolve("pipeline.yml");
                 Files.writeString(pipeline, String.join("\n",
                         "jobs:",

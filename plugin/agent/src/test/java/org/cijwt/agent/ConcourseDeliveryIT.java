@@ -55,6 +55,8 @@ class ConcourseDeliveryIT {
     private static AgentProcess agent;
     private static KeyRing published;
     private static org.cijwt.web.WebProcess serve;
+    /** A real OpenBao whose JWT auth trusts serve by discovery, with a role bound to team main and pipeline deploy. */
+    private static org.cijwt.fixtures.launch.OpenBaoServer bao;
 
     @BeforeAll
     static void startConcourseAndTheAgent() throws Exception {
@@ -82,8 +84,8 @@ class ConcourseDeliveryIT {
         Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
         concourse = Concourse.builder().runcWrapperDir(work.resolve("wrapper")).start();
 
-        Path password = concourse.viewer().writePasswordFile(work);
-        IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(), concourse.viewer().name(),
+        Path password = concourse.agentUser().writePasswordFile(work);
+        IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(), concourse.agentUser().name(),
                 password, null, null, null, false).validated();
         // One-minute tokens, the shortest allowed: a task of two minutes lives through two refreshes.
         TokenProfile oneMinute = TokenProfile.parse("issuer: " + issuer + "\ntokens:\n- {name: jwt, audiences: ["
@@ -94,12 +96,17 @@ class ConcourseDeliveryIT {
         serve = org.cijwt.web.WebServer.run(org.cijwt.web.WebConfig.builder().listen("127.0.0.1", java.net.URI.create(issuer).getPort())
                 .issuer(issuer)
                 .keys(key.toString()).eventLoops(1).verifyWorkers(1).reloadInterval(Duration.ZERO)
-                .concourseUrl(concourse.url().toString()).concourseUser(concourse.viewer().name()).concoursePasswordFile(password)
+                .concourseUrl(concourse.url().toString()).concourseUser(concourse.agentUser().name()).concoursePasswordFile(password)
                 .build());
+        bao = org.cijwt.fixtures.launch.OpenBaoServer.start();
+        trustServeForMainDeploy(bao);
     }
 
     @AfterAll
     static void stopAll() throws Exception {
+        if (bao != null) {
+            bao.close();
+        }
         if (serve != null) {
             serve.close();
         }
@@ -165,7 +172,7 @@ class ConcourseDeliveryIT {
                 .verify(token).active()).isTrue();
 
         JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
-        assertThat(vaultLogin(token)).as("a secret read with the task's own token through a role bound to main/deploy")
+        assertThat(vaultSecret(token)).as("a secret read with the task's own token through a role bound to main/deploy")
                 .isEqualTo("for-main-deploy");
         JsonNode build = JSON.readTree(fly("builds", "--json", "--count", "1")).get(0);
         assertThat(claims.path("team").asText()).isEqualTo("main");
@@ -269,33 +276,39 @@ class ConcourseDeliveryIT {
     }
 
     /**
-     * Logs in to a real OpenBao whose JWT auth trusts serve by OIDC discovery, with a role bound to
-     * team main and pipeline deploy, and reads the pipeline's secret with the Vault token it gets.
+     * Makes {@code bao}'s JWT auth trust serve by OIDC discovery, with a role {@code deploy} bound to
+     * team main and pipeline deploy that may read that pipeline's secret, as a Vault admin would.
      */
-    private static String vaultLogin(String jwt) throws Exception {
-        try (org.cijwt.fixtures.launch.OpenBaoServer bao = org.cijwt.fixtures.launch.OpenBaoServer.start()) {
-            org.cijwt.fixtures.launch.OpenBaoAdmin admin = new org.cijwt.fixtures.launch.OpenBaoAdmin(bao.address(), bao.rootToken());
-            String audience = TokenProfile.defaults(issuer).tokens().get(0).policy().audiences().get(0);
-            admin.enableJwtAuth("concourse");
-            admin.trustIssuerByDiscovery("concourse", issuer);
-            admin.mountKv("concourse", 2);
-            admin.writePolicy("main-deploy", org.cijwt.fixtures.launch.OpenBaoAdmin.teamPipelinePolicy("concourse", "main", "deploy"));
-            admin.writeRole("concourse", new org.cijwt.fixtures.launch.OpenBaoAdmin.JwtRole("deploy", audience,
-                    Map.of("team", "main", "pipeline", "deploy"), List.of("main-deploy"), Duration.ofMinutes(5)));
-            admin.writeSecret("concourse", 2, "main/deploy/db", Map.of("password", "for-main-deploy"));
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-            java.net.http.HttpResponse<String> login = http.send(java.net.http.HttpRequest.newBuilder(
-                    bao.address().resolve("/v1/auth/concourse/login"))
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("role", "deploy")
-                            .put("jwt", jwt).toString())).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertThat(login.statusCode()).as("login refused").isEqualTo(200);
-            String vaultToken = JSON.readTree(login.body()).at("/auth/client_token").asText();
-            java.net.http.HttpResponse<String> secret = http.send(java.net.http.HttpRequest.newBuilder(
-                    bao.address().resolve("/v1/concourse/data/main/deploy/db")).header("X-Vault-Token", vaultToken).GET().build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertThat(secret.statusCode()).as(secret.body()).isEqualTo(200);
-            return JSON.readTree(secret.body()).at("/data/data/password").asText();
-        }
+    private static void trustServeForMainDeploy(org.cijwt.fixtures.launch.OpenBaoServer bao) throws Exception {
+        org.cijwt.fixtures.launch.OpenBaoAdmin admin = new org.cijwt.fixtures.launch.OpenBaoAdmin(bao.address(), bao.rootToken());
+        String audience = TokenProfile.defaults(issuer).tokens().get(0).policy().audiences().get(0);
+        admin.enableJwtAuth("concourse");
+        admin.trustIssuerByDiscovery("concourse", issuer);
+        admin.mountKv("concourse", 2);
+        admin.writePolicy("main-deploy", org.cijwt.fixtures.launch.OpenBaoAdmin.teamPipelinePolicy("concourse", "main", "deploy"));
+        admin.writeRole("concourse", new org.cijwt.fixtures.launch.OpenBaoAdmin.JwtRole("deploy", audience,
+                Map.of("team", "main", "pipeline", "deploy"), List.of("main-deploy"), Duration.ofMinutes(5)));
+        admin.writeSecret("concourse", 2, "main/deploy/db", Map.of("password", "for-main-deploy"));
+    }
+
+    /** OpenBao's answer to a login with {@code jwt} at the role bound to main/deploy. */
+    private static java.net.http.HttpResponse<String> vaultLogin(String jwt) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                bao.address().resolve("/v1/auth/concourse/login"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("role", "deploy")
+                        .put("jwt", jwt).toString())).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Logs in with {@code jwt} at the main/deploy role and reads the pipeline's secret with the Vault token it gets. */
+    private static String vaultSecret(String jwt) throws Exception {
+        java.net.http.HttpResponse<String> login = vaultLogin(jwt);
+        assertThat(login.statusCode()).as("login refused: " + login.body()).isEqualTo(200);
+        String vaultToken = JSON.readTree(login.body()).at("/auth/client_token").asText();
+        java.net.http.HttpResponse<String> secret = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                bao.address().resolve("/v1/concourse/data/main/deploy/db")).header("X-Vault-Token", vaultToken).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(secret.statusCode()).as(secret.body()).isEqualTo(200);
+        return JSON.readTree(secret.body()).at("/data/data/password").asText();
     }
 
     /**
@@ -321,6 +334,179 @@ class ConcourseDeliveryIT {
         assertThat(exit).as(out).isNotZero();
         assertThat(out).contains("agent refused container " + handle).contains("CJ801").contains(concourse.url().toString());
         assertThat(stateDir.resolve("tokens").resolve(handle)).doesNotExist();
+    }
+
+    /**
+     * A task of team other's pipeline, named like main's, gets a token naming its own team (the
+     * agent's user views both teams), and the Vault role bound to main/deploy refuses it.
+     */
+    @Test
+    void otherTeamsTaskWhenItRunsThenItsTokenNamesItsTeamAndMainsRoleRefusesIt() throws Exception {
+        Path pipeline = work.resolve("other.yml");
+        Files.writeString(pipeline, String.join("\n",
+                "jobs:",
+                "- name: apply",
+                "  plan:",
+                "  - task: plan",
+                "    config:",
+                "      platform: linux",
+                "      rootfs_uri: raw://" + concourse.rootfs(),
+                "      run: {path: /bin/sh, args: [-c, 'echo \"JWT=$CONCOURSE_CI_JWT\"']}",
+                ""), StandardCharsets.UTF_8);
+        flyAs(Concourse.OTHER_TEAM, "set-pipeline", "-n", "-p", "deploy", "-c", pipeline.toString());
+        flyAs(Concourse.OTHER_TEAM, "unpause-pipeline", "-p", "deploy");
+
+        String output = flyAs(Concourse.OTHER_TEAM, "trigger-job", "-j", "deploy/apply", "-w");
+
+        Matcher m = Pattern.compile("^JWT=(\\S+)$", Pattern.MULTILINE).matcher(output);
+        assertThat(m.find()).as(output).isTrue();
+        String token = m.group(1);
+        assertThat(verifier().verify(token).active()).isTrue();
+        JsonNode claims = claimsOf(token);
+        Map<String, String> teamIds = new java.util.HashMap<>();
+        JSON.readTree(fly("teams", "--json")).forEach(t -> teamIds.put(t.path("name").asText(), t.path("id").asText()));
+        assertThat(claims.path("team").asText()).isEqualTo(Concourse.OTHER_TEAM);
+        assertThat(claims.path("teamid").asText()).isEqualTo(teamIds.get(Concourse.OTHER_TEAM))
+                .isNotEqualTo(teamIds.get(Concourse.MAIN_TEAM));
+        assertThat(claims.path("pipeline").asText()).isEqualTo("deploy");
+
+        java.net.http.HttpResponse<String> login = vaultLogin(token);
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(400);
+        assertThat(login.body()).contains("claim \\\"team\\\" does not match");
+    }
+
+    /**
+     * A second build that is aborted while its task runs: within 15 s introspection calls its
+     * token inactive with the reason {@code build_finished}, and its token files go.
+     */
+    @Test
+    void buildWhenAbortedThenItsTokenIsInactiveWithTheReasonAndItsFilesGo() throws Exception {
+        Path pipeline = work.resolve("hold.yml");
+        Files.writeString(pipeline, String.join("\n",
+                "jobs:",
+                "- name: wait",
+                "  plan:",
+                "  - task: sleep",
+                "    config:",
+                "      platform: linux",
+                "      rootfs_uri: raw://" + concourse.rootfs(),
+                "      run: {path: /bin/sh, args: [-c, 'sleep 300']}",
+                ""), StandardCharsets.UTF_8);
+        fly("set-pipeline", "-n", "-p", "hold", "-c", pipeline.toString());
+        fly("unpause-pipeline", "-p", "hold");
+        // A first run that ends by itself would be the other tests' case: abort one, then the second.
+        for (int run = 1; run <= 2; run++) {
+            fly("trigger-job", "-j", "hold/wait");
+            String token = awaitToken(stateDir.resolve("tokens"), "wait");
+            assertThat(introspect(token).path("active").asBoolean()).as("run " + run + " while it runs").isTrue();
+            String buildName = claimsOf(token).path("build_name").asText();
+
+            fly("abort-build", "-j", "hold/wait", "-b", buildName);
+
+            Instant stated = Instant.now().plusSeconds(15);
+            JsonNode answer = introspect(token);
+            while (answer.path("active").asBoolean() && Instant.now().isBefore(stated)) {
+                Thread.sleep(250);
+                answer = introspect(token);
+            }
+            assertThat(answer.path("active").asBoolean()).as("run " + run + ": " + answer).isFalse();
+            assertThat(answer.path("reason").asText()).isEqualTo("build_finished");
+            awaitNoTokenOf("wait");
+        }
+    }
+
+    /**
+     * Concourse stops answering while a task runs: the agent keeps refreshing the task's token (it
+     * needs Concourse only to learn a container's build and whether the build ended), the task
+     * reads a fresh token at its end, and once Concourse answers again and the build has ended,
+     * nothing of it is left.
+     */
+    @Test
+    void runningTaskWhenConcourseStopsAnsweringThenItsTokenIsStillRefreshedAndNothingIsLeftAfter() throws Exception {
+        Path pipeline = work.resolve("outage.yml");
+        Files.writeString(pipeline, String.join("\n",
+                "jobs:",
+                "- name: ride",
+                "  plan:",
+                "  - task: wait",
+                "    config:",
+                "      platform: linux",
+                "      rootfs_uri: raw://" + concourse.rootfs(),
+                "      run: {path: /bin/sh, args: [-c, 'sleep 70; echo \"LAST=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"']}",
+                ""), StandardCharsets.UTF_8);
+        fly("set-pipeline", "-n", "-p", "outage", "-c", pipeline.toString());
+        fly("unpause-pipeline", "-p", "outage");
+        fly("trigger-job", "-j", "outage/ride");
+        Path tokens = stateDir.resolve("tokens");
+        String first = awaitToken(tokens, "ride");
+        Path file = tokenFileHolding(tokens, first).orElseThrow();
+
+        String refreshed;
+        concourse.suspend();
+        try {
+            // Refreshes come at 80 % of the one-minute lifetime.
+            Instant deadline = Instant.now().plusSeconds(75);
+            refreshed = tokenOf(file).orElse(first);
+            while (refreshed.equals(first) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(500);
+                refreshed = tokenOf(file).orElseThrow(() -> new AssertionError("token file removed while Concourse was down"));
+            }
+        } finally {
+            concourse.resume();
+        }
+        assertThat(refreshed).as("the token file was refreshed while Concourse did not answer").isNotEqualTo(first);
+        assertThat(verifier().verify(refreshed).active()).isTrue();
+
+        String output = fly("watch", "-j", "outage/ride");
+        Matcher m = Pattern.compile("^LAST=(\\S+)$", Pattern.MULTILINE).matcher(output);
+        assertThat(m.find()).as(output).isTrue();
+        assertThat(verifier().verify(m.group(1)).active()).as("the token the task read at its end").isTrue();
+        awaitNoTokenOf("ride");
+    }
+
+    /** Waits up to 20 s until no token directory holds a token of {@code job}; fails naming what is left. */
+    private static void awaitNoTokenOf(String job) throws Exception {
+        Path tokens = stateDir.resolve("tokens");
+        Instant deadline = Instant.now().plusSeconds(20);
+        List<Path> left = tokenDirsOf(tokens, job);
+        while (!left.isEmpty() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(250);
+            left = tokenDirsOf(tokens, job);
+        }
+        assertThat(left).as("token directories of job " + job + " left after its build ended").isEmpty();
+    }
+
+    private static List<Path> tokenDirsOf(Path tokens, String job) throws Exception {
+        List<Path> found = new java.util.ArrayList<>();
+        try (Stream<Path> dirs = Files.list(tokens)) {
+            for (Path d : dirs.toList()) {
+                Optional<String> token = tokenOf(d.resolve("jwt"));
+                if (token.isPresent() && job.equals(claimsOf(token.get()).path("job").asText())) {
+                    found.add(d);
+                }
+            }
+        }
+        return found;
+    }
+
+    private static Optional<Path> tokenFileHolding(Path tokens, String token) throws Exception {
+        try (Stream<Path> dirs = Files.list(tokens)) {
+            for (Path d : dirs.toList()) {
+                if (tokenOf(d.resolve("jwt")).filter(token::equals).isPresent()) {
+                    return Optional.of(d.resolve("jwt"));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static JsonNode claimsOf(String token) throws java.io.IOException {
+        return JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+    }
+
+    private static TokenVerifier verifier() {
+        return new TokenVerifier(() -> published, issuer, List.of(TokenProfile.DEFAULT_AUDIENCE), TokenVerifier.DEFAULT_LEEWAY,
+                Clock.systemUTC());
     }
 
     /** The token the agent writes under {@code tokens} for a container of {@code job}, within a minute. */
@@ -369,7 +555,11 @@ class ConcourseDeliveryIT {
     }
 
     private static String fly(String... args) throws Exception {
-        Concourse.FlyResult r = concourse.fly(Concourse.MAIN_TEAM, FLY, args);
+        return flyAs(Concourse.MAIN_TEAM, args);
+    }
+
+    private static String flyAs(String team, String... args) throws Exception {
+        Concourse.FlyResult r = concourse.fly(team, FLY, args);
         assertThat(r.succeeded()).as("fly " + String.join(" ", args) + ": " + r + "\n" + concourse.log()).isTrue();
         return r.stdout();
     }
