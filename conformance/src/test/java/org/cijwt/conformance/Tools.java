@@ -1,0 +1,66 @@
+package org.cijwt.conformance;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.cijwt.fixtures.Assume;
+
+/**
+ * The relying parties' programs and how each is built; their versions come from the root pom.xml
+ * (failsafe passes them as {@code cijwt.tool.*}). Where the module proxy cannot be reached a test
+ * skips with the reason, and on CI it fails ({@link Assume#unavailable(String)}).
+ */
+final class Tools {
+    private Tools() {
+    }
+
+    /** Sigstore's certificate authority; {@code go install} works as is. */
+    static GoTool fulcio() {
+        return GoTool.install("fulcio", "github.com/sigstore/fulcio", version("fulcio"), Map.of());
+    }
+
+    /** Sigstore's signing client (about 3 minutes to build cold on two cores). */
+    static GoTool cosign() {
+        return GoTool.install("cosign", "github.com/sigstore/cosign/v2/cmd/cosign", version("cosign"), Map.of("CGO_ENABLED", "0"));
+    }
+
+    /**
+     * ORY Hydra. Its go.mod replaces its own client module with a directory, so {@code go install}
+     * refuses it; it is built from a copy of the module without that replace, with SQLite (cgo) for
+     * the in-memory database.
+     */
+    static GoTool hydra() {
+        return GoTool.buildModule("hydra", "github.com/ory/hydra/v2", version("hydra"), ".",
+                List.of("github.com/ory/hydra-client-go/v2"), List.of("sqlite", "sqlite_omit_load_extension"),
+                Map.of("CGO_ENABLED", "1"));
+    }
+
+    /** smallstep's CA; without cgo (the cgo build wants libpcsclite for YubiKeys, which no test uses). */
+    static GoTool stepCa() {
+        return GoTool.install("step-ca", "github.com/smallstep/certificates/cmd/step-ca", version("step"), Map.of("CGO_ENABLED", "0"));
+    }
+
+    /** smallstep's CLI, which initialises the CA and asks it for certificates. */
+    static GoTool step() {
+        return GoTool.install("step", "github.com/smallstep/cli/cmd/step", version("step"), Map.of("CGO_ENABLED", "0"));
+    }
+
+    /** The tool's executable, built on first use; skips (on CI fails) the test where it cannot be built. */
+    static Path require(GoTool tool) throws Exception {
+        try {
+            return tool.binary();
+        } catch (GoTool.Unavailable e) {
+            Assume.unavailable(tool.name() + " " + tool.version() + " cannot be built here: " + e.getMessage());
+            throw new IllegalStateException("unreachable: Assume.unavailable returns only by throwing");
+        }
+    }
+
+    private static String version(String tool) {
+        String v = System.getProperty("cijwt.tool." + tool);
+        if (v == null || v.isBlank()) {
+            throw new IllegalStateException("no version for " + tool + ": run through Maven (failsafe sets cijwt.tool."
+                    + tool + " from the root pom.xml)");
+        }
+        return v;
+    }
+}
