@@ -51,13 +51,19 @@ final class ServerProcess implements AutoCloseable {
     /** Starts {@code command} in {@code dir} with {@code env} added, then waits up to a minute for {@code ready}. */
     static ServerProcess start(Path dir, String name, List<String> command, Map<String, String> env, BooleanSupplier ready)
             throws IOException, InterruptedException {
+        return start(dir, name, command, env, ready, Duration.ofMinutes(1));
+    }
+
+    /** As {@link #start(Path, String, List, Map, BooleanSupplier)}, waiting up to {@code timeout}. */
+    static ServerProcess start(Path dir, String name, List<String> command, Map<String, String> env, BooleanSupplier ready,
+                               Duration timeout) throws IOException, InterruptedException {
         Path log = dir.resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(log.toFile());
         pb.environment().keySet().removeIf(n -> n.startsWith("VAULT_") || n.startsWith("BAO_") || n.startsWith("CI_JWT_"));
         pb.environment().putAll(env);
         ServerProcess p = new ServerProcess(pb.start(), log, name);
-        Instant deadline = Instant.now().plusSeconds(60);
+        Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             if (!p.process.isAlive()) {
                 throw new AssertionError(p.what + " exited " + p.process.exitValue() + ":\n" + p.log());
@@ -68,7 +74,7 @@ final class ServerProcess implements AutoCloseable {
             Thread.sleep(100);
         }
         p.close();
-        throw new AssertionError(p.what + " not ready in 60 s:\n" + p.log());
+        throw new AssertionError(p.what + " not ready in " + timeout.toSeconds() + " s:\n" + p.log());
     }
 
     /** What the process has written so far. */
@@ -80,9 +86,16 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the process and what it started (a launcher script's JVM), by their pids. */
     @Override
     public void close() {
+        List<ProcessHandle> children = process.descendants().toList();
+        children.forEach(ProcessHandle::destroy);
         process.destroy();
+        children.forEach(c -> c.onExit().orTimeout(STOP.toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {
+            c.destroyForcibly();
+            return c;
+        }).join());
         try {
             if (!process.waitFor(STOP.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor(STOP.toMillis(), TimeUnit.MILLISECONDS);

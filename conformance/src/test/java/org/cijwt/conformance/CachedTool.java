@@ -17,14 +17,15 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A relying party's Go program, built once per machine and version into a cache outside the clone,
- * {@code ~/.cache/ci-jwt/tools/<name>-<version>/bin/<name>} (or under {@code $CI_JWT_TOOL_CACHE}), so
- * that a fresh clone on the same machine does not build it again. A build goes to a temporary
- * directory beside the cache entry and is renamed into place with its {@code build.txt} (what was
- * built, how long it took, with which Go), so a half-built tool is never found; a lock file per tool
- * keeps two JVMs (two clones' test runs) from building the same tool at once.
+ * A relying party's program, built (Go modules) or unpacked (Keycloak's distribution) once per
+ * machine and version into a cache outside the clone, {@code ~/.cache/ci-jwt/tools/<name>-<version>/}
+ * (or under {@code $CI_JWT_TOOL_CACHE}), so that a fresh clone on the same machine does not build
+ * it again. A build goes to a temporary directory beside the cache entry and is renamed into place
+ * with its {@code build.txt} (what was built, how long it took, with which Go), so a half-built tool
+ * is never found; a lock file per tool keeps two JVMs (two clones' test runs) from building the
+ * same tool at once.
  */
-final class GoTool {
+final class CachedTool {
     /** Where tools are cached unless {@code $CI_JWT_TOOL_CACHE} says otherwise. */
     static final Path DEFAULT_CACHE = Path.of(System.getProperty("user.home"), ".cache", "ci-jwt", "tools");
     /** A cold build of cosign takes about 3 minutes on two cores; nothing takes ten. */
@@ -35,7 +36,10 @@ final class GoTool {
                     + "|proxyconnect|server misbehaving", Pattern.CASE_INSENSITIVE);
     private static final Object IN_THIS_JVM = new Object();
 
-    /** Makes the program in a fresh directory: {@code bin} is where the executable named as the tool must end up. */
+    /**
+     * Makes the program in a fresh directory: {@code bin} is {@code <entry>/bin}, where a Go tool's
+     * executable named as the tool must end up; {@code work} is scratch space, removed afterwards.
+     */
     @FunctionalInterface
     interface Build {
         void run(Path bin, Path work) throws IOException, InterruptedException, Unavailable;
@@ -53,15 +57,24 @@ final class GoTool {
     private final String name;
     private final String version;
     private final Path cache;
+    private final String executable;
     private final Build build;
 
-    GoTool(String name, String version, Path cache, Build build) {
-        if (!name.matches("[a-z][a-z0-9-]*") || !version.matches("v[0-9][0-9A-Za-z.+-]*")) {
-            throw new IllegalArgumentException("not a tool name and version: " + name + " " + version);
+    /** A Go tool: its executable is {@code bin/<name>}. */
+    CachedTool(String name, String version, Path cache, Build build) {
+        this(name, version, cache, "bin/" + name, build);
+    }
+
+    /** A tool whose executable is {@code executable} (a relative path) in its entry. */
+    CachedTool(String name, String version, Path cache, String executable, Build build) {
+        if (!name.matches("[a-z][a-z0-9-]*") || !version.matches("v?[0-9][0-9A-Za-z.+-]*")
+                || !executable.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*") || executable.contains("..")) {
+            throw new IllegalArgumentException("not a tool name, version and executable: " + name + " " + version + " " + executable);
         }
         this.name = name;
         this.version = version;
         this.cache = cache;
+        this.executable = executable;
         this.build = build;
     }
 
@@ -72,8 +85,8 @@ final class GoTool {
     }
 
     /** {@code go install PACKAGE@VERSION} with the given environment (e.g. {@code CGO_ENABLED=0}). */
-    static GoTool install(String name, String pkg, String version, Map<String, String> env) {
-        return new GoTool(name, version, cacheRoot(), (bin, work) -> {
+    static CachedTool install(String name, String pkg, String version, Map<String, String> env) {
+        return new CachedTool(name, version, cacheRoot(), (bin, work) -> {
             Map<String, String> e = new java.util.HashMap<>(env);
             e.put("GOBIN", bin.toString());
             go(work, e, "install", pkg + "@" + version);
@@ -85,9 +98,9 @@ final class GoTool {
      * writable copy of the module cache's files, after dropping {@code dropReplace}: for a module whose
      * go.mod has replace directives, which {@code go install} refuses.
      */
-    static GoTool buildModule(String name, String module, String version, String pkg, List<String> dropReplace,
+    static CachedTool buildModule(String name, String module, String version, String pkg, List<String> dropReplace,
                               List<String> tags, Map<String, String> env) {
-        return new GoTool(name, version, cacheRoot(), (bin, work) -> {
+        return new CachedTool(name, version, cacheRoot(), (bin, work) -> {
             String dir = go(work, env, "mod", "download", "-json", module + "@" + version).lines()
                     .filter(l -> l.trim().startsWith("\"Dir\""))
                     .map(l -> l.substring(l.indexOf(':') + 1).trim().replaceAll("^\"|\",?$", ""))
@@ -123,7 +136,7 @@ final class GoTool {
 
     /** The executable in the cache entry. */
     Path executable() {
-        return home().resolve("bin").resolve(name);
+        return home().resolve(executable);
     }
 
     /** What the cache entry's {@code build.txt} says, if it is complete. */
@@ -162,12 +175,17 @@ final class GoTool {
             long started = System.nanoTime();
             build.run(bin, work);
             long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
-            if (!Files.isExecutable(bin.resolve(name))) {
-                throw new IOException("building " + name + " " + version + " made no " + bin.resolve(name));
+            if (!Files.isExecutable(staging.resolve(executable))) {
+                throw new IOException("building " + name + " " + version + " made no " + staging.resolve(executable));
             }
             deleteTree(work);
-            Files.writeString(staging.resolve("build.txt"),
-                    name + " " + version + " built in " + seconds + " s with " + goVersion() + "\n", UTF_8);
+            try (var left = Files.list(bin)) {
+                if (left.findAny().isEmpty()) {
+                    Files.delete(bin);  // a tool that is not a Go binary left nothing there
+                }
+            }
+            String with = executable.equals("bin/" + name) ? " with " + goVersion() : "";
+            Files.writeString(staging.resolve("build.txt"), name + " " + version + " built in " + seconds + " s" + with + "\n", UTF_8);
             // Under the lock and with no complete entry, whatever is at home() has no build.txt (a binary
             // copied in by hand, a half-deleted entry): replace it.
             deleteTree(home());

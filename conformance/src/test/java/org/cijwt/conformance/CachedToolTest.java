@@ -20,14 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The tool cache: what is found, what is built, and what a failed or interrupted build leaves. */
-class GoToolTest {
+class CachedToolTest {
     @TempDir
     Path cache;
 
     private final AtomicInteger builds = new AtomicInteger();
 
     /** A stand-in for the Go compiler (the cache is what is under test): writes an executable script. */
-    private GoTool.Build writesAScript() {
+    private CachedTool.Build writesAScript() {
         return (bin, work) -> {
             builds.incrementAndGet();
             Path exe = bin.resolve("tool");
@@ -38,7 +38,7 @@ class GoToolTest {
 
     @Test
     void binaryWhenNotCachedThenBuiltOnceIntoTheNamedVersionedEntryWithItsRecord() throws Exception {
-        GoTool tool = new GoTool("tool", "v1.2.3", cache, writesAScript());
+        CachedTool tool = new CachedTool("tool", "v1.2.3", cache, writesAScript());
 
         Path first = tool.binary();
         Path second = tool.binary();
@@ -51,10 +51,26 @@ class GoToolTest {
     }
 
     @Test
-    void binaryWhenAnotherVersionIsCachedThenThisVersionIsBuiltBesideIt() throws Exception {
-        new GoTool("tool", "v1.0.0", cache, writesAScript()).binary();
+    void binaryWhenTheExecutableIsElsewhereInTheEntryThenThatPathIsFoundAndRecordedWithoutGo() throws Exception {
+        CachedTool tool = new CachedTool("dist", "26.7.3", cache, "dist-26.7.3/bin/start.sh", (bin, work) -> {
+            builds.incrementAndGet();
+            Path script = Files.createDirectories(bin.resolveSibling("dist-26.7.3/bin")).resolve("start.sh");
+            Files.writeString(script, "#!/bin/sh\n", UTF_8);
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        });
 
-        Path newer = new GoTool("tool", "v2.0.0", cache, writesAScript()).binary();
+        Path found = tool.binary();
+
+        assertThat(found).isEqualTo(cache.resolve("dist-26.7.3/dist-26.7.3/bin/start.sh")).isExecutable();
+        assertThat(tool.cached()).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("dist 26.7.3 built in ").doesNotContain(" with ");
+    }
+
+    @Test
+    void binaryWhenAnotherVersionIsCachedThenThisVersionIsBuiltBesideIt() throws Exception {
+        new CachedTool("tool", "v1.0.0", cache, writesAScript()).binary();
+
+        Path newer = new CachedTool("tool", "v2.0.0", cache, writesAScript()).binary();
 
         assertThat(newer).isEqualTo(cache.resolve("tool-v2.0.0/bin/tool"));
         assertThat(builds).hasValue(2);
@@ -68,7 +84,7 @@ class GoToolTest {
         Files.setPosixFilePermissions(home.resolve("tool"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(cache.resolve("tool-v1.2.3/build.txt"), "tool v1.2.3 built in 9 s with go1.26.8\n", UTF_8);
 
-        Path found = new GoTool("tool", "v1.2.3", cache, writesAScript()).binary();
+        Path found = new CachedTool("tool", "v1.2.3", cache, writesAScript()).binary();
 
         assertThat(found).isEqualTo(home.resolve("tool"));
         assertThat(builds).hasValue(0);
@@ -80,7 +96,7 @@ class GoToolTest {
         Path bin = Files.createDirectories(cache.resolve("tool-v1.2.3/bin"));
         Files.writeString(bin.resolve("tool"), "stale", UTF_8);
 
-        Path built = new GoTool("tool", "v1.2.3", cache, writesAScript()).binary();
+        Path built = new CachedTool("tool", "v1.2.3", cache, writesAScript()).binary();
 
         assertThat(builds).hasValue(1);
         assertThat(Files.readString(built, UTF_8)).contains("echo built");
@@ -88,7 +104,7 @@ class GoToolTest {
 
     @Test
     void binaryWhenTheBuildFailsThenTheErrorIsThrownAndNothingIsLeftInTheCache() {
-        GoTool tool = new GoTool("tool", "v1.2.3", cache, (bin, work) -> {
+        CachedTool tool = new CachedTool("tool", "v1.2.3", cache, (bin, work) -> {
             Files.writeString(bin.resolve("tool"), "half", UTF_8);
             throw new IOException("go build failed (exit 1)");
         });
@@ -99,7 +115,7 @@ class GoToolTest {
 
     @Test
     void binaryWhenTheBuildMakesNoExecutableThenItFailsNamingThePath() {
-        GoTool tool = new GoTool("tool", "v1.2.3", cache, (bin, work) -> { });
+        CachedTool tool = new CachedTool("tool", "v1.2.3", cache, (bin, work) -> { });
 
         assertThatThrownBy(tool::binary).isInstanceOf(IOException.class).hasMessageContaining("made no").hasMessageContaining("bin/tool");
         assertThat(leftovers()).containsExactly("tool-v1.2.3.lock");
@@ -107,18 +123,18 @@ class GoToolTest {
 
     @Test
     void binaryWhenTheModulesCannotBeDownloadedThenUnavailableWithTheReason() {
-        GoTool tool = new GoTool("tool", "v1.2.3", cache, (bin, work) -> {
-            throw new GoTool.Unavailable("go install cannot download its modules: dial tcp: lookup example: no such host");
+        CachedTool tool = new CachedTool("tool", "v1.2.3", cache, (bin, work) -> {
+            throw new CachedTool.Unavailable("go install cannot download its modules: dial tcp: lookup example: no such host");
         });
 
-        assertThatThrownBy(tool::binary).isInstanceOf(GoTool.Unavailable.class).hasMessageContaining("no such host");
+        assertThatThrownBy(tool::binary).isInstanceOf(CachedTool.Unavailable.class).hasMessageContaining("no such host");
         assertThat(leftovers()).containsExactly("tool-v1.2.3.lock");
     }
 
     @Test
     void binaryWhenManyThreadsAskAtOnceThenOneBuilds() throws Exception {
         CountDownLatch start = new CountDownLatch(1);
-        GoTool tool = new GoTool("tool", "v1.2.3", cache, (bin, work) -> {
+        CachedTool tool = new CachedTool("tool", "v1.2.3", cache, (bin, work) -> {
             Thread.sleep(200);  // long enough for the others to queue on the lock
             writesAScript().run(bin, work);
         });
@@ -143,9 +159,11 @@ class GoToolTest {
 
     @Test
     void constructorWhenTheNameOrVersionCouldEscapeTheCacheThenRefused() {
-        assertThatThrownBy(() -> new GoTool("../tool", "v1", cache, writesAScript())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new GoTool("tool", "v1/../../x", cache, writesAScript())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new GoTool("tool", "latest", cache, writesAScript())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CachedTool("../tool", "v1", cache, writesAScript())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CachedTool("tool", "v1/../../x", cache, writesAScript())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CachedTool("tool", "latest", cache, writesAScript())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CachedTool("tool", "1.0", cache, "../../bin/sh", writesAScript()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     private List<String> leftovers() {
