@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.cijwt.claims.ClaimNames;
 import org.cijwt.jose.SigningAlgorithm;
@@ -53,14 +56,15 @@ final class PublishedDocuments {
     }
 
     private Buffer discovery(KeyRing ring) {
-        JsonArray algs = new JsonArray();
+        // Every algorithm a published key accepts, the signer's first: tokens signed elsewhere with a
+        // verification key (a worker's own key, a key being retired) are valid too, and relying parties
+        // such as go-oidc (Fulcio, step-ca) refuse a token whose alg discovery does not list.
+        Set<String> names = new LinkedHashSet<>();
         for (SigningAlgorithm a : ring.signingAlgorithms()) {
-            algs.add(a.jwaName());
+            names.add(a.jwaName());
         }
-        if (algs.isEmpty()) {
-            // A verification-only ring signs nothing itself; advertise what it accepts.
-            ring.publishedKeys().stream().map(k -> k.entry().algorithm().jwaName()).distinct().forEach(algs::add);
-        }
+        ring.publishedKeys().forEach(k -> names.add(k.entry().algorithm().jwaName()));
+        JsonArray algs = new JsonArray(List.copyOf(names));
         JsonObject doc = new JsonObject()
                 .put("issuer", issuer)
                 .put("jwks_uri", issuer + Endpoints.JWKS)
