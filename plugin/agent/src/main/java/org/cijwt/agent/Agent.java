@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>State directory: {@code deliveries/} (the pre-flight delivery records), {@code containers/}
  * (what is needed to refresh: bundle, profile, metadata) and {@code tokens/<id>/} (the token
- * directories the containers mount).
+ * directories the containers mount, with the container's {@code token.sock} where its profile
+ * sets {@code on_request}: see {@link TokenRequests}).
  */
 public final class Agent implements ContainerService, AutoCloseable {
     /** How often containers are checked for a gone init process. */

@@ -62,6 +62,9 @@ final class TokenSockets implements AutoCloseable {
     static final int MAX_BODY_BYTES = 16 * 1024;
     /** Open connections one container may hold; one more is closed at once. */
     static final int MAX_CONNECTIONS_PER_CONTAINER = 64;
+    /** {@code sun_path}'s size on Linux: a socket's path, with its NUL, fits in it. */
+    static final int MAX_SOCKET_PATH = 108;
+    private static final AtomicInteger BIND_NAMES = new AtomicInteger();
     /** A connection idle this long is closed. */
     static final int IDLE_SECONDS = 120;
 
@@ -181,13 +184,30 @@ final class TokenSockets implements AutoCloseable {
                                     }, new RequestHandler(listener));
                         }
                     });
+            // A socket's path must fit sun_path (108 bytes); the token directory's may not (a long
+            // --state-dir, a 64-character container id). So it is bound under a short name in the
+            // token root (owner-only, the same file system), made the task's, and renamed into place:
+            // a socket is found by its inode, so connecting to the new name reaches the listener.
+            Path bind = dir.getParent().resolve(".bind-" + BIND_NAMES.incrementAndGet());
+            if (bind.toString().getBytes(StandardCharsets.UTF_8).length >= MAX_SOCKET_PATH) {
+                throw new IOException("the agent's state directory " + dir.getParent().getParent() + " is too long a path for a"
+                        + " Unix socket (at most about " + (MAX_SOCKET_PATH - 30) + " bytes); choose a shorter --state-dir");
+            }
+            Files.deleteIfExists(bind);
             try {
-                listener.server = b.bind(new DomainSocketAddress(socket.toString())).sync().channel();
+                listener.server = b.bind(new DomainSocketAddress(bind.toString())).sync().channel();
             } catch (Exception e) {
                 throw new IOException("cannot listen on " + socket + ": " + e.getMessage(), e);
             }
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            owner.applyTo(socket);
+            try {
+                Files.setPosixFilePermissions(bind, PosixFilePermissions.fromString("rw-------"));
+                owner.applyTo(bind);
+                Files.move(bind, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                listener.server.close().syncUninterruptibly();
+                Files.deleteIfExists(bind);
+                throw e;
+            }
             return null;
         });
         return listener;

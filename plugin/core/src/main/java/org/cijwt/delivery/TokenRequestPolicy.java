@@ -29,7 +29,7 @@ public record TokenRequestPolicy(List<AudiencePattern> audiences, Duration maxTt
     public static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(10);
     public static final Duration DEFAULT_MAX_TTL = Duration.ofHours(1);
     public static final int DEFAULT_RATE_PER_MINUTE = 60;
-    public static final int MAX_RATE_PER_MINUTE = 6000;
+    public static final int MAX_RATE_PER_MINUTE = 60_000;
     /** Most audiences one request may name. */
     public static final int MAX_AUDIENCES = 8;
 
