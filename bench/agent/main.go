@@ -8,6 +8,8 @@
 //	agentload heap     the agent's JVM heap in use (its jvm_memory_used_bytes), in KiB
 //	agentload refresh  wait for N refreshes; agent CPU and the refresh histogram over them
 //	agentload wrapper  runc create vs ci-jwt-runtime create, with and without the annotation
+//	agentload requests POST /v1/tokens on N containers' token sockets at once (askers in each container)
+//	agentload ask      (inside a container's PID namespace) ask on one kept-open connection; used by requests
 //
 // Only the standard library, like the runtime wrapper.
 package main
@@ -60,6 +62,10 @@ func main() {
 		err = refresh(os.Args[2:])
 	case "wrapper":
 		err = wrapper(os.Args[2:])
+	case "requests":
+		err = requests(os.Args[2:])
+	case "ask":
+		err = ask(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -214,8 +220,8 @@ func makeBundle(dir string) error {
 }
 
 type common struct {
-	socket, metadata, profile, dir string
-	pid                            int
+	socket, metadata, profile, dir, stateDir string
+	pid                                      int
 }
 
 func flags(name string, args []string, extra func(*flag.FlagSet)) (common, error) {
@@ -226,6 +232,7 @@ func flags(name string, args []string, extra func(*flag.FlagSet)) (common, error
 	fs.StringVar(&c.metadata, "metadata", "", "build metadata JSON file")
 	fs.StringVar(&c.profile, "profile", "", "the agent profile to ask for")
 	fs.StringVar(&c.dir, "dir", "", "where bundles are made")
+	fs.StringVar(&c.stateDir, "state-dir", "", "the agent's state directory (token sockets are under its tokens/)")
 	if extra != nil {
 		extra(fs)
 	}

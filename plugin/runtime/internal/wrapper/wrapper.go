@@ -15,12 +15,17 @@ import (
 	"github.com/cijwt/ci-jwt/runtime/internal/bundle"
 	"github.com/cijwt/ci-jwt/runtime/internal/runcargs"
 	"github.com/cijwt/ci-jwt/runtime/internal/runclog"
+	"github.com/cijwt/ci-jwt/runtime/internal/tokenclient"
 )
 
 // Run is the wrapper's main: args are runc's (without the program name), the result is the exit
 // code. On success it does not return: the real runtime replaces this process (syscall.Exec),
 // except for delete, after which the agent is told.
 func Run(args []string) int {
+	// Not a runc verb: inside a container, ask the agent for a token on the container's socket.
+	if len(args) > 0 && args[0] == "token" {
+		return tokenclient.Main(args[1:], os.Stdout, os.Stderr)
+	}
 	self, _ := os.Executable()
 	runc, err := realRuntime(os.Getenv, self)
 	if err != nil {

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>State directory: {@code deliveries/} (the pre-flight delivery records), {@code containers/}
  * (what is needed to refresh: bundle, profile, metadata) and {@code tokens/<id>/} (the token
- * directories the containers mount).
+ * directories the containers mount, with the container's {@code token.sock} where its profile
+ * sets {@code on_request}: see {@link TokenRequests}).
  */
 public final class Agent implements ContainerService, AutoCloseable {
     /** How often containers are checked for a gone init process. */
@@ -71,6 +72,10 @@ public final class Agent implements ContainerService, AutoCloseable {
     private final AgentMetrics metrics;
     private final IdentitySource identity;
     private final ConcurrentMap<String, Live> live = new ConcurrentHashMap<>();
+    /** Token sockets, one per live container whose profile sets {@code on_request}; null when no profile does. */
+    private final TokenSockets sockets;
+    private final TokenRequests requests;
+    private final ConcurrentMap<String, TokenRequests.Served> served = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile java.util.concurrent.ScheduledExecutorService buildWatch;
 
@@ -78,7 +83,7 @@ public final class Agent implements ContainerService, AutoCloseable {
     private record Live(ContainerRecords.Entry entry, BuildMetadata metadata, TokenProfile profile, TokenRefresher refresher) {
     }
 
-    private Agent(Builder b, DeliveryRecords deliveries, ContainerRecords records, Path tokensRoot) {
+    private Agent(Builder b, DeliveryRecords deliveries, ContainerRecords records, Path tokensRoot, TokenSockets sockets) {
         this.keys = b.keys;
         this.clock = b.clock;
         this.config = b.config;
@@ -89,6 +94,44 @@ public final class Agent implements ContainerService, AutoCloseable {
         this.identity = b.identity;
         this.delivery = new TokenDelivery(keys, clock, deliveries, b.verifier);
         this.metrics = new AgentMetrics(b.registry, live::size);
+        this.sockets = sockets;
+        this.requests = new TokenRequests(delivery, identity, metrics, this::serving);
+    }
+
+    /** What a container's socket may mint for: its live entry, while this socket is still its socket. */
+    private Optional<TokenRequests.Current> serving(TokenRequests.Served s) {
+        if (closed || served.get(s.id()) != s) {
+            return Optional.empty();
+        }
+        Live l = live.get(s.id());
+        if (l == null || l.refresher() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new TokenRequests.Current(l.metadata(), l.profile()));
+    }
+
+    /** Opens the container's token socket when its profile sets {@code on_request}. */
+    private void openSocket(String id, Path bundle, TokenDirectory directory, TokenProfile profile) throws IOException {
+        Optional<org.cijwt.delivery.TokenRequestPolicy> policy = profile.requests();
+        if (policy.isEmpty() || sockets == null) {
+            return;
+        }
+        TokenRequests.Served s = new TokenRequests.Served(id, bundle, new RateLimit(clock, policy.get().ratePerMinute()));
+        s.listener = sockets.open(id, directory, (cid, pid, body) -> requests.answer(s, pid, body));
+        TokenRequests.Served before = served.put(id, s);
+        if (before != null && before.listener != null) {
+            before.listener.close();
+        }
+    }
+
+    /** Closes the container's token socket, cutting every open connection: nothing more is minted for it. */
+    private void closeSocket(String id) {
+        TokenRequests.Served s = served.remove(id);
+        if (s != null && s.listener != null) {
+            int open = s.listener.openConnections();
+            s.listener.close();
+            LOG.info("container {}: token socket closed ({} open connection(s) cut)", id, open);
+        }
     }
 
     /**
@@ -164,7 +207,9 @@ public final class Agent implements ContainerService, AutoCloseable {
             } catch (IOException e) {
                 throw new CiJwtException(ErrorCode.IO_FAILED, "agent token root " + tokens + " cannot be created: " + SecureFiles.reason(e));
             }
-            Agent agent = new Agent(this, deliveries, records, tokens);
+            TokenSockets sockets = config.profiles().values().stream().anyMatch(p -> p.requests().isPresent())
+                    ? TokenSockets.start() : null;
+            Agent agent = new Agent(this, deliveries, records, tokens, sockets);
             agent.recover();
             agent.scheduleReaper();
             agent.watchBuilds();
@@ -222,6 +267,15 @@ public final class Agent implements ContainerService, AutoCloseable {
                 TokenDelivery.cleanup(deliveries, key);
                 throw e;
             }
+            try {
+                openSocket(id, request.bundle(), delivered.directory(), profile);
+            } catch (IOException e) {
+                closeSocket(id);
+                TokenDelivery.cleanup(deliveries, key);
+                records.remove(id);
+                throw new CiJwtException(ErrorCode.DELIVERY_FAILED, "container " + id + ": its token socket cannot be opened: "
+                        + SecureFiles.reason(e));
+            }
             delivered.warnings().forEach(w -> LOG.warn("container {}: {}", id, w.message()));
             TokenRefresher refresher = refresher(delivered.directory(), delivered.metadata(), profile, id);
             refresher.start(delivered.tokens());
@@ -239,7 +293,12 @@ public final class Agent implements ContainerService, AutoCloseable {
 
     @Override
     public boolean delete(String id) throws CiJwtException {
-        Live l = live.remove(id);
+        Live l = live.get(id);
+        if (l == null || l.refresher() != null) {
+            // First the socket: a request answered from now on finds the container gone.
+            closeSocket(id);
+        }
+        l = live.remove(id);
         if (l != null && l.refresher() == null) {
             // Its create is still running: put it back, the caller deletes again once the create answered.
             live.put(id, l);
@@ -382,6 +441,12 @@ public final class Agent implements ContainerService, AutoCloseable {
             TokenRefresher refresher = refresher(directory, metadata, profile, e.id());
             refresher.start(tokens);
             live.put(e.id(), new Live(e, metadata, profile, refresher));
+            try {
+                openSocket(e.id(), e.bundle(), directory, profile);
+            } catch (IOException ex) {
+                // Its delivered tokens stay refreshed; only asking for more fails, with "no token socket" in the task.
+                LOG.warn("container {}: its token socket cannot be opened again after the restart: {}", e.id(), SecureFiles.reason(ex));
+            }
             metrics.tokensRefreshed(tokens.size(), 0);
             LOG.info("container {}: adopted after restart; {} token(s) rewritten", e.id(), tokens.size());
         } catch (IOException ex) {
@@ -492,6 +557,10 @@ public final class Agent implements ContainerService, AutoCloseable {
             buildWatch.shutdownNow();
         }
         live.values().stream().map(Live::refresher).filter(r -> r != null).forEach(TokenRefresher::close);
+        List.copyOf(served.keySet()).forEach(this::closeSocket);
+        if (sockets != null) {
+            sockets.close();
+        }
         scheduler.close();
     }
 }

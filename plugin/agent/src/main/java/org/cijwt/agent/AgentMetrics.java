@@ -19,6 +19,12 @@ public final class AgentMetrics {
     public static final String REFUSED = "cijwt.agent.create.refused";
     /** Creates answered "not managed": the identity source left the container alone. */
     public static final String UNMANAGED = "cijwt.agent.create.unmanaged";
+    /** Tokens issued on a container's request, by the allow-list entry that allowed each audience (bounded, unlike what is asked). */
+    public static final String REQUESTS_ISSUED = "cijwt.agent.requests.issued";
+    /** Token requests refused, by reason: invalid, caller, audience, lifetime, rate, ended, config, unavailable, internal. */
+    public static final String REQUESTS_REFUSED = "cijwt.agent.requests.refused";
+    /** Time to answer a token request, issued or refused. */
+    public static final String REQUEST = "cijwt.agent.request";
 
     private final MeterRegistry registry;
     private final Counter minted;
@@ -29,6 +35,9 @@ public final class AgentMetrics {
     private final Timer refresh;
     private final Timer unmanaged;
     private final Map<ErrorCode, Counter> refusals = new ConcurrentHashMap<>();
+    private final Map<String, Counter> issuedByAudience = new ConcurrentHashMap<>();
+    private final Map<String, Counter> requestRefusals = new ConcurrentHashMap<>();
+    private final Timer request;
 
     public AgentMetrics(MeterRegistry registry, Supplier<Number> liveContainers) {
         this.registry = registry;
@@ -39,6 +48,8 @@ public final class AgentMetrics {
         create = Timer.builder(CREATE).description("POST /v1/containers, delivered").publishPercentileHistogram().register(registry);
         delete = Timer.builder(DELETE).description("DELETE /v1/containers/{id}").publishPercentileHistogram().register(registry);
         unmanaged = Timer.builder(UNMANAGED).description("POST /v1/containers, not managed").register(registry);
+        request = Timer.builder(REQUEST).description("Answering POST /v1/tokens on a container's socket").publishPercentileHistogram()
+                .register(registry);
         refresh = Timer.builder(REFRESH).description("Rewriting one container's tokens").publishPercentileHistogram().register(registry);
     }
 
@@ -75,6 +86,19 @@ public final class AgentMetrics {
     public void tokensRefreshed(int n, long nanos) {
         refreshed.increment(n);
         refresh.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    void requestIssued(java.util.List<String> allowListEntries, long nanos) {
+        request.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        minted.increment();
+        allowListEntries.forEach(a -> issuedByAudience.computeIfAbsent(a, x -> Counter.builder(REQUESTS_ISSUED).tag("audience", x)
+                .description("Tokens issued on request, by allow-list entry").register(registry)).increment());
+    }
+
+    void requestRefused(String reason, long nanos) {
+        request.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        requestRefusals.computeIfAbsent(reason, r -> Counter.builder(REQUESTS_REFUSED).tag("reason", r)
+                .description("Token requests refused, by reason").register(registry)).increment();
     }
 
     public void refreshFailed() {

@@ -131,6 +131,10 @@ final class PreflightCommand implements Callable<Integer> {
         TokenProfile tokens = config == null
                 ? TokenProfile.defaults(issuer == null ? org.cijwt.claims.ClaimsPolicy.DEFAULT_ISSUER : issuer)
                 : TokenProfile.read(config);
+        if (tokens.requests().isPresent()) {
+            throw new CiJwtException(org.cijwt.errors.ErrorCode.SETTING_INVALID, "pre-flight config " + config
+                    + ": on_request is a setting of the agent's profiles; pre-flight serves no token socket");
+        }
         if (issuer != null && !issuer.equals(tokens.issuer())) {
             tokens = tokens.withIssuer(issuer);
         }

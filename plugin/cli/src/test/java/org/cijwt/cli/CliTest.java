@@ -107,4 +107,24 @@ class CliTest {
         assertThat(r.err()).startsWith("rejected: malformed");
     }
 
+
+    @Test
+    void preflightWhenItsConfigSetsOnRequestThenRefusedWithOneLineAndNothingWritten() throws Exception {
+        Path bundle = Files.createDirectories(dir.resolve("on-request-bundle"));
+        Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\"},"
+                + "\"root\":{\"path\":\"rootfs\"}}");
+        String before = Files.readString(bundle.resolve("config.json"));
+        Path config = Files.writeString(dir.resolve("on-request.yml"),
+                "tokens: [{name: jwt, audiences: [vault]}]\non_request: {audiences: [sts.amazonaws.com]}\n");
+
+        CliRun r = run("preflight", "--bundle", bundle.toString(), "--metadata", TestKeys.metadataFile("main", dir).toString(),
+                "--config", config.toString(), "--keys", "ephemeral", "--state-dir", dir.resolve("state").toString());
+
+        assertThat(r.exit()).as(r.err()).isEqualTo(1);
+        assertThat(r.err().strip()).contains("CJ401").contains("on_request is a setting of the agent's profiles").doesNotContain("\n");
+        assertThat(Files.readString(bundle.resolve("config.json"))).isEqualTo(before);
+        try (Stream<Path> files = Files.list(bundle)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("config.json");
+        }
+    }
 }

@@ -121,6 +121,18 @@ public final class TokenDelivery {
         return mint(verifier == null ? delivered : verifier.recheck(delivered), token);
     }
 
+    /**
+     * Mints a token a container asked for on its socket: the delivered build's claims with the
+     * default token's subject, algorithm and extra claims, the asked audiences and lifetime, and a
+     * fresh {@code jti}; the signed config is checked again as at a refresh. What may be asked is
+     * the caller's to check ({@link TokenRequestPolicy}).
+     */
+    public MintedToken mintOnRequest(BuildMetadata delivered, TokenProfile profile, java.util.List<String> audiences,
+                                     java.time.Duration ttl) throws CiJwtException {
+        org.cijwt.claims.ClaimsPolicy policy = profile.defaultToken().policy().toBuilder().audiences(audiences).ttl(ttl).build();
+        return refresh(delivered, new TokenConfig(TokenProfile.DEFAULT_TOKEN, policy, false));
+    }
+
     /** Mints every configured token, in configuration order. */
     public Map<String, MintedToken> mintAll(BuildMetadata metadata, TokenProfile config) throws CiJwtException {
         Map<String, MintedToken> tokens = new LinkedHashMap<>();

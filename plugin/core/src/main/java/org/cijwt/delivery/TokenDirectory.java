@@ -121,6 +121,24 @@ public final class TokenDirectory {
         return target;
     }
 
+    /** Work on the directory's entries that needs it writable by its owner for a moment, such as binding a socket in it. */
+    public interface Change<T> {
+        T apply(Path directory) throws IOException;
+    }
+
+    /**
+     * Runs {@code change} with the directory writable by its owner, then restores its mode: a
+     * non-root owner needs the write bit to add an entry, as for a token file's rename.
+     */
+    public synchronized <T> T whileWritable(Change<T> change) throws IOException {
+        Files.setPosixFilePermissions(path, access.writingMode());
+        try {
+            return change.apply(path);
+        } finally {
+            Files.setPosixFilePermissions(path, access.directoryMode());
+        }
+    }
+
     /**
      * Removes token files whose names are not in {@code names}, so that no stale token stays readable.
      *

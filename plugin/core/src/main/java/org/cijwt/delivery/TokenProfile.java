@@ -36,9 +36,13 @@ import org.cijwt.jose.SigningAlgorithm;
  *     audiences: [sts.amazonaws.com]
  *     ttl: 15m
  *     aws: true                 # AWS_WEB_IDENTITY_TOKEN_FILE points at this file
+ * on_request:                   # agent profiles only: what a task may ask for on its token socket
+ *   audiences: [sts.amazonaws.com]
  * </pre>
+ *
+ * @param onRequest what a container may ask for on its token socket, or null: it may ask for nothing
  */
-public record TokenProfile(String issuer, List<TokenConfig> tokens) {
+public record TokenProfile(String issuer, List<TokenConfig> tokens, TokenRequestPolicy onRequest) {
 
     /** The name of the default token, delivered as {@code CONCOURSE_CI_JWT} and the file {@code jwt}. */
     public static final String DEFAULT_TOKEN = "jwt";
@@ -78,6 +82,16 @@ public record TokenProfile(String issuer, List<TokenConfig> tokens) {
         }
     }
 
+    /** Tokens without {@code on_request}: a container of this profile may ask for nothing. */
+    public TokenProfile(String issuer, List<TokenConfig> tokens) {
+        this(issuer, tokens, null);
+    }
+
+    /** What a container may ask for on its token socket; empty when it may ask for nothing. */
+    public Optional<TokenRequestPolicy> requests() {
+        return Optional.ofNullable(onRequest);
+    }
+
     /** One default token {@value #DEFAULT_TOKEN} with audience {@value #DEFAULT_AUDIENCE} and the policy defaults. */
     public static TokenProfile defaults(String issuer) throws CiJwtException {
         ClaimsPolicy policy = ClaimsPolicy.builder().issuer(issuer).audience(DEFAULT_AUDIENCE).build();
@@ -100,8 +114,8 @@ public record TokenProfile(String issuer, List<TokenConfig> tokens) {
      * {@link SubjectFormat}, {@link TokenDirectory}), never twice.
      */
     @JsonCreator
-    static TokenProfile fromFile(@JsonProperty("issuer") String issuer, @JsonProperty("tokens") List<TokenEntry> tokens)
-            throws SettingException {
+    static TokenProfile fromFile(@JsonProperty("issuer") String issuer, @JsonProperty("tokens") List<TokenEntry> tokens,
+                                 @JsonProperty("on_request") TokenRequestPolicy onRequest) throws SettingException {
         String iss = issuer == null ? ClaimsPolicy.DEFAULT_ISSUER : issuer;
         try {
             ClaimsPolicy.validateIssuer(iss);
@@ -117,7 +131,7 @@ public record TokenProfile(String issuer, List<TokenConfig> tokens) {
             built.add(tokens.get(i).toConfig(iss, "tokens[" + i + "]"));
         }
         try {
-            return new TokenProfile(iss, built);
+            return new TokenProfile(iss, built, onRequest);
         } catch (IllegalArgumentException e) {
             throw new SettingException(ErrorCode.SETTING_INVALID, "tokens", e.getMessage());
         }
@@ -219,7 +233,7 @@ public record TokenProfile(String issuer, List<TokenConfig> tokens) {
         for (TokenConfig token : tokens) {
             next.add(new TokenConfig(token.name(), token.policy().toBuilder().issuer(newIssuer).build(), token.aws()));
         }
-        return new TokenProfile(newIssuer, next);
+        return new TokenProfile(newIssuer, next, onRequest);
     }
 
     /** The default token {@value #DEFAULT_TOKEN}. */

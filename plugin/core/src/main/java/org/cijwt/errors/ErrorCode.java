@@ -44,6 +44,11 @@ public enum ErrorCode {
     CONTAINER_UNKNOWN("CJ507", "the agent has no delivery for this container id"),
     PROFILE_UNKNOWN("CJ508", "a container asked for a token profile the operator did not define"),
     REQUEST_INVALID("CJ509", "an agent API request is not valid JSON, has an unknown field, or a value of the wrong type"),
+    REQUEST_CALLER_REFUSED("CJ510", "the caller on a container's token socket is not a live process of that container"),
+    REQUEST_AUDIENCE_REFUSED("CJ511", "a token request names an audience the profile's on_request.audiences does not allow"),
+    REQUEST_LIFETIME_REFUSED("CJ512", "a token request asks for a lifetime over on_request.max_ttl or under one minute"),
+    REQUEST_RATE_LIMITED("CJ513", "a container asked for tokens faster than its profile's on_request.rate_per_minute"),
+    REQUEST_CONTAINER_ENDED("CJ514", "a token request came after the container or its build ended, or the agent stopped serving it"),
 
     // 6xx: Vault and OpenBao
     VAULT_FAILED("CJ601", "Vault or OpenBao could not be reached or answered with an error"),

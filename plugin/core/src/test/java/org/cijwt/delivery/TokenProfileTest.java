@@ -77,7 +77,7 @@ class TokenProfileTest {
     @Test
     void parseWhenTopLevelKeyIsUnknownThenErrorNamesIt() {
         refused("issuer: https://a.example\ntoken: []\n", "cfg.yml", ErrorCode.CONFIG_UNKNOWN_KEY)
-                .hasMessage("cfg.yml: unknown key 'token' (known keys: issuer, tokens)");
+                .hasMessage("cfg.yml: unknown key 'token' (known keys: issuer, tokens, on_request)");
     }
 
     @Test
