@@ -70,6 +70,7 @@ public final class AgentProcess implements AutoCloseable {
             throw e;
         }
         Vertx vertx = Vertx.vertx();
+        WarmUp.run(vertx, ring, settings.config(), settings.stateDir(), settings.warmUp());
         try {
             HttpServer server = new AgentApi(agent, agent.metrics(), registry, operator).listen(vertx, settings.socket())
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
