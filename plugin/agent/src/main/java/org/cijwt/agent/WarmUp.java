@@ -46,22 +46,26 @@ final class WarmUp {
     private WarmUp() {
     }
 
-    /** Runs {@code pairs} create and delete pairs; a failure ends the warm-up with a warning, never the agent. */
-    static void run(Vertx vertx, ReloadingKeyRing keys, AgentConfig config, Path stateDir, int pairs) {
+    /**
+     * Runs {@code pairs} create and delete pairs; a failure ends the warm-up with a warning, never the agent.
+     *
+     * @return the pairs that were answered as they should be
+     */
+    static int run(Vertx vertx, ReloadingKeyRing keys, AgentConfig config, Path stateDir, int pairs) {
         if (pairs <= 0) {
-            return;
+            return 0;
         }
         long started = System.nanoTime();
         Path dir = stateDir.resolve("warm-up");
-        int done = 0;
+        int[] done = {0};
         try {
             if (Files.exists(dir)) {
                 Trees.deleteRecursively(dir);
             }
             PrivateDirectories.ensure(dir);
-            done = exercise(vertx, keys, config, dir, pairs);
+            exercise(vertx, keys, config, dir, pairs, done);
         } catch (CiJwtException | IOException | RuntimeException e) {
-            LOG.warn("warm-up stopped after {} of {} create/delete pairs: {}", done, pairs, e.getMessage());
+            LOG.warn("warm-up stopped after {} of {} create/delete pairs: {}", done[0], pairs, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -71,10 +75,12 @@ final class WarmUp {
                 LOG.warn("warm-up directory {} cannot be removed: {}", dir, e.getMessage());
             }
         }
-        LOG.info("warm-up: {} create/delete pairs in {} ms", pairs, (System.nanoTime() - started) / 1_000_000);
+        LOG.info("warm-up: {} create/delete pairs in {} ms", done[0], (System.nanoTime() - started) / 1_000_000);
+        return done[0];
     }
 
-    private static int exercise(Vertx vertx, ReloadingKeyRing keys, AgentConfig config, Path dir, int pairs)
+    /** The pairs themselves; {@code done[0]} counts those answered as they should be. */
+    private static void exercise(Vertx vertx, ReloadingKeyRing keys, AgentConfig config, Path dir, int pairs, int[] done)
             throws CiJwtException, IOException, InterruptedException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Path socket = dir.resolve("agent.sock");
@@ -82,29 +88,28 @@ final class WarmUp {
         String spec = "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\",\"user\":{\"uid\":" + self.uid()
                 + ",\"gid\":" + self.gid() + "}},\"root\":{\"path\":\"rootfs\"}}";
         List<String> profiles = List.copyOf(config.profiles().keySet());
-        int done = 0;
         try (Agent agent = Agent.builder(keys, config, dir.resolve("state")).registry(registry).start()) {
             HttpServer server = await(new AgentApi(agent, agent.metrics(), registry,
                     OperatorMetrics.bind(registry, "agent", keys, Clock.systemUTC())).listen(vertx, socket));
             HttpClientAgent client = vertx.createHttpClient();
             try {
-                for (; done < pairs; done++) {
-                    String id = "warm-up-" + done;
+                for (; done[0] < pairs; done[0]++) {
+                    String id = "warm-up-" + done[0];
                     Path bundle = Files.createDirectories(dir.resolve("bundles").resolve(id));
                     Files.writeString(bundle.resolve("config.json"), spec, StandardCharsets.UTF_8);
                     ObjectNode body = AgentApi.JSON.createObjectNode().put("id", id).put("bundle", bundle.toString())
-                            .put("profile", profiles.get(done % profiles.size()));
+                            .put("profile", profiles.get(done[0] % profiles.size()));
                     body.set("metadata", AgentApi.JSON.readTree(METADATA));
                     expect(201, await(send(client, socket, HttpMethod.POST, "/v1/containers", body.toString())));
                     expect(204, await(send(client, socket, HttpMethod.DELETE, "/v1/containers/" + id, null)));
                     Trees.deleteRecursively(bundle);
                 }
             } finally {
-                client.close();
-                server.close();
+                // Awaited: closing the server removes its socket file, which must be gone before the directory is.
+                await(client.close());
+                await(server.close());
             }
         }
-        return done;
     }
 
     private static Future<Integer> send(HttpClientAgent client, Path socket, HttpMethod method, String uri, String body) {
