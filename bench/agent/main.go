@@ -8,6 +8,11 @@
 //	agentload heap     the agent's JVM heap in use (its jvm_memory_used_bytes), in KiB
 //	agentload refresh  wait for N refreshes; agent CPU and the refresh histogram over them
 //	agentload wrapper  runc create vs ci-jwt-runtime create, with and without the annotation
+//	agentload life     whole container lives through containerd (ctr run --rm), interleaved arms
+//	agentload floor    the wrapper's own start: runc list straight and through ci-jwt-runtime
+//	agentload churn    create/delete churn through the socket while the agent is SIGKILLed and restarted
+//	agentload tokens   what a state directory holds: each token file (complete or not, iat, exp), the records
+//	agentload create, delete   one POST or DELETE through the socket (the fault scripts)
 //
 // Only the standard library, like the runtime wrapper.
 package main
@@ -41,7 +46,7 @@ const minimalConfig = `{"ociVersion":"1.0.2","process":{"args":["true"],"cwd":"/
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: agentload latency|fill|drain|rss|refresh|wrapper [flags]")
+		fmt.Fprintln(os.Stderr, "usage: agentload latency|fill|drain|rss|heap|refresh|wrapper|life [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -60,6 +65,18 @@ func main() {
 		err = refresh(os.Args[2:])
 	case "wrapper":
 		err = wrapper(os.Args[2:])
+	case "life":
+		err = life(os.Args[2:])
+	case "floor":
+		err = floor(os.Args[2:])
+	case "churn":
+		err = churn(os.Args[2:])
+	case "tokens":
+		err = tokens(os.Args[2:])
+	case "create":
+		err = createOne(os.Args[2:])
+	case "delete":
+		err = deleteOne(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
