@@ -3,7 +3,8 @@
 // It speaks the little HTTP/1.0 it needs over package net rather than through net/http: the
 // wrapper starts once per runc call, and importing net/http alone added about 0.45 ms to every
 // start (its package initialisation), on every container, ci-jwt's or not (BENCHMARKS.md,
-// "The wrapper's own start"). One request per connection; the agent closes it after the answer.
+// "A container's whole life through containerd"). One request per connection; the agent closes
+// it after the answer.
 package agent
 
 import (
