@@ -10,6 +10,11 @@
 //	agentload wrapper  runc create vs ci-jwt-runtime create, with and without the annotation
 //	agentload requests POST /v1/tokens on N containers' token sockets at once (askers in each container)
 //	agentload ask      (inside a container's PID namespace) ask on one kept-open connection; used by requests
+//	agentload life     whole container lives through containerd (ctr run --rm), interleaved arms
+//	agentload floor    the wrapper's own start: runc list straight and through ci-jwt-runtime
+//	agentload churn    create/delete churn through the socket while the agent is SIGKILLed and restarted
+//	agentload tokens   what a state directory holds: each token file (complete or not, iat, exp), the records
+//	agentload create, delete   one POST or DELETE through the socket (the fault scripts)
 //
 // Only the standard library, like the runtime wrapper.
 package main
@@ -43,7 +48,7 @@ const minimalConfig = `{"ociVersion":"1.0.2","process":{"args":["true"],"cwd":"/
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: agentload latency|fill|drain|rss|refresh|wrapper [flags]")
+		fmt.Fprintln(os.Stderr, "usage: agentload latency|fill|drain|rss|heap|refresh|wrapper|life [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -66,6 +71,18 @@ func main() {
 		err = requests(os.Args[2:])
 	case "ask":
 		err = ask(os.Args[2:])
+	case "life":
+		err = life(os.Args[2:])
+	case "floor":
+		err = floor(os.Args[2:])
+	case "churn":
+		err = churn(os.Args[2:])
+	case "tokens":
+		err = tokens(os.Args[2:])
+	case "create":
+		err = createOne(os.Args[2:])
+	case "delete":
+		err = deleteOne(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}

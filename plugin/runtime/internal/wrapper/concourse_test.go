@@ -11,6 +11,7 @@ import (
 
 	"github.com/cijwt/ci-jwt/runtime/internal/agent/agenttest"
 	"github.com/cijwt/ci-jwt/runtime/internal/bundle"
+	"github.com/cijwt/ci-jwt/runtime/internal/marker"
 )
 
 func TestCreateUnderTheConcourseSource(t *testing.T) {
@@ -134,6 +135,8 @@ func TestExecGetsTheTokenVariables(t *testing.T) {
 		bundleEnv  []string
 		processEnv []string
 		wantEnv    []string
+		// unmarked is a container the wrapper never handed to the agent.
+		unmarked bool
 	}{
 		{name: "a delivered container's exec gets both variables", bundleEnv: delivered,
 			processEnv: []string{"PATH=/usr/bin", "DRY_RUN=true"},
@@ -143,6 +146,8 @@ func TestExecGetsTheTokenVariables(t *testing.T) {
 		{name: "a variable the process sets keeps its value, as at create", bundleEnv: delivered,
 			processEnv: []string{"CONCOURSE_CI_JWT=own"},
 			wantEnv:    []string{"CONCOURSE_CI_JWT=own", "CONCOURSE_CI_JWT_FILE=/var/run/secrets/concourse-ci/jwt"}},
+		{name: "a container without the wrapper's marker is left alone, its config.json unread", bundleEnv: delivered,
+			processEnv: []string{"PATH=/usr/bin"}, wantEnv: []string{"PATH=/usr/bin"}, unmarked: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,8 +156,13 @@ func TestExecGetsTheTokenVariables(t *testing.T) {
 			runc, record := fakeRunc(t, dir, 0)
 			b := bundleWithEnv(t, dir, tt.bundleEnv)
 			p := processFile(t, dir, tt.processEnv)
-			args := []string{"--root", filepath.Join(dir, "runc", "concourse"), "exec", "--process", p, "--detach",
-				"--pid-file", filepath.Join(b, "task.pid"), "h1"}
+			root := filepath.Join(dir, "runc", "concourse")
+			args := []string{"--root", root, "exec", "--process", p, "--detach", "--pid-file", filepath.Join(b, "task.pid"), "h1"}
+			if !tt.unmarked {
+				if err := marker.Beside(a.Socket).Mark(root, "h1"); err != nil {
+					t.Fatal(err)
+				}
+			}
 
 			code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, args...)
 

@@ -1,6 +1,6 @@
 // Package wrapper is the flow of ci-jwt-runtime: on create (or run) of an annotated container it
-// has the agent deliver the build's tokens into the bundle, on delete it tells the agent, and in
-// every case it then hands over to the real runc with the same arguments.
+// has the agent deliver the build's tokens into the bundle, on delete of such a container it tells
+// the agent, and in every case it then hands over to the real runc with the same arguments.
 package wrapper
 
 import (
@@ -13,6 +13,7 @@ import (
 
 	"github.com/cijwt/ci-jwt/runtime/internal/agent"
 	"github.com/cijwt/ci-jwt/runtime/internal/bundle"
+	"github.com/cijwt/ci-jwt/runtime/internal/marker"
 	"github.com/cijwt/ci-jwt/runtime/internal/runcargs"
 	"github.com/cijwt/ci-jwt/runtime/internal/runclog"
 	"github.com/cijwt/ci-jwt/runtime/internal/tokenclient"
@@ -20,7 +21,12 @@ import (
 
 // Run is the wrapper's main: args are runc's (without the program name), the result is the exit
 // code. On success it does not return: the real runtime replaces this process (syscall.Exec),
-// except for delete, after which the agent is told.
+// except for the delete of a container ci-jwt delivered to, after which the agent is told.
+//
+// Only create (and run) of a container that may be ci-jwt's reads its bundle and asks the agent;
+// every later call tells ci-jwt's containers from the others by the wrapper's own marker
+// (package marker), one stat, so a container ci-jwt does not manage costs no more than this
+// program's start on any call.
 func Run(args []string) int {
 	// Not a runc verb: inside a container, ask the agent for a token on the container's socket.
 	if len(args) > 0 && args[0] == "token" {
@@ -34,26 +40,25 @@ func Run(args []string) int {
 	}
 	inv := runcargs.Parse(args)
 	s := settingsFrom(os.Getenv)
-	client := agent.New(s.socket, s.timeout)
+	marks := marker.Beside(s.socket)
 	log := runclog.Reporter{Stderr: os.Stderr, LogFile: inv.LogFile, LogFormat: inv.LogFormat}
 	switch inv.Verb {
 	case "create", "run":
-		if code, proceed := create(client, inv, s, log); !proceed {
+		if code, proceed := create(agent.New(s.socket, s.timeout), marks, inv, s, log); !proceed {
 			return code
 		}
 	case "exec":
+		if !marks.Marked(inv.Root, inv.ID) {
+			break
+		}
 		if err := passTokenToProcess(inv); err != nil {
 			log.Report(runclog.Error, fmt.Sprintf("cannot give the token to the process started in container %s: %v", inv.ID, err))
 			return 1
 		}
 	case "delete":
-		code := runChild(runc, args)
-		if inv.ID != "" {
-			if err := client.Forget(inv.ID); err != nil {
-				log.Report(runclog.Warning, fmt.Sprintf("agent at %s was not told that %s is deleted: %v", s.socket, inv.ID, err))
-			}
+		if inv.ID != "" && marks.Marked(inv.Root, inv.ID) {
+			return deleteDelivered(runc, args, agent.New(s.socket, s.timeout), marks, inv, s, log)
 		}
-		return code
 	}
 	if err := syscall.Exec(runc, append([]string{runc}, args...), os.Environ()); err != nil {
 		fmt.Fprintf(os.Stderr, "ci-jwt-runtime: cannot execute %s: %v\n", runc, err)
@@ -62,15 +67,44 @@ func Run(args []string) int {
 	return 0
 }
 
+// deleteDelivered runs runc's delete of a container ci-jwt delivered to, then tells the agent and
+// removes the marker. When runc failed and the container is still there (runc delete without
+// --force of a running one), it keeps its tokens and its marker.
+func deleteDelivered(runc string, args []string, client *agent.Client, marks marker.Dir, inv runcargs.Invocation, s settings,
+	log runclog.Reporter) int {
+	code := runChild(runc, args)
+	if code != 0 && stillThere(inv) {
+		return code
+	}
+	if err := client.Forget(inv.ID); err != nil {
+		log.Report(runclog.Warning, fmt.Sprintf("agent at %s was not told that %s is deleted: %v", s.socket, inv.ID, err))
+	}
+	if err := marks.Unmark(inv.Root, inv.ID); err != nil {
+		log.Report(runclog.Warning, fmt.Sprintf("the marker of deleted container %s is left: %v", inv.ID, err))
+	}
+	return code
+}
+
+// stillThere says whether runc still keeps the state of the container: runc's state directory
+// is ROOT/ID (ROOT /run/runc unless --root says otherwise).
+func stillThere(inv runcargs.Invocation) bool {
+	root := inv.Root
+	if root == "" {
+		root = "/run/runc"
+	}
+	_, err := os.Lstat(filepath.Join(root, inv.ID, "state.json"))
+	return err == nil
+}
+
 // create has the agent deliver the tokens of a container ci-jwt may manage: under the annotation
 // source an annotated one, under the concourse source every one in Concourse's namespace. proceed
 // says whether runc may create it, else code is the exit code.
-func create(client *agent.Client, inv runcargs.Invocation, s settings, log runclog.Reporter) (code int, proceed bool) {
+func create(client *agent.Client, marks marker.Dir, inv runcargs.Invocation, s settings, log runclog.Reporter) (code int, proceed bool) {
 	failOpen := s.failOpen
 	switch s.identity {
 	case identityAnnotation:
 	case identityConcourse:
-		return createFromConcourse(client, inv, s, log)
+		return createFromConcourse(client, marks, inv, s, log)
 	default:
 		log.Report(runclog.Error, fmt.Sprintf("CI_JWT_IDENTITY_SOURCE=%q is neither annotation nor concourse; container %s not created", s.identity, inv.ID))
 		return 1, false
@@ -92,13 +126,48 @@ func create(client *agent.Client, inv runcargs.Invocation, s settings, log runcl
 	if !ours {
 		return 0, true
 	}
-	return answered(client, inv, failOpen, log, deliver(client, inv, ann, metadata))
+	if code, proceed, ask := mark(marks, inv, failOpen, log); !ask {
+		return code, proceed
+	}
+	managed, err := deliver(client, inv, ann, metadata)
+	return settled(client, marks, inv, failOpen, log, managed, err)
+}
+
+// mark writes the container's marker before the agent is asked (see package marker); ask says
+// whether to go on and ask. Without a marker, the delete would not reach the agent: the create
+// fails closed, or under fail-open the container starts without a token.
+func mark(marks marker.Dir, inv runcargs.Invocation, failOpen bool, log runclog.Reporter) (code int, proceed, ask bool) {
+	err := marks.Mark(inv.Root, inv.ID)
+	switch {
+	case err == nil:
+		return 0, true, true
+	case failOpen:
+		log.Report(runclog.Warning, fmt.Sprintf("cannot write the marker of container %s in %s (%v); starting it WITHOUT a token (CI_JWT_FAIL_OPEN)",
+			inv.ID, string(marks), err))
+		return 0, true, false
+	default:
+		log.Report(runclog.Error, fmt.Sprintf("cannot write the marker of container %s in %s: %v; container not created", inv.ID, string(marks), err))
+		return 1, false, false
+	}
+}
+
+// settled turns the agent's answer into the wrapper's (answered) and drops the marker of a
+// container the agent certainly delivered nothing to: it refused, or does not manage it. After an
+// unreachable agent the marker stays: the agent may have delivered before the answer was lost.
+func settled(client *agent.Client, marks marker.Dir, inv runcargs.Invocation, failOpen bool, log runclog.Reporter, managed bool, err error) (int, bool) {
+	var unreachable *agent.UnreachableError
+	if (err == nil && !managed) || (err != nil && !errors.As(err, &unreachable)) {
+		if uerr := marks.Unmark(inv.Root, inv.ID); uerr != nil {
+			log.Report(runclog.Warning, fmt.Sprintf("the marker of container %s is left: %v", inv.ID, uerr))
+		}
+	}
+	return answered(client, inv, failOpen, log, err)
 }
 
 // createFromConcourse sends a container of Concourse's namespace to the agent, which asks
 // Concourse which build it belongs to; an annotation is never read. Containers of other
 // namespaces are not Concourse's and go to runc untouched.
-func createFromConcourse(client *agent.Client, inv runcargs.Invocation, s settings, log runclog.Reporter) (int, bool) {
+func createFromConcourse(client *agent.Client, marks marker.Dir, inv runcargs.Invocation, s settings, log runclog.Reporter) (int, bool) {
 	if filepath.Base(inv.Root) != s.namespace {
 		return 0, true
 	}
@@ -106,8 +175,11 @@ func createFromConcourse(client *agent.Client, inv runcargs.Invocation, s settin
 	if err != nil {
 		return answered(client, inv, s.failOpen, log, err)
 	}
-	_, err = client.Deliver(agent.Container{ID: inv.ID, Bundle: dir})
-	return answered(client, inv, s.failOpen, log, err)
+	if code, proceed, ask := mark(marks, inv, s.failOpen, log); !ask {
+		return code, proceed
+	}
+	managed, err := client.Deliver(agent.Container{ID: inv.ID, Bundle: dir})
+	return settled(client, marks, inv, s.failOpen, log, managed, err)
 }
 
 // answered turns the agent's answer to a create into the wrapper's: go on, or stop with one line.
@@ -128,15 +200,14 @@ func answered(client *agent.Client, inv runcargs.Invocation, failOpen bool, log 
 	return 1, false
 }
 
-func deliver(client *agent.Client, inv runcargs.Invocation, ann bundle.Annotations, metadata string) error {
+func deliver(client *agent.Client, inv runcargs.Invocation, ann bundle.Annotations, metadata string) (bool, error) {
 	dir, err := filepath.Abs(inv.Bundle)
 	if err != nil {
-		return err
+		return false, err
 	}
 	ctr := agent.Container{ID: inv.ID, Bundle: dir, Metadata: []byte(metadata)}
 	if p, ok := ann.Profile(); ok {
 		ctr.Profile = &p
 	}
-	_, err = client.Deliver(ctr)
-	return err
+	return client.Deliver(ctr)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cijwt/ci-jwt/runtime/internal/agent/agenttest"
 	"github.com/cijwt/ci-jwt/runtime/internal/bundle"
+	"github.com/cijwt/ci-jwt/runtime/internal/marker"
 )
 
 // TestMain makes this test binary the wrapper when a test re-executes it (runWrapper): the flow
@@ -288,10 +289,14 @@ func TestCreateWhateverTheSpelling(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	t.Run("the agent is told and runc's exit code kept", func(t *testing.T) {
+	t.Run("a delivered container: the agent is told, the marker removed and runc's exit code kept", func(t *testing.T) {
 		dir := t.TempDir()
 		a := agenttest.Start(t, dir, http.StatusNoContent)
 		runc, record := fakeRunc(t, dir, 3)
+		marks := marker.Beside(a.Socket)
+		if err := marks.Mark("", "c8"); err != nil {
+			t.Fatal(err)
+		}
 
 		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "delete", "--force", "c8")
 
@@ -304,6 +309,49 @@ func TestDelete(t *testing.T) {
 		if reqs := a.Requests(); len(reqs) != 1 || reqs[0].Method != http.MethodDelete || reqs[0].Path != "/v1/containers/c8" {
 			t.Fatalf("agent requests = %+v", reqs)
 		}
+		if marks.Marked("", "c8") {
+			t.Fatal("the marker outlived the delete")
+		}
+	})
+
+	t.Run("a container without a marker: straight to runc, the agent never asked", func(t *testing.T) {
+		dir := t.TempDir()
+		a := agenttest.Start(t, dir, http.StatusNoContent)
+		runc, record := fakeRunc(t, dir, 0)
+		// Marked under another root (another containerd namespace): not this one.
+		if err := marker.Beside(a.Socket).Mark("/run/containerd/runc/other", "c8"); err != nil {
+			t.Fatal(err)
+		}
+
+		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc},
+			"--root", "/run/containerd/runc/default", "delete", "c8")
+
+		if code != 0 || ranRunc(t, record) != "--root /run/containerd/runc/default delete c8" || len(a.Requests()) != 0 {
+			t.Fatalf("exit %d, runc %q, agent requests %+v: %s", code, ranRunc(t, record), a.Requests(), out)
+		}
+	})
+
+	t.Run("runc fails and the container is still there: it keeps its tokens and its marker", func(t *testing.T) {
+		dir := t.TempDir()
+		a := agenttest.Start(t, dir, http.StatusNoContent)
+		runc, _ := fakeRunc(t, dir, 1)
+		root := filepath.Join(dir, "runc-root")
+		if err := os.MkdirAll(filepath.Join(root, "c8"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "c8", "state.json"), []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		marks := marker.Beside(a.Socket)
+		if err := marks.Mark(root, "c8"); err != nil {
+			t.Fatal(err)
+		}
+
+		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "--root", root, "delete", "c8")
+
+		if code != 1 || len(a.Requests()) != 0 || !marks.Marked(root, "c8") {
+			t.Fatalf("exit %d, agent requests %+v, marked %v: %s", code, a.Requests(), marks.Marked(root, "c8"), out)
+		}
 	})
 
 	t.Run("agent unreachable: a warning in runc's log and runc's exit code", func(t *testing.T) {
@@ -311,6 +359,9 @@ func TestDelete(t *testing.T) {
 		runc, _ := fakeRunc(t, dir, 0)
 		socket := filepath.Join(dir, "missing.sock")
 		log := filepath.Join(dir, "log")
+		if err := marker.Beside(socket).Mark("", "c9"); err != nil {
+			t.Fatal(err)
+		}
 
 		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + socket, "CI_JWT_RUNC=" + runc}, "--log", log, "delete", "c9")
 
@@ -319,6 +370,77 @@ func TestDelete(t *testing.T) {
 		}
 		if logged, _ := os.ReadFile(log); !strings.HasPrefix(string(logged), "level=warning msg=") {
 			t.Fatalf("runc log = %q", logged)
+		}
+		if marker.Beside(socket).Marked("", "c9") {
+			t.Fatal("the marker of a deleted container is left: the agent cleans up after it by itself")
+		}
+	})
+}
+
+// TestMarkers has the wrapper mark exactly the containers the agent may have delivered to.
+func TestMarkers(t *testing.T) {
+	annotated := map[string]string{bundle.MetadataAnnotation: `{"team":"main"}`}
+	tests := []struct {
+		name        string
+		annotations map[string]string
+		status      int
+		body        string
+		wantMarked  bool
+	}{
+		{name: "delivered: marked", annotations: annotated, status: http.StatusCreated, wantMarked: true},
+		{name: "refused: not marked", annotations: annotated, status: http.StatusBadRequest},
+		{name: "not managed: not marked", annotations: annotated, status: http.StatusOK, body: `{"id":"c1","managed":false,"reason":"x"}`},
+		{name: "no annotation: not marked", annotations: map[string]string{"other": "x"}, status: http.StatusCreated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			a := agenttest.Start(t, dir, tt.status)
+			a.Answer(tt.status, tt.body)
+			runc, _ := fakeRunc(t, dir, 0)
+			b := makeBundle(t, dir, tt.annotations)
+
+			runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "--root", "/r", "create", "--bundle", b, "c1")
+
+			if got := marker.Beside(a.Socket).Marked("/r", "c1"); got != tt.wantMarked {
+				t.Fatalf("marked = %v, want %v", got, tt.wantMarked)
+			}
+		})
+	}
+
+	t.Run("agent unreachable: the marker stays, as the agent may have delivered", func(t *testing.T) {
+		dir := t.TempDir()
+		runc, _ := fakeRunc(t, dir, 0)
+		b := makeBundle(t, dir, annotated)
+		socket := filepath.Join(dir, "missing.sock")
+
+		runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + socket, "CI_JWT_RUNC=" + runc, "CI_JWT_FAIL_OPEN=true"}, "create", "--bundle", b, "c1")
+
+		if !marker.Beside(socket).Marked("", "c1") {
+			t.Fatal("no marker after an unreachable agent")
+		}
+	})
+
+	t.Run("a marker that cannot be written: fail closed before the agent is asked, unless fail-open", func(t *testing.T) {
+		dir := t.TempDir()
+		a := agenttest.Start(t, dir, http.StatusCreated)
+		runc, record := fakeRunc(t, dir, 0)
+		b := makeBundle(t, dir, annotated)
+		// A file where the marker directory would be.
+		if err := os.WriteFile(string(marker.Beside(a.Socket)), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+
+		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "create", "--bundle", b, "c1")
+		if code != 1 || ranRunc(t, record) != "" || len(a.Requests()) != 0 || strings.Count(out, "\n") != 1 ||
+			!strings.Contains(out, "cannot write the marker of container c1") || !strings.HasSuffix(out, "container not created\n") {
+			t.Fatalf("exit %d, runc %q, requests %+v: %q", code, ranRunc(t, record), a.Requests(), out)
+		}
+
+		code, out = runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc, "CI_JWT_FAIL_OPEN=true"},
+			"create", "--bundle", b, "c1")
+		if code != 0 || ranRunc(t, record) == "" || len(a.Requests()) != 0 || !strings.Contains(out, "WITHOUT a token") {
+			t.Fatalf("fail-open: exit %d, runc %q, requests %+v: %q", code, ranRunc(t, record), a.Requests(), out)
 		}
 	})
 }

@@ -55,6 +55,11 @@ public final class Agent implements ContainerService, AutoCloseable {
     public static final Duration REAP_INTERVAL = Duration.ofSeconds(10);
     /** Refreshes are spread over this share of the lifetime before the 80 % mark. */
     public static final int JITTER_PERCENT = 10;
+    /**
+     * A jump of the wall clock larger than this between two checks, measured against the monotonic
+     * clock, has every live container's tokens minted again at once.
+     */
+    public static final Duration CLOCK_STEP = Duration.ofSeconds(5);
     /** Where runtimes leave a container's init pid in its bundle: containerd, Docker ({@code init.pid}), Podman ({@code pidfile}). */
     static final List<String> PID_FILES = List.of("init.pid", "pidfile");
 
@@ -63,6 +68,7 @@ public final class Agent implements ContainerService, AutoCloseable {
 
     private final Supplier<KeyRing> keys;
     private final Clock clock;
+    private final java.util.function.LongSupplier monotonic;
     private final AgentConfig config;
     private final DeliveryRecords deliveries;
     private final ContainerRecords records;
@@ -78,6 +84,9 @@ public final class Agent implements ContainerService, AutoCloseable {
     private final ConcurrentMap<String, TokenRequests.Served> served = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile java.util.concurrent.ScheduledExecutorService buildWatch;
+    /** The wall and monotonic clocks at the last check (on the scheduler's thread only). */
+    private Instant lastWall;
+    private long lastMonotonic;
 
     /** A container being served; {@code refresher} is null while its create is in progress. */
     private record Live(ContainerRecords.Entry entry, BuildMetadata metadata, TokenProfile profile, TokenRefresher refresher) {
@@ -86,6 +95,7 @@ public final class Agent implements ContainerService, AutoCloseable {
     private Agent(Builder b, DeliveryRecords deliveries, ContainerRecords records, Path tokensRoot, TokenSockets sockets) {
         this.keys = b.keys;
         this.clock = b.clock;
+        this.monotonic = b.monotonic;
         this.config = b.config;
         this.deliveries = deliveries;
         this.records = records;
@@ -149,6 +159,7 @@ public final class Agent implements ContainerService, AutoCloseable {
         private final AgentConfig config;
         private final Path stateDir;
         private Clock clock = Clock.systemUTC();
+        private java.util.function.LongSupplier monotonic = System::nanoTime;
         private RefreshScheduler scheduler;
         private io.micrometer.core.instrument.MeterRegistry registry;
         private ConfigVerifier verifier;
@@ -163,6 +174,12 @@ public final class Agent implements ContainerService, AutoCloseable {
         /** Dates tokens and schedules refreshes (tests inject a clock of their own). */
         public Builder clock(Clock value) {
             this.clock = java.util.Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** The monotonic clock, in nanoseconds, that wall-clock steps are told by (tests inject one). */
+        public Builder monotonic(java.util.function.LongSupplier value) {
+            this.monotonic = java.util.Objects.requireNonNull(value, "monotonic");
             return this;
         }
 
@@ -211,6 +228,8 @@ public final class Agent implements ContainerService, AutoCloseable {
                     ? TokenSockets.start() : null;
             Agent agent = new Agent(this, deliveries, records, tokens, sockets);
             agent.recover();
+            agent.lastWall = agent.clock.instant();
+            agent.lastMonotonic = agent.monotonic.getAsLong();
             agent.scheduleReaper();
             agent.watchBuilds();
             return agent;
@@ -530,11 +549,31 @@ public final class Agent implements ContainerService, AutoCloseable {
         }
     }
 
+    /**
+     * Whether the wall clock stepped since the last check (an NTP step, an operator's date): the
+     * tokens minted while it was wrong carry a wrong {@code iat} and {@code exp}, and their refreshes
+     * are planned by the monotonic clock, so without this a 1 h token would stay wrong for up to
+     * 48 minutes. Every live container's tokens are minted again at once.
+     */
+    void checkClockStep() {
+        Instant wall = clock.instant();
+        long mono = monotonic.getAsLong();
+        Duration step = Duration.between(lastWall.plusNanos(mono - lastMonotonic), wall);
+        lastWall = wall;
+        lastMonotonic = mono;
+        if (step.abs().compareTo(CLOCK_STEP) > 0) {
+            LOG.warn("the wall clock stepped {} by {} s; minting every live container's tokens again",
+                    step.isNegative() ? "back" : "forward", step.abs().toSeconds());
+            live.values().stream().map(Live::refresher).filter(r -> r != null).forEach(TokenRefresher::refreshNow);
+        }
+    }
+
     private void scheduleReaper() {
         scheduler.schedule(() -> {
             if (closed) {
                 return;
             }
+            checkClockStep();
             for (Live l : List.copyOf(live.values())) {
                 if (l.refresher() != null && !alive(l.entry().bundle())) {
                     try {

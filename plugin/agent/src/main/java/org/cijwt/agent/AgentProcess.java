@@ -38,9 +38,12 @@ public final class AgentProcess implements AutoCloseable {
     private final HttpServer server;
     private final ScheduledExecutorService reloads;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final int warmedUp;
 
-    private AgentProcess(AgentSettings settings, Agent agent, Vertx vertx, HttpServer server, ScheduledExecutorService reloads) {
+    private AgentProcess(AgentSettings settings, Agent agent, Vertx vertx, HttpServer server, ScheduledExecutorService reloads,
+                         int warmedUp) {
         this.settings = settings;
+        this.warmedUp = warmedUp;
         this.agent = agent;
         this.vertx = vertx;
         this.server = server;
@@ -70,11 +73,12 @@ public final class AgentProcess implements AutoCloseable {
             throw e;
         }
         Vertx vertx = Vertx.vertx();
+        int warmedUp = WarmUp.run(vertx, ring, settings.config(), settings.stateDir(), settings.warmUp());
         try {
             HttpServer server = new AgentApi(agent, agent.metrics(), registry, operator).listen(vertx, settings.socket())
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             Files.setPosixFilePermissions(settings.socket(), PosixFilePermissions.fromString("rw-rw----"));
-            return new AgentProcess(settings, agent, vertx, server, reloads);
+            return new AgentProcess(settings, agent, vertx, server, reloads, warmedUp);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -89,7 +93,8 @@ public final class AgentProcess implements AutoCloseable {
     /** One line for the operator: where it serves, its state, what it adopted, its profiles. */
     public String describe() {
         return "serving on " + settings.socket() + " (state " + settings.stateDir() + ", " + agent.liveContainers()
-                + " container(s) adopted, profiles " + String.join(", ", new TreeSet<>(settings.config().profiles().keySet())) + ")";
+                + " container(s) adopted, profiles " + String.join(", ", new TreeSet<>(settings.config().profiles().keySet()))
+                + (warmedUp > 0 ? ", warmed up with " + warmedUp + " create/delete pairs" : "") + ")";
     }
 
     /** Blocks until the JVM is asked to stop (SIGTERM, SIGINT), then stops this process cleanly. */

@@ -15,13 +15,23 @@ import org.cijwt.signedconfig.ConfigVerifier;
  * @param keys where the signing keys come from
  * @param verifier the signed-config check, or null when no author keys are pinned
  * @param identity where the agent learns which build a container belongs to
+ * @param warmUp create/delete pairs run through a throw-away agent before the socket serves (0: none)
  */
 public record AgentSettings(AgentConfig config, Path socket, Path stateDir, KeySource keys, ConfigVerifier verifier,
-                            IdentitySource identity) {
+                            IdentitySource identity, int warmUp) {
     /** The socket when none is set. */
     public static final String DEFAULT_SOCKET = "/run/ci-jwt/agent.sock";
     /** The state directory when none is set. */
     public static final String DEFAULT_STATE_DIR = "/run/ci-jwt/agent";
+
+    /** The warm-up of the command line when none is set. */
+    public static final int DEFAULT_WARM_UP = 300;
+
+    /** Settings without a warm-up, for a worker that embeds the agent (and for tests). */
+    public AgentSettings(AgentConfig config, Path socket, Path stateDir, KeySource keys, ConfigVerifier verifier,
+                         IdentitySource identity) {
+        this(config, socket, stateDir, keys, verifier, identity, 0);
+    }
 
     public AgentSettings {
         Objects.requireNonNull(config, "config");
@@ -29,5 +39,8 @@ public record AgentSettings(AgentConfig config, Path socket, Path stateDir, KeyS
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(identity, "identity");
+        if (warmUp < 0) {
+            throw new IllegalArgumentException("warmUp must be 0 or more");
+        }
     }
 }

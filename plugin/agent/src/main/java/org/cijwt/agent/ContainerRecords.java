@@ -70,7 +70,10 @@ final class ContainerRecords {
             c.put("verification", e.config().verification());
             e.config().signer().ifPresent(s -> c.put("signer", s));
         }
-        SecureFiles.writeAtomically(file(e.id()), o.toString().getBytes(StandardCharsets.UTF_8), SecureFiles.PRIVATE);
+        // Not forced to disk: the synced pending delivery record is the create's one durable write;
+        // a container record lost to a power cut leaves a delivery record that recovery undoes.
+        SecureFiles.writeAtomically(file(e.id()), o.toString().getBytes(StandardCharsets.UTF_8), SecureFiles.PRIVATE,
+                SecureFiles.Durability.ATOMIC);
     }
 
     void remove(String id) throws CiJwtException {

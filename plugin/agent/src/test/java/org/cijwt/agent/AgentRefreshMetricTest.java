@@ -9,11 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.cijwt.delivery.RefreshScheduler;
 import org.cijwt.fixtures.MutableClock;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.testkit.TestKeyRings;
@@ -34,7 +31,9 @@ class AgentRefreshMetricTest {
         Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
                 + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
         try (Agent agent = Agent.builder(TestKeyRings::signing, AgentConfig.defaults("https://ci.example.test"), dir.resolve("state"))
-                .clock(clock).scheduler(scheduler).registry(registry).start()) {
+                // Time passes on both clocks here: the monotonic one follows the test's wall clock.
+                .clock(clock).monotonic(() -> clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano())
+                .scheduler(scheduler).registry(registry).start()) {
             agent.create(new ContainerService.CreateRequest("c1", bundle,
                     Optional.of(new ObjectMapper().readTree(TestKeys.metadata("main"))), Optional.empty()));
             // Wall time passes between the create and the refresh, as it does over a token's lifetime.
@@ -47,53 +46,6 @@ class AgentRefreshMetricTest {
             Timer refresh = registry.find(AgentMetrics.REFRESH).timer();
             assertThat(refresh.count()).isEqualTo(1);
             assertThat((long) refresh.totalTime(TimeUnit.NANOSECONDS)).isPositive().isLessThanOrEqualTo(refreshWall);
-        }
-    }
-
-    /** Runs what is due when the test says so, by the test's clock. */
-    private static final class HandScheduler implements RefreshScheduler {
-        private final MutableClock clock;
-        private final List<Task> tasks = new ArrayList<>();
-
-        private static final class Task implements Scheduled {
-            final Instant due;
-            final Runnable body;
-            volatile boolean cancelled;
-
-            Task(Instant due, Runnable body) {
-                this.due = due;
-                this.body = body;
-            }
-
-            @Override
-            public void cancel() {
-                cancelled = true;
-            }
-        }
-
-        HandScheduler(MutableClock clock) {
-            this.clock = clock;
-        }
-
-        @Override
-        public synchronized Scheduled schedule(Runnable task, Duration delay) {
-            Task t = new Task(clock.instant().plus(delay), task);
-            tasks.add(t);
-            return t;
-        }
-
-        void runDue() {
-            List<Task> due;
-            synchronized (this) {
-                due = tasks.stream().filter(t -> !t.due.isAfter(clock.instant())).toList();
-                tasks.removeAll(due);
-            }
-            due.stream().filter(t -> !t.cancelled).forEach(t -> t.body.run());
-        }
-
-        @Override
-        public void close() {
-            // Nothing runs on its own.
         }
     }
 }

@@ -54,6 +54,11 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--concourse-ca-file", paramLabel = "FILE", description = "PEM CA certificates to verify an https Concourse against.")
     Path concourseCaFile;
 
+    @Option(names = "--warm-up", paramLabel = "PAIRS", defaultValue = "" + AgentSettings.DEFAULT_WARM_UP,
+            description = "Create/delete pairs run through a throw-away agent on a private socket before the socket serves,"
+                    + " so that the first containers find the JIT warm (default: ${DEFAULT-VALUE}; 0: none).")
+    int warmUp;
+
     @Mixin
     KeyOptions keys;
 
@@ -65,12 +70,16 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
 
     @Override
     public Integer call() throws Exception {
+        if (warmUp < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--warm-up " + warmUp + ": give 0 (none) or more pairs");
+        }
         AgentConfig agentConfig = config == null ? AgentConfig.defaults(issuer == null ? ClaimsPolicy.DEFAULT_ISSUER : issuer)
                 : AgentConfig.read(config, issuer);
         IdentityConfig identity = agentConfig.identity()
                 .withFlags(identitySource, concourseUrl, concourseUser, concoursePasswordFile, concourseCaFile).validated();
         AgentSettings settings = new AgentSettings(agentConfig.withIdentity(identity), socket, stateDir,
-                keys.source(agentConfig.algorithms()), verification.verifier(agentConfig.verificationByTeam()), identity.open());
+                keys.source(agentConfig.algorithms()), verification.verifier(agentConfig.verificationByTeam()), identity.open(),
+                warmUp);
         try (AgentProcess agent = Agent.run(settings)) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("ci-jwt agent: " + agent.describe());

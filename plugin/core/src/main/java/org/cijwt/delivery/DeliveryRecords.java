@@ -177,11 +177,16 @@ public final class DeliveryRecords {
         return records;
     }
 
-    /** Files {@code record} under its key, replacing any earlier one atomically (0600). */
+    /** Files {@code record} under its key, replacing any earlier one atomically (0600), forced to disk. */
     public void put(DeliveryRecord record) throws DeliveryException {
+        put(record, SecureFiles.Durability.SYNCED);
+    }
+
+    /** Files {@code record} under its key, replacing any earlier one atomically (0600), forced to disk or not. */
+    public void put(DeliveryRecord record, SecureFiles.Durability durability) throws DeliveryException {
         Path file = fileOf(record.key());
         try {
-            SecureFiles.replace(file, record.toJson().getBytes(StandardCharsets.UTF_8), SecureFiles.PRIVATE);
+            SecureFiles.replace(file, record.toJson().getBytes(StandardCharsets.UTF_8), SecureFiles.PRIVATE, null, durability);
         } catch (IOException e) {
             throw new DeliveryException("cannot write delivery record " + file + ": " + SecureFiles.reason(e), e);
         }

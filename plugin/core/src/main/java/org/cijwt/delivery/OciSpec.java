@@ -357,10 +357,13 @@ public final class OciSpec {
         write(configJson, permissions);
     }
 
-    /** Writes the spec to {@code configJson} atomically with the given permissions. */
+    /**
+     * Writes the spec to {@code configJson} atomically with the given permissions, not forced to
+     * disk: the delivery record that says what was patched is (see {@link TokenDelivery}).
+     */
     public void write(Path configJson, Set<PosixFilePermission> permissions) throws DeliveryException {
         try {
-            SecureFiles.replace(configJson, bytes(), permissions);
+            SecureFiles.replace(configJson, bytes(), permissions, null, SecureFiles.Durability.ATOMIC);
         } catch (IOException e) {
             throw new DeliveryException("cannot write " + configJson + ": " + SecureFiles.reason(e), e);
         }

@@ -39,6 +39,10 @@ import org.cijwt.tokens.TokenMinter;
  * written; then the record is filed as pending, the token directory written, {@code config.json} replaced and
  * the record marked delivered. A failure or a crash at any point leaves a record from which
  * {@link #cleanup(DeliveryRecords, String)} removes whatever part was written.
+ *
+ * <p>Only the pending record is forced to disk (one file and its directory): a crash of the process loses
+ * nothing the kernel was given, and after a power cut, when no container runs on, that record is enough to
+ * undo whatever part of the rest reached the disk.
  */
 public final class TokenDelivery {
 
@@ -260,13 +264,15 @@ public final class TokenDelivery {
         }
         DeliveryRecord pending = new DeliveryRecord(key, bundleDir, DeliveryRecord.Status.PENDING, plan.tokenDirectory(),
                 List.copyOf(tokens.keySet()), access.reader(), applied.patch(), applied.spec().sha256());
-        records.put(pending);
+        // The one write forced to disk: whatever of the files below a power cut keeps, this record
+        // says how to undo it. What follows is atomic for every reader but stays in the page cache.
+        records.put(pending, SecureFiles.Durability.SYNCED);
         TokenDirectory directory = null;
         try {
             directory = createDirectory(plan.tokenDirectory(), access);
             writeAll(directory, tokens);
             applied.spec().write(configJson, SecureFiles.PRIVATE);
-            records.put(pending.delivered());
+            records.put(pending.delivered(), SecureFiles.Durability.ATOMIC);
         } catch (DeliveryException e) {
             rollBack(pending, directory != null, e);
             throw e;

@@ -99,7 +99,9 @@ public final class TokenDirectory {
 
     /**
      * Writes (or atomically replaces) the token file {@code name} with {@code token}, owned and moded as
-     * {@link #access()} says from the moment it appears.
+     * {@link #access()} says from the moment it appears. It is not forced to disk
+     * ({@link SecureFiles.Durability#ATOMIC}): a token only serves a running container, and none
+     * runs on after a power cut.
      *
      * @throws IllegalArgumentException when the name is invalid or the token empty
      * @throws IOException when the file cannot be written; the message never contains the token
@@ -114,7 +116,8 @@ public final class TokenDirectory {
         // Root may write a 0550 directory anyway; a non-root owner needs the write bit for the rename.
         Files.setPosixFilePermissions(path, access.writingMode());
         try {
-            SecureFiles.replace(target, token.getBytes(StandardCharsets.UTF_8), access.fileMode(), access.fileOwner());
+            SecureFiles.replace(target, token.getBytes(StandardCharsets.UTF_8), access.fileMode(), access.fileOwner(),
+                    SecureFiles.Durability.ATOMIC);
         } finally {
             Files.setPosixFilePermissions(path, access.directoryMode());
         }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -164,6 +165,23 @@ public final class TokenRefresher implements AutoCloseable {
     /** Whether {@link #close()} has been called. */
     public synchronized boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * Replaces every token now, whatever its planned time: for when the clock the tokens were dated
+     * by has stepped, so their {@code iat} and {@code exp} are wrong for everyone else.
+     */
+    public synchronized void refreshNow() {
+        if (closed || !started) {
+            return;
+        }
+        for (String name : List.copyOf(current.keySet())) {
+            RefreshScheduler.Scheduled p = pending.remove(name);
+            if (p != null) {
+                p.cancel();
+            }
+            plan(name, clock.instant());
+        }
     }
 
     private void plan(String name, Instant when) {

@@ -27,14 +27,37 @@ public final class SecureFiles {
     }
 
     /**
+     * How far a {@link #replace replacement} reaches before it returns. Either way a reader sees the
+     * old file or the new one, never a part of one, and a crash of this process (SIGKILL included)
+     * loses nothing: the kernel keeps what was written. The difference is a crash of the machine.
+     */
+    public enum Durability {
+        /** The file and the rename are forced to disk (two fsyncs): they survive a power cut. */
+        SYNCED,
+        /**
+         * Nothing is forced: after a power cut the file may be the old one, the new one, or (on a
+         * file system that does not order data before a rename) empty. For what only matters while
+         * the machine runs, such as a container's token files and records the agent can undo from a
+         * synced write-ahead record.
+         */
+        ATOMIC
+    }
+
+    /**
      * Writes to a temporary file in the same directory with the final permissions already set,
      * forces it to disk and renames it over the target, so readers see the old or the new file,
      * never a part of one. Missing parent directories are created.
      */
     public static void writeAtomically(Path target, byte[] content, Set<PosixFilePermission> perms) throws CiJwtException {
+        writeAtomically(target, content, perms, Durability.SYNCED);
+    }
+
+    /** {@link #writeAtomically(Path, byte[], Set)}, forced to disk or not as {@code durability} says. */
+    public static void writeAtomically(Path target, byte[] content, Set<PosixFilePermission> perms, Durability durability)
+            throws CiJwtException {
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
-            replace(target, content, perms);
+            replace(target, content, perms, null, durability);
         } catch (IOException e) {
             throw new CiJwtException(ErrorCode.IO_FAILED, "cannot write " + target + ": " + reason(e));
         }
@@ -59,6 +82,15 @@ public final class SecureFiles {
      */
     public static void replace(Path target, byte[] content, Set<PosixFilePermission> perms, FileOwner owner)
             throws IOException {
+        replace(target, content, perms, owner, Durability.SYNCED);
+    }
+
+    /**
+     * {@link #replace(Path, byte[], Set, FileOwner)}, forced to disk or not as {@code durability} says.
+     */
+    public static void replace(Path target, byte[] content, Set<PosixFilePermission> perms, FileOwner owner,
+                               Durability durability) throws IOException {
+        boolean sync = durability == Durability.SYNCED;
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
                 PosixFilePermissions.asFileAttribute(PRIVATE));
@@ -69,7 +101,9 @@ public final class SecureFiles {
                 while (buffer.hasRemaining()) {
                     ch.write(buffer);
                 }
-                ch.force(true);
+                if (sync) {
+                    ch.force(true);
+                }
             }
             if (owner != null) {
                 owner.applyTo(tmp);
@@ -77,7 +111,9 @@ public final class SecureFiles {
             Files.setPosixFilePermissions(tmp, perms);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             moved = true;
-            syncDirectory(dir);
+            if (sync) {
+                syncDirectory(dir);
+            }
         } finally {
             if (!moved) {
                 deleteTemp(tmp);
