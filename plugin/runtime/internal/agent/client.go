@@ -135,6 +135,14 @@ func (c *Client) Forget(id string) error {
 	return refused(a)
 }
 
+// Call sends one request to path on the socket and returns the answer's status and (bounded) body;
+// an *UnreachableError when no HTTP answer came. It is the token client's way to the agent, so
+// neither side of the wrapper links net/http (its initialisation alone was 0.45 ms of every runc call).
+func (c *Client) Call(method, path string, body []byte) (status int, reply []byte, err error) {
+	a, err := c.do(method, path, body)
+	return a.status, a.body, err
+}
+
 // do sends one HTTP/1.0 request (so the answer is never chunked and ends when the agent closes
 // the connection) and reads its answer, all within the client's timeout.
 func (c *Client) do(method, path string, body []byte) (answer, error) {

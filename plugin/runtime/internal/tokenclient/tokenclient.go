@@ -5,27 +5,23 @@
 package tokenclient
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cijwt/ci-jwt/runtime/internal/agent"
 )
 
 const (
 	// DefaultSocket is the token socket's path inside a container ci-jwt manages.
 	DefaultSocket = "/var/run/secrets/concourse-ci/token.sock"
-	// maxReplyBytes bounds what is read of an answer: a token, or one line of refusal.
-	maxReplyBytes = 64 << 10
 	timeout       = 30 * time.Second
 )
 
@@ -115,13 +111,7 @@ func Request(socket string, audiences []string, lifetime string) (Token, error) 
 		body["lifetime"] = lifetime
 	}
 	payload, _ := json.Marshal(body)
-	client := &http.Client{Timeout: timeout, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
-		},
-	}}
-	resp, err := client.Post("http://ci-jwt/v1/tokens", "application/json", bytes.NewReader(payload))
+	status, data, err := agent.New(socket, timeout).Call("POST", "/v1/tokens", payload)
 	if err != nil {
 		if _, statErr := os.Stat(socket); errors.Is(statErr, fs.ErrNotExist) {
 			return Token{}, fmt.Errorf("no token socket at %s: ci-jwt does not manage this container, its profile allows no"+
@@ -129,13 +119,8 @@ func Request(socket string, audiences []string, lifetime string) (Token, error) 
 		}
 		return Token{}, fmt.Errorf("cannot reach the token socket %s: %v", socket, err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
-	if err != nil {
-		return Token{}, fmt.Errorf("reading the agent's answer: %v", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		e := &RefusedError{Status: resp.StatusCode}
+	if status != 200 {
+		e := &RefusedError{Status: status}
 		var reply struct {
 			Error string `json:"error"`
 			Code  string `json:"code"`
