@@ -54,7 +54,12 @@ class ArchitectureTest {
             "cli", List.of("core", "vault", "agent", "web-endpoint"),
             "vault-example", List.of("core", "vault", "agent", "web-endpoint", "fixtures"),
             // The benchmarks: test code only, so every dependency is test scope.
-            "bench", List.of());
+            "bench", List.of(),
+            // The relying parties' conformance suite: test code only, like the benchmarks.
+            "conformance", List.of());
+
+    /** Modules with no main code, which may run the command line from their tests (test scope). */
+    private static final List<String> TEST_ONLY = List.of("bench", "conformance");
 
     private static Map<String, Path> modules;
     private static JavaClasses classes;
@@ -102,6 +107,13 @@ class ArchitectureTest {
     }
 
     @Test
+    void testOnlyModulesWhenListedThenTheyHaveNoMainCode() {
+        for (String m : TEST_ONLY) {
+            assertThat(modules.get(m).resolve("src/main")).as(m + " ships nothing").doesNotExist();
+        }
+    }
+
+    @Test
     void mavenGraphWhenReadThenEachModuleUsesOnlyWhatItMayAndNoneButTheAssemblyUsesTheCli() throws IOException {
         for (Map.Entry<String, Path> module : modules.entrySet()) {
             String pom = Files.readString(module.getValue().resolve("pom.xml"));
@@ -112,8 +124,9 @@ class ArchitectureTest {
                 if (!testScope) {
                     assertThat(ALLOWED.get(module.getKey())).as(module.getKey() + " depends on " + target).contains(target);
                 }
-                if (target.equals("cli")) {
-                    assertThat(module.getKey()).as("only the assembly depends on the command line").isEqualTo("cli");
+                if (target.equals("cli") && !(testScope && TEST_ONLY.contains(module.getKey()))) {
+                    assertThat(module.getKey()).as("only the assembly (and test-only modules' tests) depend on the command line")
+                            .isEqualTo("cli");
                 }
             }
         }
