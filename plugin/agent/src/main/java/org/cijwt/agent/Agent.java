@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import org.cijwt.delivery.DeliveryRecords;
 import org.cijwt.delivery.TokenDelivery;
 import org.cijwt.delivery.TokenProfile;
 import org.cijwt.delivery.RefreshScheduler;
+import org.cijwt.delivery.DeliveryException;
 import org.cijwt.delivery.TokenAccess;
 import org.cijwt.delivery.TokenDirectory;
 import org.cijwt.delivery.TokenRefresher;
@@ -164,6 +166,7 @@ public final class Agent implements ContainerService, AutoCloseable {
         private io.micrometer.core.instrument.MeterRegistry registry;
         private ConfigVerifier verifier;
         private IdentitySource identity = new AnnotationIdentity();
+        private Path tokenClient;
 
         private Builder(Supplier<KeyRing> keys, AgentConfig config, Path stateDir) {
             this.keys = java.util.Objects.requireNonNull(keys, "keys");
@@ -190,6 +193,15 @@ public final class Agent implements ContainerService, AutoCloseable {
 
         public Builder registry(io.micrometer.core.instrument.MeterRegistry value) {
             this.registry = java.util.Objects.requireNonNull(value, "registry");
+            return this;
+        }
+
+        /**
+         * The static {@code ci-jwt-runtime} binary to put beside each token socket ({@link TokenClient}); null (the
+         * default) for none.
+         */
+        public Builder tokenClient(Path value) {
+            this.tokenClient = value;
             return this;
         }
 
@@ -224,8 +236,14 @@ public final class Agent implements ContainerService, AutoCloseable {
             } catch (IOException e) {
                 throw new CiJwtException(ErrorCode.IO_FAILED, "agent token root " + tokens + " cannot be created: " + SecureFiles.reason(e));
             }
-            TokenSockets sockets = config.profiles().values().stream().anyMatch(p -> p.requests().isPresent())
-                    ? TokenSockets.start() : null;
+            boolean requests = config.profiles().values().stream().anyMatch(p -> p.requests().isPresent());
+            Path client = null;
+            if (tokenClient != null && requests) {
+                client = TokenClient.install(tokenClient, stateDir.resolve("client"), tokens);
+            } else if (tokenClient != null) {
+                LOG.warn("--token-client {}: unused, no profile sets on_request", tokenClient);
+            }
+            TokenSockets sockets = requests ? TokenSockets.start(client) : null;
             Agent agent = new Agent(this, deliveries, records, tokens, sockets);
             agent.recover();
             agent.lastWall = agent.clock.instant();
@@ -418,6 +436,7 @@ public final class Agent implements ContainerService, AutoCloseable {
             if (id == null || !known.containsKey(id) || r.status() == DeliveryRecord.Status.PENDING) {
                 // Never answered with 201, so the container never started with these files: undo it.
                 LOG.warn("undoing the unfinished delivery {} left by an earlier run", r.key());
+                removeSocketFiles(r);
                 TokenDelivery.cleanup(deliveries, r.key());
             } else {
                 delivered.put(id, r);
@@ -429,11 +448,27 @@ public final class Agent implements ContainerService, AutoCloseable {
                 records.remove(e.id());
             } else if (!alive(e.bundle())) {
                 LOG.info("container {}: gone while the agent was down; cleaning up", e.id());
+                removeSocketFiles(r);
                 TokenDelivery.cleanup(deliveries, r.key());
                 records.remove(e.id());
             } else {
                 adopt(e, r);
             }
+        }
+    }
+
+    /**
+     * Removes the token socket file and the client's link an earlier run left in a delivery's token directory,
+     * so that its clean-up, which removes only the token files it wrote, removes the directory too.
+     */
+    private static void removeSocketFiles(DeliveryRecord r) {
+        if (!Files.isDirectory(r.tokenDirectory(), LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            TokenSockets.removeFiles(TokenDirectory.open(r.tokenDirectory(), TokenAccess.forReader(r.reader())));
+        } catch (IOException | DeliveryException e) {
+            LOG.warn("delivery {}: its token socket's files cannot be removed: {}", r.key(), e.getMessage());
         }
     }
 

@@ -67,7 +67,7 @@ public final class AgentProcess implements AutoCloseable {
             // operator's group needs to connect).
             prepareSocket(settings.socket());
             agent = Agent.builder(ring, settings.config(), settings.stateDir()).registry(registry)
-                    .verifier(settings.verifier()).identity(settings.identity()).start();
+                    .verifier(settings.verifier()).identity(settings.identity()).tokenClient(settings.tokenClient()).start();
         } catch (CiJwtException e) {
             reloads.shutdown();
             throw e;

@@ -16,9 +16,11 @@ import org.cijwt.signedconfig.ConfigVerifier;
  * @param verifier the signed-config check, or null when no author keys are pinned
  * @param identity where the agent learns which build a container belongs to
  * @param warmUp create/delete pairs run through a throw-away agent before the socket serves (0: none)
+ * @param tokenClient the static {@code ci-jwt-runtime} binary put, read-only, beside the token socket of
+ *     each container whose profile sets {@code on_request}; null for none
  */
 public record AgentSettings(AgentConfig config, Path socket, Path stateDir, KeySource keys, ConfigVerifier verifier,
-                            IdentitySource identity, int warmUp) {
+                            IdentitySource identity, int warmUp, Path tokenClient) {
     /** The socket when none is set. */
     public static final String DEFAULT_SOCKET = "/run/ci-jwt/agent.sock";
     /** The state directory when none is set. */
@@ -30,7 +32,13 @@ public record AgentSettings(AgentConfig config, Path socket, Path stateDir, KeyS
     /** Settings without a warm-up, for a worker that embeds the agent (and for tests). */
     public AgentSettings(AgentConfig config, Path socket, Path stateDir, KeySource keys, ConfigVerifier verifier,
                          IdentitySource identity) {
-        this(config, socket, stateDir, keys, verifier, identity, 0);
+        this(config, socket, stateDir, keys, verifier, identity, 0, null);
+    }
+
+    /** Settings with a warm-up and no token client. */
+    public AgentSettings(AgentConfig config, Path socket, Path stateDir, KeySource keys, ConfigVerifier verifier,
+                         IdentitySource identity, int warmUp) {
+        this(config, socket, stateDir, keys, verifier, identity, warmUp, null);
     }
 
     public AgentSettings {

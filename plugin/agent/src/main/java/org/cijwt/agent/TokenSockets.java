@@ -84,18 +84,22 @@ final class TokenSockets implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final ExecutorService work;
+    /** The token client linked beside each socket ({@link TokenClient}), or null for none. */
+    private final Path client;
 
-    private TokenSockets(EventLoopGroup group, ExecutorService work) {
+    private TokenSockets(EventLoopGroup group, ExecutorService work, Path client) {
         this.group = group;
         this.work = work;
+        this.client = client;
     }
 
     /**
-     * One event loop for every container's socket and two threads to sign on.
+     * One event loop for every container's socket and two threads to sign on; {@code client}, when not
+     * null, is {@link TokenClient#link linked} beside each socket.
      *
      * @throws CiJwtException when Netty's native epoll transport cannot load here
      */
-    static TokenSockets start() throws CiJwtException {
+    static TokenSockets start(Path client) throws CiJwtException {
         if (!Epoll.isAvailable()) {
             throw new CiJwtException(ErrorCode.SETTING_INVALID, "a profile sets on_request, but token sockets need Netty's native"
                     + " epoll transport (Linux x86_64), which cannot load here: " + Epoll.unavailabilityCause());
@@ -106,20 +110,22 @@ final class TokenSockets implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        return new TokenSockets(new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()), work);
+        return new TokenSockets(new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()), work, client);
     }
 
     /** One container's listener; closing it cuts every open connection and removes the socket file. */
     final class Listener implements AutoCloseable {
         private final String containerId;
+        private final TokenDirectory directory;
         private final Path socket;
         private final Handler handler;
         private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         private volatile Channel server;
         private volatile boolean closed;
 
-        private Listener(String containerId, Path socket, Handler handler) {
+        private Listener(String containerId, TokenDirectory directory, Path socket, Handler handler) {
             this.containerId = containerId;
+            this.directory = directory;
             this.socket = socket;
             this.handler = handler;
         }
@@ -137,9 +143,9 @@ final class TokenSockets implements AutoCloseable {
             }
             connections.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
             try {
-                Files.deleteIfExists(socket);
+                removeFiles(directory);
             } catch (IOException e) {
-                // The directory goes with the container's clean-up; nothing listens on this file any more.
+                // Nothing listens on the socket any more; the container's clean-up names what it leaves.
             }
         }
 
@@ -155,7 +161,7 @@ final class TokenSockets implements AutoCloseable {
      */
     Listener open(String containerId, TokenDirectory directory, Handler handler) throws IOException {
         Path socket = directory.path().resolve(SOCKET_NAME);
-        Listener listener = new Listener(containerId, socket, handler);
+        Listener listener = new Listener(containerId, directory, socket, handler);
         FileOwner owner = directory.access().fileOwner();
         directory.whileWritable(dir -> {
             if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
@@ -203,14 +209,35 @@ final class TokenSockets implements AutoCloseable {
                 Files.setPosixFilePermissions(bind, PosixFilePermissions.fromString("rw-------"));
                 owner.applyTo(bind);
                 Files.move(bind, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                if (client != null) {
+                    TokenClient.link(client, dir);
+                }
             } catch (IOException e) {
                 listener.server.close().syncUninterruptibly();
                 Files.deleteIfExists(bind);
+                Files.deleteIfExists(socket);
                 throw e;
             }
             return null;
         });
         return listener;
+    }
+
+    /**
+     * Removes what a socket put into a token directory, its socket file and the client's link, so that
+     * the container's clean-up finds only the token files it wrote; also for a container that went while
+     * the agent was down, whose socket no listener had any more.
+     */
+    static void removeFiles(TokenDirectory directory) throws IOException {
+        directory.whileWritable(dir -> {
+            Path socket = dir.resolve(SOCKET_NAME);
+            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)
+                    && (((Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 0170000) == 0140000) {
+                Files.delete(socket);
+            }
+            TokenClient.removeLink(dir);
+            return null;
+        });
     }
 
     private final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {

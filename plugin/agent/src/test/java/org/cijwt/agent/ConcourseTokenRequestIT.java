@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,7 +15,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -73,12 +71,8 @@ class ConcourseTokenRequestIT {
         Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
         concourse = Concourse.builder().runcWrapperDir(work.resolve("wrapper")).start();
 
-        // The task image: the kit's busybox root file system, plus the static client.
-        rootfs = work.resolve("rootfs");
-        Process copy = new ProcessBuilder("cp", "-a", concourse.rootfs().toString(), rootfs.toString()).inheritIO().start();
-        assertThat(copy.waitFor(60, TimeUnit.SECONDS) && copy.exitValue() == 0).as("copy of the task root file system").isTrue();
-        Files.copy(wrapperBinary, rootfs.resolve("ci-jwt-runtime"), StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(rootfs.resolve("ci-jwt-runtime"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        // The task image: the kit's busybox root file system as it is; the client comes with the token socket.
+        rootfs = concourse.rootfs();
 
         Path password = concourse.agentUser().writePasswordFile(work);
         IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(), concourse.agentUser().name(),
@@ -90,7 +84,8 @@ class ConcourseTokenRequestIT {
                 "    tokens: [{name: jwt, audiences: [vault], ttl: 10m}]",
                 "    on_request: {audiences: [sts.amazonaws.com], max_ttl: 15m, rate_per_minute: 60}",
                 ""), "test agent config", null).withIdentity(identity);
-        agent = Agent.run(new AgentSettings(config, socket, run.resolve("agent"), PemKeySource.file(key), null, identity.open()));
+        agent = Agent.run(new AgentSettings(config, socket, run.resolve("agent"), PemKeySource.file(key), null, identity.open(), 0,
+                wrapperBinary));
     }
 
     @AfterAll
@@ -124,8 +119,8 @@ class ConcourseTokenRequestIT {
                 "      run:",
                 "        path: /bin/sh",
                 "        args: [-c, 'echo \"JWT=$CONCOURSE_CI_JWT\";"
-                        + " echo \"STS=$(/ci-jwt-runtime token --audience sts.amazonaws.com --lifetime 5m 2>&1)\";"
-                        + " echo \"EVIL=$(/ci-jwt-runtime token --audience https://evil.example 2>&1)\"']",
+                        + " echo \"STS=$(" + TokenClient.IN_CONTAINER + " token --audience sts.amazonaws.com --lifetime 5m 2>&1)\";"
+                        + " echo \"EVIL=$(" + TokenClient.IN_CONTAINER + " token --audience https://evil.example 2>&1)\"']",
                 ""), StandardCharsets.UTF_8);
         fly("set-pipeline", "-n", "-p", "deploy", "-c", pipeline.toString());
         fly("unpause-pipeline", "-p", "deploy");

@@ -56,8 +56,10 @@ class TokenRequestIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ISSUER = "https://ci.example.test";
     private static final String GCP = "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/ci-jwt";
-    /** The wrapper binary's directory, mounted read-only at /home in each task. */
-    private static final String CLIENT = "/home/ci-jwt-runtime";
+    /** The client the agent links beside each token socket (--token-client): nothing in the task's image. */
+    private static final String CLIENT = TokenClient.IN_CONTAINER;
+    /** The wrapper binary's directory, mounted read-only at /home in the unmanaged container. */
+    private static final String HOME_CLIENT = "/home/ci-jwt-runtime";
     private static final Pattern TOKEN = Pattern.compile("eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
 
     @TempDir
@@ -109,7 +111,7 @@ class TokenRequestIT {
         cijwt.setLevel(ch.qos.logback.classic.Level.INFO);
         cijwt.addAppender(logs);
         agent = Agent.run(new AgentSettings(config, socket, stateDir,
-                PemKeySource.file(TestKeys.copyPrivate(TestKeys.P256, dir)), null, new AnnotationIdentity()));
+                PemKeySource.file(TestKeys.copyPrivate(TestKeys.P256, dir)), null, new AnnotationIdentity(), 0, wrapper));
         containerd = Containerd.start(Files.createDirectories(dir.resolve("containerd")),
                 Map.of("CI_JWT_AGENT_SOCKET", socket.toString()));
     }
@@ -136,6 +138,9 @@ class TokenRequestIT {
     @Test
     void taskWhenItAsksForAnAllowedAudienceThenItGetsAVerifiedTokenWithItsBuildsClaimsAndTheLimitsRefuseTheRest() throws Exception {
         String id = startTask("allowed", "main", "1234", null);
+        // The client is there without anything in the image: read-only, and not the task's to change.
+        Containerd.Result client = exec(id, "stat -c '%a %u' " + CLIENT + "; cp /dev/null " + CLIENT + " 2>&1 || echo unchanged");
+        assertThat(client.output()).as(client.output()).startsWith("555 ").contains("unchanged");
 
         Containerd.Result r = exec(id, CLIENT + " token --audience sts.amazonaws.com --lifetime 5m");
         assertThat(r.exitCode()).as(r.output()).isZero();
@@ -210,7 +215,7 @@ class TokenRequestIT {
         Containerd.Result stolen = containerd.run("unmanaged-" + System.nanoTime(), wrapper, rootfs, Map.of(),
                 List.of("--read-only", "--mount", "type=bind,src=" + wrapper.getParent() + ",dst=/home,options=rbind:ro",
                         "--mount", "type=bind,src=" + victimSocket.getParent() + ",dst=/root,options=rbind:ro"),
-                Duration.ofSeconds(60), "/bin/sh", "-c", CLIENT + " token --socket /root/token.sock --audience sts.amazonaws.com");
+                Duration.ofSeconds(60), "/bin/sh", "-c", HOME_CLIENT + " token --socket /root/token.sock --audience sts.amazonaws.com");
         assertThat(stolen.exitCode()).as(stolen.output()).isEqualTo(1);
         assertThat(stolen.output()).contains("CJ510").contains("is not a process of container " + id).doesNotContain("eyJ");
     }
@@ -268,9 +273,19 @@ class TokenRequestIT {
         assertThat(second).as("the second answer on the kept connection").isEqualTo("closed");
         assertThat(logLines()).anyMatch(l -> l.contains("container " + id + ": token socket closed (1 open connection(s) cut)"));
 
+        // The token directory went whole, the client's link with it: nothing is left to ask with.
+        assertThat(stateDir.resolve("tokens").resolve(id)).doesNotExist();
         Containerd.Result after = exec(id, CLIENT + " token --audience sts.amazonaws.com");
-        assertThat(after.exitCode()).isEqualTo(1);
-        assertThat(after.output()).contains("no token socket at").doesNotContain("eyJ");
+        assertThat(after.exitCode()).as(after.output()).isNotZero();
+        assertThat(after.output()).doesNotContain("eyJ");
+    }
+
+    @Test
+    void containerWhoseProfileAllowsNoRequestsWhenItStartsThenItHasNeitherSocketNorClient() throws Exception {
+        String id = startTask("quiet", "main", "1234", "none");
+        Containerd.Result ls = exec(id, "ls /var/run/secrets/concourse-ci/");
+        assertThat(ls.exitCode()).as(ls.output()).isZero();
+        assertThat(ls.output().lines().toList()).containsExactly("jwt");
     }
 
     @Test
@@ -350,8 +365,8 @@ class TokenRequestIT {
         CompletableFuture<String> ended = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                ended.complete(containerd.run(id, wrapper, rootfs, annotations, List.of("--read-only", "--mount",
-                        "type=bind,src=" + wrapper.getParent() + ",dst=/home,options=rbind:ro"), Duration.ofMinutes(10), "/bin/sleep", "600").output());
+                ended.complete(containerd.run(id, wrapper, rootfs, annotations, List.of("--read-only"), Duration.ofMinutes(10),
+                        "/bin/sleep", "600").output());
             } catch (IOException | InterruptedException e) {
                 ended.complete(e.toString());
                 throw new IllegalStateException(e);

@@ -59,6 +59,13 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                     + " so that the first containers find the JIT warm (default: ${DEFAULT-VALUE}; 0: none).")
     int warmUp;
 
+    @Option(names = "--token-client", paramLabel = "FILE",
+            description = "The static ci-jwt-runtime binary to link, read-only, beside the token socket of each container whose"
+                    + " profile sets on_request, at /var/run/secrets/concourse-ci/ci-jwt-runtime: a task then asks for tokens with"
+                    + " nothing in its image. Owned by root (or the agent's user), writable by no one else; copied once into the"
+                    + " state directory.")
+    Path tokenClient;
+
     @Mixin
     KeyOptions keys;
 
@@ -79,7 +86,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                 .withFlags(identitySource, concourseUrl, concourseUser, concoursePasswordFile, concourseCaFile).validated();
         AgentSettings settings = new AgentSettings(agentConfig.withIdentity(identity), socket, stateDir,
                 keys.source(agentConfig.algorithms()), verification.verifier(agentConfig.verificationByTeam()), identity.open(),
-                warmUp);
+                warmUp, tokenClient);
         try (AgentProcess agent = Agent.run(settings)) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("ci-jwt agent: " + agent.describe());

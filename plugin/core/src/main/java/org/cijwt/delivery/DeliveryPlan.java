@@ -12,14 +12,24 @@ import java.util.Objects;
  * host token directory at {@link #CONTAINER_TOKEN_DIR}.
  *
  * <p>Values may contain a token, so {@link #toString()} shows variable names only.
+ *
+ * @param runsClient whether the mount lets the task run the token client the agent links into the
+ *     directory (a profile with {@code on_request}): {@link #CLIENT_MOUNT_OPTIONS}, else {@link #MOUNT_OPTIONS}
  */
-public record DeliveryPlan(Path tokenDirectory, Map<String, String> environment) {
+public record DeliveryPlan(Path tokenDirectory, Map<String, String> environment, boolean runsClient) {
 
     /** The reserved path inside every container where the token directory is mounted. */
     public static final String CONTAINER_TOKEN_DIR = "/var/run/secrets/concourse-ci";
 
     /** Mount options: read-only, and nothing in the directory can be a device, setuid or executable. */
     public static final List<String> MOUNT_OPTIONS = List.of("rbind", "ro", "nosuid", "nodev", "noexec");
+
+    /**
+     * Mount options where the task may run the token client beside its token socket: read-only, no
+     * device, no setuid, but not {@code noexec}. Nothing in the directory is the task's to write: the
+     * token files are mode 0440 without an execute bit, and the client is root's, mode 0555.
+     */
+    public static final List<String> CLIENT_MOUNT_OPTIONS = List.of("rbind", "ro", "nosuid", "nodev");
 
     /** Variable holding the default token itself. */
     public static final String TOKEN_VARIABLE = "CONCOURSE_CI_JWT";
@@ -33,6 +43,11 @@ public record DeliveryPlan(Path tokenDirectory, Map<String, String> environment)
      * @param tokenDirectory absolute host directory to mount
      * @param environment variables to add, in order; names must be non-empty without {@code =} or NUL
      */
+    /** A plan whose mount is {@code noexec}. */
+    public DeliveryPlan(Path tokenDirectory, Map<String, String> environment) {
+        this(tokenDirectory, environment, false);
+    }
+
     public DeliveryPlan {
         Objects.requireNonNull(tokenDirectory, "tokenDirectory");
         Objects.requireNonNull(environment, "environment");
@@ -65,7 +80,17 @@ public record DeliveryPlan(Path tokenDirectory, Map<String, String> environment)
     public DeliveryPlan withVariable(String name, String value) {
         Map<String, String> next = new LinkedHashMap<>(environment);
         next.put(name, value);
-        return new DeliveryPlan(tokenDirectory, next);
+        return new DeliveryPlan(tokenDirectory, next, runsClient);
+    }
+
+    /** This plan, its mount letting the task run the token client or not. */
+    public DeliveryPlan withClient(boolean value) {
+        return new DeliveryPlan(tokenDirectory, environment, value);
+    }
+
+    /** The token mount's options. */
+    public List<String> mountOptions() {
+        return runsClient ? CLIENT_MOUNT_OPTIONS : MOUNT_OPTIONS;
     }
 
     /** The container path of a token file of the given name. */
@@ -76,6 +101,7 @@ public record DeliveryPlan(Path tokenDirectory, Map<String, String> environment)
 
     @Override
     public String toString() {
-        return "DeliveryPlan[tokenDirectory=" + tokenDirectory + ", environment=" + environment.keySet() + "]";
+        return "DeliveryPlan[tokenDirectory=" + tokenDirectory + ", environment=" + environment.keySet() + ", runsClient="
+                + runsClient + "]";
     }
 }

@@ -66,9 +66,9 @@ public record SpecPatch(List<AddedVariable> variables, TokenMount mount, Set<Cre
             options = List.copyOf(options);
         }
 
-        /** The mount of {@code tokenDirectory} at the reserved path with {@link DeliveryPlan#MOUNT_OPTIONS}. */
+        /** The mount of {@code tokenDirectory} at the reserved path with {@link DeliveryPlan#mountOptions() the plan's options}. */
         public static TokenMount of(DeliveryPlan plan) {
-            return new TokenMount(DeliveryPlan.CONTAINER_TOKEN_DIR, plan.tokenDirectory().toString(), DeliveryPlan.MOUNT_OPTIONS);
+            return new TokenMount(DeliveryPlan.CONTAINER_TOKEN_DIR, plan.tokenDirectory().toString(), plan.mountOptions());
         }
     }
 

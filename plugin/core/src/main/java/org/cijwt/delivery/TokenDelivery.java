@@ -158,7 +158,8 @@ public final class TokenDelivery {
         }
         DeliveryPlan plan = DeliveryPlan.mountOnly(tokenDirectory.toAbsolutePath().normalize())
                 .withVariable(DeliveryPlan.TOKEN_VARIABLE, first.compact())
-                .withVariable(DeliveryPlan.TOKEN_FILE_VARIABLE, DeliveryPlan.containerPathOf(TokenProfile.DEFAULT_TOKEN));
+                .withVariable(DeliveryPlan.TOKEN_FILE_VARIABLE, DeliveryPlan.containerPathOf(TokenProfile.DEFAULT_TOKEN))
+                .withClient(config.requests().isPresent());
         Optional<TokenConfig> aws = config.awsToken();
         if (aws.isPresent()) {
             plan = plan.withVariable(TokenProfile.AWS_TOKEN_FILE_VARIABLE, aws.get().containerPath());

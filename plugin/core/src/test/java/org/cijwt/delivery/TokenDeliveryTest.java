@@ -136,6 +136,18 @@ class TokenDeliveryTest {
     }
 
     @Test
+    void deliverWhenTheProfileAllowsRequestsThenTheMountLetsTheClientRunAndIsStillReadOnly() throws Exception {
+        TokenProfile asking = TokenProfile.parse(CONFIG + "on_request: {audiences: [sts.amazonaws.com]}\n", "test");
+
+        TokenDelivery.Delivery delivery = preflight().deliver(metadata, asking, temp.resolve("tokens"), bundle);
+
+        JsonNode mount = JSON.readTree(bundle.resolve("config.json").toFile()).get("mounts").get(1);
+        assertThat(mount.get("options").toString()).isEqualTo("[\"rbind\",\"ro\",\"nosuid\",\"nodev\"]");
+        assertThat(delivery.plan().runsClient()).isTrue();
+        assertThat(TokenDelivery.plan(temp, config, delivery.tokens()).mountOptions()).contains("noexec");
+    }
+
+    @Test
     void deliverWhenTaskSetsTheTokenVariableThenTaskValueWinsAndTheWarningNamesIt() throws Exception {
         Files.writeString(bundle.resolve("config.json"), TASK_SPEC.replace("\"PATH=/bin\"", "\"PATH=/bin\", \"CONCOURSE_CI_JWT=mine\""));
 
