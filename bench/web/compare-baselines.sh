@@ -4,13 +4,14 @@
 # module, on the class path bench/run builds and passes in CI_JWT_BENCH_CP). All on loopback, all
 # measured by wrk with the same settings. nginx comes from Debian (apt-get install -y nginx-light);
 # it runs from a throw-away config and prefix, never as a service.
-#   DURATION=10s CONNECTIONS=64 THREADS=2 bench/run baselines
+#   DURATION=10s CONNECTIONS=64 THREADS=2 ROUNDS=5 bench/run baselines
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
+ROUNDS="${ROUNDS:-5}"
 CI_JWT_PORT="${CI_JWT_PORT:-18080}"
 NGINX_PORT="${NGINX_PORT:-18081}"
 BARE_PORT="${BARE_PORT:-18082}"
@@ -75,12 +76,40 @@ done
 cmp <(curl -fsS "http://127.0.0.1:$BARE_PORT/.well-known/jwks.json") "$work/www/.well-known/jwks.json" \
   || { cat "$work/bare.log" >&2; echo "bench/run baselines: the bare Vert.x server does not serve the same JWKS" >&2; exit 1; }
 
-echo "== machine: $(nproc) CPUs, $(uname -sr), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
+echo "== machine: $(nproc) CPUs, $(uname -sr), $(java -version 2>&1 | head -1), $(nginx -v 2>&1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for target in "nginx http://127.0.0.1:$NGINX_PORT" "bare-vertx http://127.0.0.1:$BARE_PORT" "ci-jwt http://127.0.0.1:$CI_JWT_PORT"; do
-  name="${target%% *}"
-  url="${target#* }"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$url/.well-known/jwks.json" >/dev/null
-  echo
-  echo "== $name: GET /.well-known/jwks.json (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url/.well-known/jwks.json"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "${target#* }/.well-known/jwks.json" >/dev/null   # JIT warm-up
 done
+# ROUNDS rounds, the three servers in a fresh random order each round, so that a change of load
+# during the run falls on all three; the ratio to count is the median of the rounds' own ratios.
+: > "$work/rates"
+for round in $(seq 1 "$ROUNDS"); do
+  for target in $(printf '%s\n' "nginx=http://127.0.0.1:$NGINX_PORT" "bare-vertx=http://127.0.0.1:$BARE_PORT" \
+      "ci-jwt=http://127.0.0.1:$CI_JWT_PORT" | shuf); do
+    name="${target%%=*}"
+    url="${target#*=}"
+    echo
+    echo "== round $round, $name: GET /.well-known/jwks.json (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url/.well-known/jwks.json" | tee "$work/wrk.out"
+    echo "$round $name $(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.out")" >> "$work/rates"
+  done
+done
+echo
+echo "== JWKS req/s by round (load now $(cut -d' ' -f1-3 /proc/loadavg))"
+python3 - "$work/rates" <<'PY'
+import statistics, sys
+rates = {}
+for line in open(sys.argv[1]):
+    r, name, rate = line.split()
+    rates.setdefault(name, {})[int(r)] = float(rate)
+rounds = sorted(rates["ci-jwt"])
+print("round  nginx  bare-vertx  ci-jwt  ci-jwt/bare  ci-jwt/nginx")
+for r in rounds:
+    n, b, c = rates["nginx"][r], rates["bare-vertx"][r], rates["ci-jwt"][r]
+    print(f"{r:5d}  {n:,.0f}  {b:,.0f}  {c:,.0f}  {c / b:.3f}  {c / n:.3f}")
+med = {k: statistics.median(v.values()) for k, v in rates.items()}
+print(f"median req/s: nginx {med['nginx']:,.0f}, bare Vert.x {med['bare-vertx']:,.0f}, ci-jwt {med['ci-jwt']:,.0f}")
+print(f"ci-jwt / bare Vert.x: median of the rounds' ratios {statistics.median(rates['ci-jwt'][r] / rates['bare-vertx'][r] for r in rounds):.3f},"
+      f" ratio of the medians {med['ci-jwt'] / med['bare-vertx']:.3f} (target >= 0.9)")
+print(f"ci-jwt / nginx: median of the rounds' ratios {statistics.median(rates['ci-jwt'][r] / rates['nginx'][r] for r in rounds):.3f}")
+PY
