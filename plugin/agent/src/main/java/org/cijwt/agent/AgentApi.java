@@ -222,11 +222,17 @@ public final class AgentApi {
         return o;
     }
 
+    /**
+     * A refusal's status: 4xx for what the request asked, 503 for what the agent could not do then (a
+     * full or failing disk, a key service or Concourse that does not answer, the agent's own Concourse
+     * login): the caller did nothing wrong, and the same request may succeed later.
+     */
     static int status(ErrorCode code) {
         return switch (code) {
             case CONTAINER_CONFLICT, TOKEN_DIR_REFUSED -> 409;
             case CONTAINER_UNKNOWN -> 404;
-            case KEY_SERVICE_FAILED, KEY_NOT_FOUND -> 503;
+            case KEY_SERVICE_FAILED, KEY_NOT_FOUND, DELIVERY_FAILED, IO_FAILED, CONCOURSE_UNAVAILABLE, CONCOURSE_LOGIN_REFUSED,
+                    CONCOURSE_PASSWORD_FILE -> 503;
             default -> 400;
         };
     }

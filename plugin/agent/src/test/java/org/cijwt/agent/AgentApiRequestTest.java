@@ -82,11 +82,17 @@ class AgentApiRequestTest {
     }
 
     @Test
-    void statusWhenErrorCodesAreMappedThenClientErrorsAre4xxAndAKeyOutageIs503() {
+    void statusWhenErrorCodesAreMappedThenClientErrorsAre4xxAndTheAgentsOwnTroubleIs503() {
         assertThat(AgentApi.status(ErrorCode.METADATA_INVALID)).isEqualTo(400);
         assertThat(AgentApi.status(ErrorCode.CONTAINER_CONFLICT)).isEqualTo(409);
         assertThat(AgentApi.status(ErrorCode.CONTAINER_UNKNOWN)).isEqualTo(404);
         assertThat(AgentApi.status(ErrorCode.KEY_SERVICE_FAILED)).isEqualTo(503);
+        // The agent's own trouble is not the caller's fault: a full state directory, Concourse down.
+        assertThat(AgentApi.status(ErrorCode.DELIVERY_FAILED)).isEqualTo(503);
+        assertThat(AgentApi.status(ErrorCode.IO_FAILED)).isEqualTo(503);
+        assertThat(AgentApi.status(ErrorCode.CONCOURSE_UNAVAILABLE)).isEqualTo(503);
+        assertThat(AgentApi.status(ErrorCode.CONCOURSE_LOGIN_REFUSED)).isEqualTo(503);
+        assertThat(AgentApi.status(ErrorCode.CONTAINER_NOT_IN_CONCOURSE)).isEqualTo(400);
         for (ErrorCode c : ErrorCode.values()) {
             assertThat(AgentApi.status(c)).isBetween(400, 503).isNotEqualTo(500);
         }
