@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.cijwt.fixtures.ProjectPaths;
-import org.cijwt.fixtures.launch.LoopbackPorts;
 
 /**
  * Sigstore's Fulcio on 127.0.0.1 with an ephemeral CA and no certificate transparency log, trusting
@@ -38,13 +37,17 @@ final class Fulcio implements AutoCloseable {
     static Fulcio start(Path dir, Path binary, String issuer) throws IOException, InterruptedException {
         Path config = Files.writeString(dir.resolve("fulcio-config.yaml"),
                 Files.readString(committedConfig(), UTF_8).replace(CONFIG_ISSUER, issuer), UTF_8);
-        int http = LoopbackPorts.free();
+        return ServerProcess.onFreePorts(3, ports -> start(dir, binary, config, ports));
+    }
+
+    private static Fulcio start(Path dir, Path binary, Path config, int[] ports) throws IOException, InterruptedException {
+        int http = ports[0];
         String url = "http://127.0.0.1:" + http;
         ServerProcess p = ServerProcess.start(dir, "fulcio", List.of(binary.toString(), "serve",
                         "--ca", "ephemeralca", "--ct-log-url", "", "--config-path", config.toString(),
                         "--host", "127.0.0.1", "--port", String.valueOf(http),
-                        "--grpc-host", "127.0.0.1", "--grpc-port", String.valueOf(LoopbackPorts.free()),
-                        "--metrics-port", String.valueOf(LoopbackPorts.free()),
+                        "--grpc-host", "127.0.0.1", "--grpc-port", String.valueOf(ports[1]),
+                        "--metrics-port", String.valueOf(ports[2]),
                         "--legacy-unix-domain-socket", dir.resolve("fulcio-legacy.sock").toString()),
                 Map.of(), () -> Http.status(url + "/api/v2/trustBundle") == 200);
         return new Fulcio(url, p);

@@ -12,7 +12,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.cijwt.fixtures.ProjectPaths;
-import org.cijwt.fixtures.launch.LoopbackPorts;
 
 /**
  * ORY Hydra on 127.0.0.1 with an in-memory database and the committed
@@ -35,8 +34,10 @@ final class Hydra implements AutoCloseable {
     }
 
     static Hydra start(Path dir, Path binary) throws IOException, InterruptedException {
-        int pub = LoopbackPorts.free();
-        int admin = LoopbackPorts.free();
+        return ServerProcess.onFreePorts(2, ports -> start(dir, binary, ports[0], ports[1]));
+    }
+
+    private static Hydra start(Path dir, Path binary, int pub, int admin) throws IOException, InterruptedException {
         String publicUrl = "http://127.0.0.1:" + pub;
         String adminUrl = "http://127.0.0.1:" + admin;
         Map<String, String> env = Map.of("DSN", "memory", "URLS_SELF_ISSUER", publicUrl,

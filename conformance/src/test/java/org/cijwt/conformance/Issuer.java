@@ -3,7 +3,6 @@ package org.cijwt.conformance;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.cijwt.fixtures.TestKeys;
-import org.cijwt.fixtures.launch.LoopbackPorts;
 
 /**
  * {@code ci-jwt serve} on {@code http://127.0.0.1:PORT}, the issuer every relying party here trusts.
@@ -23,10 +22,13 @@ final class Issuer implements AutoCloseable {
     }
 
     static Issuer start(Path dir) throws IOException, InterruptedException {
-        int port = LoopbackPorts.free();
-        String url = "http://127.0.0.1:" + port;
         Path own = TestKeys.copyPrivate(TestKeys.P256_SECOND, dir);
         Path published = TestKeys.copyPublic(TestKeys.VERIFICATION_JWKS, dir);
+        return ServerProcess.onFreePorts(1, ports -> start(dir, own, published, ports[0]));
+    }
+
+    private static Issuer start(Path dir, Path own, Path published, int port) throws IOException, InterruptedException {
+        String url = "http://127.0.0.1:" + port;
         ServerProcess serve = ServerProcess.ciJwt(dir, "serve", () -> Http.status(url + "/healthz") == 200,
                 "serve", "--listen", "127.0.0.1:" + port, "--issuer", url, "--keys", own.toString(),
                 "--verify-keys", published.toString(), "--reload-interval", "0");

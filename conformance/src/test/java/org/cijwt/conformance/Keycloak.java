@@ -23,7 +23,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.cijwt.fixtures.ProjectPaths;
-import org.cijwt.fixtures.launch.LoopbackPorts;
 
 /**
  * Keycloak on 127.0.0.1 (in-memory database, federated client assertions on), set up through its
@@ -107,7 +106,10 @@ final class Keycloak implements AutoCloseable {
     }
 
     static Keycloak start(Path dir, Path kcSh, Path javaHome) throws IOException, InterruptedException {
-        int port = LoopbackPorts.free();
+        return ServerProcess.onFreePorts(1, ports -> start(dir, kcSh, javaHome, ports[0]));
+    }
+
+    private static Keycloak start(Path dir, Path kcSh, Path javaHome, int port) throws IOException, InterruptedException {
         String url = "http://127.0.0.1:" + port;
         Map<String, String> env = Map.of("JAVA_HOME", javaHome.toString(),
                 "KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN, "KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD,

@@ -48,6 +48,29 @@ final class ServerProcess implements AutoCloseable {
         return start(dir, name, cmd, Map.of(), ready);
     }
 
+    /** Starts a server on the ports it is given. */
+    interface OnPorts<T> {
+        T start(int[] ports) throws IOException, InterruptedException;
+    }
+
+    /**
+     * Starts a server on {@code count} loopback ports chosen now, and chooses again, up to three times, when
+     * one of them was taken between the choice and the server's bind ("address already in use" in its log):
+     * a port must be known before the server starts (it is in the issuer URL or the config), so it cannot
+     * be the kernel's choice at bind time.
+     */
+    static <T> T onFreePorts(int count, OnPorts<T> start) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start.start(org.cijwt.fixtures.launch.LoopbackPorts.distinct(count));
+            } catch (AssertionError e) {
+                if (attempt == 3 || !String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Starts {@code command} in {@code dir} with {@code env} added, then waits up to a minute for {@code ready}. */
     static ServerProcess start(Path dir, String name, List<String> command, Map<String, String> env, BooleanSupplier ready)
             throws IOException, InterruptedException {
