@@ -70,15 +70,7 @@ class FulcioCosignIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {worker, fulcio, issuer}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("stopping " + c, e);
-            }
-        }
+        ServerProcess.closeAll(worker, fulcio, issuer);
     }
 
     @Test

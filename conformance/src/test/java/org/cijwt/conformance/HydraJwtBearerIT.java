@@ -53,15 +53,7 @@ class HydraJwtBearerIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {worker, hydra, issuer}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("stopping " + c, e);
-            }
-        }
+        ServerProcess.closeAll(worker, hydra, issuer);
     }
 
     @Test

@@ -55,15 +55,7 @@ class KeycloakClientAssertionIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {worker, keycloak, issuer}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("stopping " + c, e);
-            }
-        }
+        ServerProcess.closeAll(worker, keycloak, issuer);
     }
 
     @Test

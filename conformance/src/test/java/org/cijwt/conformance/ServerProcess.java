@@ -48,6 +48,31 @@ final class ServerProcess implements AutoCloseable {
         return start(dir, name, cmd, Map.of(), ready);
     }
 
+    /**
+     * Closes each of {@code servers} that was started (null: not started), in the order given, all of them
+     * even when one fails; the first failure is thrown with the others suppressed.
+     */
+    static void closeAll(AutoCloseable... servers) {
+        IllegalStateException failed = null;
+        for (AutoCloseable c : servers) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                IllegalStateException f = new IllegalStateException("stopping " + c, e);
+                if (failed == null) {
+                    failed = f;
+                } else {
+                    failed.addSuppressed(f);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
     /** Starts a server on the ports it is given. */
     interface OnPorts<T> {
         T start(int[] ports) throws IOException, InterruptedException;

@@ -50,15 +50,7 @@ class StepCaOidcIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {worker, ca, issuer}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("stopping " + c, e);
-            }
-        }
+        ServerProcess.closeAll(worker, ca, issuer);
     }
 
     @Test
