@@ -7,12 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,10 +19,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.cijwt.delivery.TokenProfile;
 import org.cijwt.fixtures.Assume;
-import org.cijwt.fixtures.ProjectPaths;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.fixtures.launch.Concourse;
-import org.cijwt.fixtures.launch.Runc;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.PemKeySource;
 import org.cijwt.tokens.TokenVerifier;
@@ -46,9 +42,9 @@ class ConcourseDeliveryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** serve's own address, so that OpenBao can fetch its discovery document: set once its port is chosen. */
     private static String issuer;
-    private static final Duration FLY = Duration.ofMinutes(3);
     private static final Pattern LINE = Pattern.compile("^(JWT|FILE|PATH_OF_FILE)=(.*)$", Pattern.MULTILINE);
 
+    private static ConcourseUnderTest world;
     private static Path work;
     private static Path stateDir;
     private static Concourse concourse;
@@ -63,30 +59,16 @@ class ConcourseDeliveryIT {
         Assume.concourse();
         Assume.openBao();
         issuer = "http://127.0.0.1:" + org.cijwt.fixtures.launch.LoopbackPorts.free();
-        Path wrapperBinary = ProjectPaths.repoRoot().resolve("plugin/runtime/target/ci-jwt-runtime");
-        assertThat(wrapperBinary).as("built by the runtime module's test phase").isExecutable();
-        // Not @TempDir (0700): PostgreSQL and the tasks' user (host uid 4294967294) reach into it.
-        work = Files.createTempDirectory("ci-jwt-concourse-agent-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path run = work.resolve("run");
-        stateDir = run.resolve("agent");
-        Path socket = run.resolve("agent.sock");
+        world = ConcourseUnderTest.start("concourse-agent");
+        work = world.work;
+        concourse = world.concourse;
+        stateDir = work.resolve("run/agent");
+        Path socket = world.socket;
 
         Path key = TestKeys.copyPrivate(TestKeys.P256, Files.createDirectories(work.resolve("keys")));
         published = PemKeySource.file(key).load();
-        Path runc = Files.createDirectories(work.resolve("wrapper/bin")).resolve("runc");
-        // Concourse's containerd runs the first runc on its PATH: this one hands over to ci-jwt-runtime.
-        Files.writeString(runc, String.join("\n",
-                "#!/bin/sh",
-                "exec env CI_JWT_AGENT_SOCKET=" + socket + " CI_JWT_IDENTITY_SOURCE=concourse CI_JWT_RUNC="
-                        + Runc.binary().orElseThrow() + " " + wrapperBinary + " \"$@\"",
-                ""), StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
-        concourse = Concourse.builder().runcWrapperDir(work.resolve("wrapper")).start();
-
-        Path password = concourse.agentUser().writePasswordFile(work);
-        IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(), concourse.agentUser().name(),
-                password, null, null, null, false).validated();
+        IdentityConfig identity = world.identity;
+        Path password = identity.concoursePasswordFile();
         // One-minute tokens, the shortest allowed: a task of two minutes lives through two refreshes.
         TokenProfile oneMinute = TokenProfile.parse("issuer: " + issuer + "\ntokens:\n- {name: jwt, audiences: ["
                 + TokenProfile.DEFAULT_AUDIENCE + "], ttl: 1m}\n", "test profile");
@@ -110,18 +92,14 @@ class ConcourseDeliveryIT {
         if (serve != null) {
             serve.close();
         }
-        if (concourse != null) {
-            concourse.close();
+        if (world != null) {
+            world.stopConcourse();
         }
         if (agent != null) {
             agent.close();
         }
-        if (work != null) {
-            try (Stream<Path> files = Files.walk(work)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+        if (world != null) {
+            world.close();
         }
     }
 
@@ -559,8 +537,6 @@ class ConcourseDeliveryIT {
     }
 
     private static String flyAs(String team, String... args) throws Exception {
-        Concourse.FlyResult r = concourse.fly(team, FLY, args);
-        assertThat(r.succeeded()).as("fly " + String.join(" ", args) + ": " + r + "\n" + concourse.log()).isTrue();
-        return r.stdout();
+        return world.fly(team, args);
     }
 }

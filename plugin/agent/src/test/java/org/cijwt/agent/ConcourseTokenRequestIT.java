@@ -7,22 +7,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.cijwt.fixtures.Assume;
-import org.cijwt.fixtures.ProjectPaths;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.fixtures.launch.Concourse;
-import org.cijwt.fixtures.launch.Runc;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.keys.PemKeySource;
 import org.cijwt.tokens.TokenVerifier;
@@ -41,9 +35,9 @@ import org.junit.jupiter.api.Test;
 class ConcourseTokenRequestIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ISSUER = "https://ci.example.test";
-    private static final Duration FLY = Duration.ofMinutes(3);
     private static final Pattern LINE = Pattern.compile("^(JWT|STS|EVIL)=(.*)$", Pattern.MULTILINE);
 
+    private static ConcourseUnderTest world;
     private static Path work;
     private static Path rootfs;
     private static Concourse concourse;
@@ -53,55 +47,34 @@ class ConcourseTokenRequestIT {
     @BeforeAll
     static void startConcourseAndTheAgent() throws Exception {
         Assume.concourse();
-        Path wrapperBinary = ProjectPaths.repoRoot().resolve("plugin/runtime/target/ci-jwt-runtime");
-        assertThat(wrapperBinary).as("built by the runtime module's test phase").isExecutable();
-        // Not @TempDir (0700): PostgreSQL and the tasks' user (host uid 4294967294) reach into it.
-        work = Files.createTempDirectory("ci-jwt-concourse-request-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path run = work.resolve("run");
-        Path socket = run.resolve("agent.sock");
+        world = ConcourseUnderTest.start("concourse-request");
+        work = world.work;
+        concourse = world.concourse;
         Path key = TestKeys.copyPrivate(TestKeys.P256, Files.createDirectories(work.resolve("keys")));
         published = PemKeySource.file(key).load();
-        Path runc = Files.createDirectories(work.resolve("wrapper/bin")).resolve("runc");
-        Files.writeString(runc, String.join("\n",
-                "#!/bin/sh",
-                "exec env CI_JWT_AGENT_SOCKET=" + socket + " CI_JWT_IDENTITY_SOURCE=concourse CI_JWT_RUNC="
-                        + Runc.binary().orElseThrow() + " " + wrapperBinary + " \"$@\"",
-                ""), StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
-        concourse = Concourse.builder().runcWrapperDir(work.resolve("wrapper")).start();
-
         // The task image: the kit's busybox root file system as it is; the client comes with the token socket.
         rootfs = concourse.rootfs();
-
-        Path password = concourse.agentUser().writePasswordFile(work);
-        IdentityConfig identity = new IdentityConfig(ConcourseIdentity.NAME, concourse.url().toString(), concourse.agentUser().name(),
-                password, null, null, null, false).validated();
         AgentConfig config = AgentConfig.parse(String.join("\n",
                 "issuer: " + ISSUER,
                 "profiles:",
                 "  default:",
                 "    tokens: [{name: jwt, audiences: [vault], ttl: 10m}]",
                 "    on_request: {audiences: [sts.amazonaws.com], max_ttl: 15m, rate_per_minute: 60}",
-                ""), "test agent config", null).withIdentity(identity);
-        agent = Agent.run(new AgentSettings(config, socket, run.resolve("agent"), PemKeySource.file(key), null, identity.open(), 0,
-                wrapperBinary));
+                ""), "test agent config", null).withIdentity(world.identity);
+        agent = Agent.run(new AgentSettings(config, world.socket, work.resolve("run/agent"), PemKeySource.file(key), null,
+                world.identity.open(), 0, world.wrapperBinary));
     }
 
     @AfterAll
     static void stopAll() throws Exception {
-        if (concourse != null) {
-            concourse.close();
+        if (world != null) {
+            world.stopConcourse();
         }
         if (agent != null) {
             agent.close();
         }
-        if (work != null) {
-            try (Stream<Path> files = Files.walk(work)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+        if (world != null) {
+            world.close();
         }
     }
 
@@ -155,8 +128,6 @@ class ConcourseTokenRequestIT {
     }
 
     private static String fly(String... args) throws Exception {
-        Concourse.FlyResult r = concourse.fly(Concourse.MAIN_TEAM, FLY, args);
-        assertThat(r.succeeded()).as("fly " + String.join(" ", args) + ": " + r + "\n" + concourse.log()).isTrue();
-        return r.stdout();
+        return world.fly(Concourse.MAIN_TEAM, args);
     }
 }
