@@ -106,4 +106,34 @@ class TokenClientTest {
             assertThat(tokenDir).as("removed whole: token files, socket and the client's link").doesNotExist();
         }
     }
+
+    @Test
+    void agentWhenRestartedWithANewClientThenALiveContainerGetsTheNewCopyBesideItsSocket() throws Exception {
+        Path bundle = Files.createDirectories(dir.resolve("bundle"));
+        Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
+                + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
+        AgentConfig config = AgentConfig.parse(String.join("\n",
+                "issuer: https://ci.example.test",
+                "profiles:",
+                "  default:",
+                "    tokens: [{name: jwt, audiences: [vault], ttl: 10m}]",
+                "    on_request: {audiences: [sts.amazonaws.com]}",
+                ""), "test agent config", null);
+        Path state = dir.resolve("state");
+        Path link = state.resolve("tokens/c1").resolve(TokenClient.NAME);
+        Path binary = binary("rwxr-xr-x");
+        try (Agent agent = Agent.builder(TestKeyRings::signing, config, state).tokenClient(binary)
+                .scheduler(new HandScheduler(System::nanoTime)).start()) {
+            agent.create(new ContainerService.CreateRequest("c1", bundle,
+                    Optional.of(new ObjectMapper().readTree(TestKeys.metadata("main"))), Optional.empty()));
+            assertThat(link).hasContent("#!/bin/sh\necho client\n");
+        }
+        // The operator upgrades the client; c1 still runs (no pid file: the agent cannot tell it has gone).
+        Files.writeString(binary, "#!/bin/sh\necho client 2\n");
+        try (Agent agent = Agent.builder(TestKeyRings::signing, config, state).tokenClient(binary)
+                .scheduler(new HandScheduler(System::nanoTime)).start()) {
+            assertThat(link).as("adopted, and linked to the new copy").hasContent("#!/bin/sh\necho client 2\n");
+            assertThat(Files.isSameFile(link, state.resolve("client").resolve(TokenClient.NAME))).isTrue();
+        }
+    }
 }
