@@ -51,7 +51,7 @@ import picocli.CommandLine;
                 + " repeated pre-flight undo exactly what that record says, never what config.json says.",
             "stdout: one line per token, then with --watch the line 'watching' once everything is in place;"
                 + " warnings go to stderr.",
-            "With --watch it stays and rewrites each file at 80% of the token's lifetime until the process of"
+            "With --watch it stays and rewrites each file at 80%% of the token's lifetime until the process of"
                 + " --pid/--pid-file has exited (exit 0) or it gets SIGTERM (the write in progress finishes;"
                 + " exit status 143 as for any process ended by SIGTERM).",
             "ci-jwt preflight --cleanup --bundle DIR removes the recorded token files and directory and the recorded"
