@@ -36,6 +36,32 @@ class TokenClientTest {
         return b;
     }
 
+    /** A bundle whose config.json a delivery can patch; no pid file, so the agent takes it for alive. */
+    private Path bundle() throws Exception {
+        Path bundle = Files.createDirectories(dir.resolve("bundle"));
+        Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
+                + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
+        return bundle;
+    }
+
+    /** An agent whose default profile allows requests, with {@code client} as its token client (null: none). */
+    private static Agent agent(Path state, Path client) throws Exception {
+        AgentConfig config = AgentConfig.parse(String.join("\n",
+                "issuer: https://ci.example.test",
+                "profiles:",
+                "  default:",
+                "    tokens: [{name: jwt, audiences: [vault], ttl: 10m}]",
+                "    on_request: {audiences: [sts.amazonaws.com], max_ttl: 15m, rate_per_minute: 60}",
+                ""), "test agent config", null);
+        return Agent.builder(TestKeyRings::signing, config, state).tokenClient(client).scheduler(new HandScheduler(System::nanoTime))
+                .start();
+    }
+
+    private static void createC1(Agent agent, Path bundle) throws Exception {
+        agent.create(new ContainerService.CreateRequest("c1", bundle,
+                Optional.of(new ObjectMapper().readTree(TestKeys.metadata("main"))), Optional.empty()));
+    }
+
     @Test
     void installWhenTheBinaryIsSoundThenAReadOnlyCopyThatLinksIntoTheTokenRoot() throws Exception {
         Path tokens = Files.createDirectories(dir.resolve("state/tokens"));
@@ -70,22 +96,11 @@ class TokenClientTest {
 
     @Test
     void agentWhenRestartedAfterAContainerWentThenItsTokenDirectoryGoesWholeWithTheSocketAndTheClient() throws Exception {
-        Path bundle = Files.createDirectories(dir.resolve("bundle"));
-        Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
-                + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
-        AgentConfig config = AgentConfig.parse(String.join("\n",
-                "issuer: https://ci.example.test",
-                "profiles:",
-                "  default:",
-                "    tokens: [{name: jwt, audiences: [vault], ttl: 10m}]",
-                "    on_request: {audiences: [sts.amazonaws.com], max_ttl: 15m, rate_per_minute: 60}",
-                ""), "test agent config", null);
+        Path bundle = bundle();
         Path state = dir.resolve("state");
         Path tokenDir = state.resolve("tokens/c1");
-        try (Agent agent = Agent.builder(TestKeyRings::signing, config, state).tokenClient(binary("rwxr-xr-x"))
-                .scheduler(new HandScheduler(System::nanoTime)).start()) {
-            agent.create(new ContainerService.CreateRequest("c1", bundle,
-                    Optional.of(new ObjectMapper().readTree(TestKeys.metadata("main"))), Optional.empty()));
+        try (Agent agent = agent(state, binary("rwxr-xr-x"))) {
+            createC1(agent, bundle);
             assertThat(Files.list(tokenDir).map(p -> p.getFileName().toString()))
                     .containsExactlyInAnyOrder("jwt", TokenSockets.SOCKET_NAME, TokenClient.NAME);
             assertThat(Files.isSameFile(tokenDir.resolve(TokenClient.NAME), state.resolve("client").resolve(TokenClient.NAME))).isTrue();
@@ -102,36 +117,24 @@ class TokenClientTest {
         Process init = new ProcessBuilder("true").start();
         assertThat(init.waitFor()).isZero();
         Files.writeString(bundle.resolve("init.pid"), Long.toString(init.pid()));
-        try (Agent agent = Agent.builder(TestKeyRings::signing, config, state).scheduler(new HandScheduler(System::nanoTime)).start()) {
+        try (Agent agent = agent(state, null)) {
             assertThat(tokenDir).as("removed whole: token files, socket and the client's link").doesNotExist();
         }
     }
 
     @Test
     void agentWhenRestartedWithANewClientThenALiveContainerGetsTheNewCopyBesideItsSocket() throws Exception {
-        Path bundle = Files.createDirectories(dir.resolve("bundle"));
-        Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
-                + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
-        AgentConfig config = AgentConfig.parse(String.join("\n",
-                "issuer: https://ci.example.test",
-                "profiles:",
-                "  default:",
-                "    tokens: [{name: jwt, audiences: [vault], ttl: 10m}]",
-                "    on_request: {audiences: [sts.amazonaws.com]}",
-                ""), "test agent config", null);
+        Path bundle = bundle();
         Path state = dir.resolve("state");
         Path link = state.resolve("tokens/c1").resolve(TokenClient.NAME);
         Path binary = binary("rwxr-xr-x");
-        try (Agent agent = Agent.builder(TestKeyRings::signing, config, state).tokenClient(binary)
-                .scheduler(new HandScheduler(System::nanoTime)).start()) {
-            agent.create(new ContainerService.CreateRequest("c1", bundle,
-                    Optional.of(new ObjectMapper().readTree(TestKeys.metadata("main"))), Optional.empty()));
+        try (Agent agent = agent(state, binary)) {
+            createC1(agent, bundle);
             assertThat(link).hasContent("#!/bin/sh\necho client\n");
         }
         // The operator upgrades the client; c1 still runs (no pid file: the agent cannot tell it has gone).
         Files.writeString(binary, "#!/bin/sh\necho client 2\n");
-        try (Agent agent = Agent.builder(TestKeyRings::signing, config, state).tokenClient(binary)
-                .scheduler(new HandScheduler(System::nanoTime)).start()) {
+        try (Agent agent = agent(state, binary)) {
             assertThat(link).as("adopted, and linked to the new copy").hasContent("#!/bin/sh\necho client 2\n");
             assertThat(Files.isSameFile(link, state.resolve("client").resolve(TokenClient.NAME))).isTrue();
         }
