@@ -10,7 +10,6 @@ import java.time.Clock;
 import java.util.Optional;
 import org.cijwt.claims.ClaimsPolicy;
 import org.cijwt.fixtures.Assume;
-import org.cijwt.fixtures.launch.Containerd;
 import org.cijwt.keys.KeyRing;
 import org.cijwt.testkit.TestBuilds;
 import org.cijwt.testkit.TestKeyRings;
@@ -25,7 +24,7 @@ class PreflightDemoStepIT {
 
     @Test
     void containerStageWhenContainerdIsInstalledThenTheTaskReadsItsTokenThroughTheAgentAndContainerd() throws Exception {
-        Containerd.unavailableReason().ifPresent(reason -> Assume.unavailable("containerd unavailable: " + reason));
+        Assume.containerd();
 
         String printed = run(new PreflightDemoStep());
 

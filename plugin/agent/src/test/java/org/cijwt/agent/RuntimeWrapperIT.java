@@ -6,12 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
+import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.ProjectPaths;
 import org.cijwt.fixtures.launch.BusyboxRootfs;
 import org.cijwt.fixtures.launch.Containerd;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,14 +29,7 @@ class RuntimeWrapperIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Optional<String> reason = Containerd.unavailableReason();
-        if (reason.isPresent()) {
-            String message = "containerd unavailable: " + reason.get();
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(message + " (CI=true requires it)");
-            }
-            Assumptions.abort(message);
-        }
+        Assume.containerd();
         wrapper = ProjectPaths.repoRoot().resolve("plugin/runtime/target/ci-jwt-runtime");
         assertThat(wrapper).as("the Go build of the wrapper (plugin/runtime's test phase: ./cmd/ci-jwt-runtime)").isExecutable();
         rootfs = BusyboxRootfs.shared();

@@ -24,11 +24,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cijwt.fixtures.Assume;
 import org.cijwt.fixtures.ProjectPaths;
 import org.cijwt.fixtures.TestKeys;
 import org.cijwt.fixtures.launch.BusyboxRootfs;
@@ -39,7 +39,6 @@ import org.cijwt.keys.VerificationKeySource;
 import org.cijwt.tokens.TokenVerifier;
 import org.cijwt.tokens.Verification;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,14 +76,7 @@ class TokenRequestIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Optional<String> reason = Containerd.unavailableReason();
-        if (reason.isPresent()) {
-            String message = "containerd unavailable: " + reason.get();
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(message + " (CI=true requires it)");
-            }
-            Assumptions.abort(message);
-        }
+        Assume.containerd();
         wrapper = ProjectPaths.repoRoot().resolve("plugin/runtime/target/ci-jwt-runtime");
         assertThat(wrapper).as("the Go build of the wrapper (plugin/runtime's test phase)").isExecutable();
         rootfs = BusyboxRootfs.shared();

@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cijwt.fixtures.Assume;
@@ -30,7 +29,6 @@ import org.cijwt.tokens.TokenVerifier;
 import org.cijwt.tokens.Verification;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,14 +61,7 @@ class AgentIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Optional<String> reason = Containerd.unavailableReason();
-        if (reason.isPresent()) {
-            String message = "containerd unavailable: " + reason.get();
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(message + " (CI=true requires it)");
-            }
-            Assumptions.abort(message);
-        }
+        Assume.containerd();
         Assume.openBao();
         wrapper = ProjectPaths.repoRoot().resolve("plugin/runtime/target/ci-jwt-runtime");
         assertThat(wrapper).as("the Go build of the wrapper (plugin/runtime's test phase: ./cmd/ci-jwt-runtime)").isExecutable();
