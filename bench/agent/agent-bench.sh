@@ -22,44 +22,19 @@
 # after changing the code, rebuild it with the `package` command below before measuring.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 N="${N:-2000}"
 WARMUP="${WARMUP:-2000}"
 LIVE="${LIVE:-1000}"
 WRAP_N="${WRAP_N:-100}"
-AGENT_JAVA_OPTS="${AGENT_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -XX:MaxRAM=1g}"
-BENCH_DIR="${BENCH_DIR:-/dev/shm}"
-jar="$root/plugin/cli/target/ci-jwt.jar"
-wrapper="$root/plugin/runtime/target/ci-jwt-runtime"
-metadata="$root/fixtures/src/main/resources/org/cijwt/fixtures/metadata/main.json"
 
 for tool in java jcmd jfr go curl jq; do
   command -v "$tool" >/dev/null || { echo "agent-bench: $tool not found" >&2; exit 2; }
 done
-if [ ! -f "$jar" ]; then
-  echo "agent-bench: building $jar ..." >&2
-  (cd "$root" && ./mvnw -q -B -DskipTests -Dcijwt.skipToolSetup=true package -pl plugin/cli -am)
-fi
+name=agent-bench
+runc_root=runc-root
+source "$here/lib.sh"
+wrapper="$root/plugin/runtime/target/ci-jwt-runtime"
 "$root/ci-jwt-runtime" --build   # quick when nothing changed: Go's build cache
-
-work="$(mktemp -d "$BENCH_DIR/ci-jwt-bench.XXXXXX")"
-agent_pid=""
-cleanup() {
-  if [ -d "$work/runc-root" ]; then
-    for id in $(runc --root "$work/runc-root" list -q 2>/dev/null); do
-      runc --root "$work/runc-root" delete --force "$id" || true
-    done
-  fi
-  if [ -n "$agent_pid" ]; then
-    kill -TERM "$agent_pid" 2>/dev/null || true
-    wait "$agent_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-load="$work/agentload"
-(cd "$here" && CGO_ENABLED=0 go build -trimpath -o "$load" .)
 socket="$work/run/agent.sock"
 cat >"$work/agent.yml" <<YAML
 issuer: https://ci.example.test

@@ -13,43 +13,18 @@
 # Needs root, runc, nsenter, /bin/busybox (busybox-static), Java 17, Go, curl.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 CONTAINERS="${CONTAINERS:-50}"
 DURATION="${DURATION:-10s}"
 WARMUP_DURATION="${WARMUP_DURATION:-5s}"
-AGENT_JAVA_OPTS="${AGENT_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -XX:MaxRAM=1g}"
-BENCH_DIR="${BENCH_DIR:-/dev/shm}"
-jar="$root/plugin/cli/target/ci-jwt.jar"
-metadata="$root/fixtures/src/main/resources/org/cijwt/fixtures/metadata/main.json"
 
 [ "$(id -u)" = 0 ] || { echo "requests-bench: needs root (runc, nsenter)" >&2; exit 2; }
 for tool in java go curl runc nsenter; do
   command -v "$tool" >/dev/null || { echo "requests-bench: $tool not found" >&2; exit 2; }
 done
 [ -x /bin/busybox ] || { echo "requests-bench: /bin/busybox (busybox-static) not found" >&2; exit 2; }
-if [ ! -f "$jar" ]; then
-  echo "requests-bench: building $jar ..." >&2
-  (cd "$root" && ./mvnw -q -B -DskipTests -Dcijwt.skipToolSetup=true package -pl plugin/cli -am)
-fi
-
-work="$(mktemp -d "$BENCH_DIR/ci-jwt-requests.XXXXXX")"
-agent_pid=""
-cleanup() {
-  if [ -d "$work/bundles/runc-root" ]; then
-    for id in $(runc --root "$work/bundles/runc-root" list -q 2>/dev/null); do
-      runc --root "$work/bundles/runc-root" delete --force "$id" || true
-    done
-  fi
-  if [ -n "$agent_pid" ]; then
-    kill -TERM "$agent_pid" 2>/dev/null || true
-    wait "$agent_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-load="$work/agentload"
-(cd "$here" && CGO_ENABLED=0 go build -trimpath -o "$load" .)
+name=requests-bench
+runc_root=bundles/runc-root
+source "$here/lib.sh"
 rootfs="$work/rootfs"
 mkdir -p "$rootfs/bin" "$rootfs/proc" "$rootfs/dev" "$rootfs/sys" "$rootfs/tmp" "$rootfs/var/run/secrets/concourse-ci"
 cp /bin/busybox "$rootfs/bin/busybox"
