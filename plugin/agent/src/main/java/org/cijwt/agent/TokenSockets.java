@@ -165,8 +165,7 @@ final class TokenSockets implements AutoCloseable {
         FileOwner owner = directory.access().fileOwner();
         directory.whileWritable(dir -> {
             if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-                Object mode = Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-                if ((((Integer) mode) & 0170000) != 0140000) {
+                if (!isSocket(socket)) {
                     throw new IOException(socket + " exists and is not a socket");
                 }
                 Files.delete(socket);
@@ -231,13 +230,17 @@ final class TokenSockets implements AutoCloseable {
     static void removeFiles(TokenDirectory directory) throws IOException {
         directory.whileWritable(dir -> {
             Path socket = dir.resolve(SOCKET_NAME);
-            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)
-                    && (((Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 0170000) == 0140000) {
+            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && isSocket(socket)) {
                 Files.delete(socket);
             }
             TokenClient.removeLink(dir);
             return null;
         });
+    }
+
+    /** Whether {@code path} is a Unix socket itself ({@code S_IFSOCK}), not a link to one. */
+    private static boolean isSocket(Path path) throws IOException {
+        return (((Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 0170000) == 0140000;
     }
 
     private final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
