@@ -134,7 +134,7 @@ public final class TokenVerifier {
                 } catch (ParseException | IOException e) {
                     return reject(Rejection.MALFORMED, "the token cannot be parsed as a signed JWT with a JSON claims set");
                 }
-                return checkClaims(cached, hit.kid(), hit.algorithm(), audience);
+                return checkClaims(cached, hit.claimsJson(), hit.kid(), hit.algorithm(), audience);
             }
         }
         int dot1 = token.indexOf('.');
@@ -212,7 +212,7 @@ public final class TokenVerifier {
                 verified.put(cacheKey, new VerifiedSignatures.Entry(ring, claimsJson, key.entry().kid(), key.entry().algorithm(), until));
             }
         }
-        return checkClaims(claims, key.entry().kid(), key.entry().algorithm(), audience);
+        return checkClaims(claims, claimsJson, key.entry().kid(), key.entry().algorithm(), audience);
     }
 
     private static JWTClaimsSet parseClaims(byte[] json) throws ParseException, IOException {
@@ -266,7 +266,7 @@ public final class TokenVerifier {
         }
     }
 
-    private Verification checkClaims(JWTClaimsSet claims, String kid, SigningAlgorithm algorithm, String audience) {
+    private Verification checkClaims(JWTClaimsSet claims, byte[] claimsJson, String kid, SigningAlgorithm algorithm, String audience) {
         if (!issuer.equals(claims.getIssuer())) {
             return reject(Rejection.WRONG_ISSUER, "issuer " + quote(claims.getIssuer()) + " is not " + quote(issuer));
         }
@@ -294,7 +294,7 @@ public final class TokenVerifier {
             return reject(Rejection.WRONG_AUDIENCE, "audience " + printable(aud) + " does not include "
                     + String.join(" or ", expected.stream().map(Printable::quoted).toList()));
         }
-        return new Verification.Accepted(claims, kid, algorithm);
+        return new Verification.Accepted(claims, claimsJson, kid, algorithm);
     }
 
     private static String quote(String s) {

@@ -8,11 +8,21 @@ public sealed interface Verification {
 
     boolean active();
 
-    /** An accepted token. */
-    record Accepted(JWTClaimsSet claims, String kid, SigningAlgorithm algorithm) implements Verification {
+    /**
+     * An accepted token: its claims parsed, and as the JSON bytes it carried (UTF-8, one object
+     * with no member twice and nothing after it: the verifier parsed them so), with the key that
+     * verified it.
+     */
+    record Accepted(JWTClaimsSet claims, byte[] claimsJson, String kid, SigningAlgorithm algorithm) implements Verification {
         @Override
         public boolean active() {
             return true;
+        }
+
+        /** A copy: the verifier's signature cache may hold the same bytes. */
+        @Override
+        public byte[] claimsJson() {
+            return claimsJson.clone();
         }
     }
 
