@@ -279,7 +279,7 @@ public final class Agent implements ContainerService, AutoCloseable {
         BuildMetadata metadata = BuildMetadata.fromJson(claimed.toString(), "metadata of container " + request.id());
         String id = request.id();
         ContainerRecords.Entry entry = new ContainerRecords.Entry(id, request.bundle(), config.profileName(request.profile()),
-                claimed, tokensRoot.resolve(id), null);
+                claimed, tokensRoot.resolve(id), null, ContainerRecords.BOOT_ID);
         if (live.putIfAbsent(id, new Live(entry, metadata, profile, null)) != null) {
             throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "container " + id + " already has a delivery; delete it first");
         }
@@ -446,8 +446,10 @@ public final class Agent implements ContainerService, AutoCloseable {
             DeliveryRecord r = delivered.get(e.id());
             if (r == null) {
                 records.remove(e.id());
-            } else if (!alive(e.bundle())) {
-                LOG.info("container {}: gone while the agent was down; cleaning up", e.id());
+            } else if (e.fromAnEarlierBoot() || !alive(e.bundle())) {
+                // After a reboot the pid in a bundle kept on disk may name some other process by now.
+                LOG.info("container {}: gone while the agent was down{}; cleaning up", e.id(),
+                        e.fromAnEarlierBoot() ? " (created before this machine last booted)" : "");
                 removeSocketFiles(r);
                 TokenDelivery.cleanup(deliveries, r.key());
                 records.remove(e.id());

@@ -28,10 +28,34 @@ final class ContainerRecords {
     /** The API's reader: a record keeps a container's metadata exactly as the API received it. */
     private static final ObjectMapper JSON = AgentApi.JSON;
 
-    /** What the agent keeps per container. */
-    record Entry(String id, Path bundle, String profile, JsonNode metadata, Path tokenDirectory, ConfigClaims config) {
+    /**
+     * This boot of the machine, as the kernel names it ({@code /proc/sys/kernel/random/boot_id}); null
+     * where it cannot be read.
+     */
+    static final String BOOT_ID = readBootId();
+
+    /**
+     * What the agent keeps per container. {@code bootId} is the boot of the machine the container was
+     * created in (null when unknown: a record written before it was kept), since no container
+     * outlives a reboot while its process ids are handed out again from the start.
+     */
+    record Entry(String id, Path bundle, String profile, JsonNode metadata, Path tokenDirectory, ConfigClaims config, String bootId) {
         Entry withConfig(ConfigClaims outcome) {
-            return new Entry(id, bundle, profile, metadata, tokenDirectory, outcome);
+            return new Entry(id, bundle, profile, metadata, tokenDirectory, outcome, bootId);
+        }
+
+        /** Whether the container was created before this machine last booted, and so is certainly gone. */
+        boolean fromAnEarlierBoot() {
+            return bootId != null && BOOT_ID != null && !bootId.equals(BOOT_ID);
+        }
+    }
+
+    private static String readBootId() {
+        try {
+            String id = Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
+            return id.isEmpty() ? null : id;
+        } catch (IOException | SecurityException e) {
+            return null;
         }
     }
 
@@ -64,6 +88,9 @@ final class ContainerRecords {
         ObjectNode o = JSON.createObjectNode().put("version", 1).put("id", e.id()).put("bundle", e.bundle().toString())
                 .put("profile", e.profile()).put("token_directory", e.tokenDirectory().toString());
         o.set("metadata", e.metadata());
+        if (e.bootId() != null) {
+            o.put("boot_id", e.bootId());
+        }
         if (e.config() != null) {
             ObjectNode c = o.putObject("config");
             e.config().digest().ifPresent(d -> c.put("digest", d));
@@ -109,7 +136,7 @@ final class ContainerRecords {
             ConfigClaims config = c.isObject() ? new ConfigClaims(optional(c, "digest"), c.path("verification").asText(),
                     optional(c, "signer")) : null;
             return new Entry(o.get("id").asText(), Path.of(o.path("bundle").asText()), o.path("profile").asText(),
-                    o.path("metadata"), Path.of(o.path("token_directory").asText()), config);
+                    o.path("metadata"), Path.of(o.path("token_directory").asText()), config, optional(o, "boot_id").orElse(null));
         } catch (IOException e) {
             throw new CiJwtException(ErrorCode.DELIVERY_RECORD_INVALID, "agent record " + f + " cannot be read");
         }
