@@ -207,9 +207,10 @@ final class IntrospectionHandler implements Handler<RoutingContext> {
 
     /**
      * The RFC 7662 answer, written straight to JSON bytes on the worker that verified the token:
-     * {@code active}, the registered claims, the build claims and any others in the order people
-     * read them, then the {@code kid} and {@code alg} that verified it; or {@code active: false}
-     * with the reason when reasons are on.
+     * {@code active}, the claims, then the {@code kid} and {@code alg} that verified it; or {@code
+     * active: false} with the reason when reasons are on. The claims are the token's own bytes
+     * ({@link #spliced}) when they can be; otherwise they are written one by one, the registered
+     * claims, the build claims and any others, in the order people read them.
      */
     private Answer answer(Verification v) {
         if (v instanceof Verification.Accepted a) {
