@@ -4,7 +4,8 @@
 # create, start, wait, delete. Three arms, interleaved in a random order every round: runc alone,
 # ci-jwt-runtime on a container without the annotation, and ci-jwt-runtime on an annotated one
 # (the agent delivers a token at create and removes it at delete). Prints Markdown tables:
-#   0. the wrapper's own start on a runc call that never reaches the agent (runc list);
+#   0. the wrapper's own start on a runc call that never reaches the agent (runc list), beside a Go
+#      and a C program that only exec runc (bench/agent/execonly: the floor of any Go wrapper);
 #   1. the first lives after the agent starts (cold: JIT not yet warm), plain and annotated
 #      interleaved, once for each agent start-up given in COLD_MODES;
 #   2. the warm figures with LIVE other containers live in the agent: medians, p90 and each arm's
@@ -127,7 +128,28 @@ echo
 echo "| calls of each | runc p50 ms | through the wrapper p50 ms | added per call ms |"
 echo "|---|---|---|---|"
 mkdir -p "$work/runc-root"
-"$load" floor -runc "$runc_bin" -wrapper "$wrapper" -dir "$work/runc-root" -n 300
+# Yardsticks for the wrapper's start: a Go program and, where gcc is, a static C one, that do nothing
+# but exec runc (bench/agent/execonly, bench/agent/execonly-c).
+(cd "$here" && CGO_ENABLED=0 go build -trimpath -o "$work/execonly-go" ./execonly)
+yardsticks=(-go-exec "$work/execonly-go")
+if command -v gcc >/dev/null && gcc -O2 -static -o "$work/execonly-c" "$here/execonly-c/execonly.c" 2>/dev/null; then
+  yardsticks+=(-c-exec "$work/execonly-c")
+fi
+floor_out="$("$load" floor -runc "$runc_bin" -wrapper "$wrapper" -dir "$work/runc-root" -n 300 "${yardsticks[@]}")"
+head -1 <<<"$floor_out"
+echo
+echo "The same calls, interleaved with those above, through programs that do nothing but exec runc: the"
+echo "floor of any wrapper written in Go, and of one that is not (static C)."
+echo
+echo "| what runs runc | p50 ms | added to runc's p50 ms |"
+echo "|---|---|---|"
+tail -n +2 <<<"$floor_out" | while IFS=$'\t' read -r name p50 added; do
+  case "$name" in
+    execonly-go) name="a Go program that only execs runc" ;;
+    execonly-c) name="a static C program that only execs runc" ;;
+  esac
+  echo "| $name | $p50 | $added |"
+done
 # containerd, the shims and runc warm (page cache, containerd's first task) before anything is timed.
 life -arms plain -n 0 -warmup 10 -id warm >/dev/null
 

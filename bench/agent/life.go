@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -128,19 +129,32 @@ func life(args []string) error {
 // an empty root, straight and through ci-jwt-runtime, interleaved.
 func floor(args []string) error {
 	var n int
-	var runc, wrapperBin, dir string
+	var runc, wrapperBin, dir, goExec, cExec string
 	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
 	fs.IntVar(&n, "n", 300, "calls of each")
 	fs.StringVar(&runc, "runc", "runc", "the real runc")
 	fs.StringVar(&wrapperBin, "wrapper", "", "ci-jwt-runtime")
 	fs.StringVar(&dir, "dir", "", "an empty directory for runc's --root")
+	fs.StringVar(&goExec, "go-exec", "", "a Go program that only execs runc (execonly); also timed, one line after the table row")
+	fs.StringVar(&cExec, "c-exec", "", "a C program that only execs runc; also timed, one line after the table row")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	bins := []string{runc, wrapperBin}
-	times := make([][]time.Duration, 2)
+	for _, b := range []string{goExec, cExec} {
+		if b != "" {
+			bins = append(bins, b)
+		}
+	}
+	times := make([][]time.Duration, len(bins))
+	order := make([]int, len(bins))
+	for i := range order {
+		order[i] = i
+	}
 	for i := 0; i < n+20; i++ {
-		for k, b := range bins {
+		rand.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		for _, k := range order {
+			b := bins[k]
 			cmd := exec.Command(b, "--root", dir, "list", "-q")
 			cmd.Env = append(os.Environ(), "CI_JWT_RUNC="+runc)
 			t0 := time.Now()
@@ -157,5 +171,9 @@ func floor(args []string) error {
 	}
 	p50 := func(k int) time.Duration { return percentile(times[k], 50) }
 	fmt.Printf("| %d | %s | %s | %s |\n", n, ms(p50(0)), ms(p50(1)), ms(p50(1)-p50(0)))
+	// The yardsticks, as "name<TAB>p50<TAB>added" lines the script turns into a table of their own.
+	for k := 2; k < len(bins); k++ {
+		fmt.Printf("%s\t%s\t%s\n", filepath.Base(bins[k]), ms(p50(k)), ms(p50(k)-p50(0)))
+	}
 	return nil
 }
