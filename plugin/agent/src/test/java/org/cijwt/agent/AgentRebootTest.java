@@ -59,6 +59,7 @@ class AgentRebootTest {
             agent.create(new ContainerService.CreateRequest("c1", bundle,
                     Optional.of(JSON.readTree(TestKeys.metadata("main"))), Optional.empty()));
         }
+        assertThat(bundle.resolve("config.json")).content().as("patched with the token mount").contains("concourse-ci");
         Path record = state.resolve("containers/c1.json");
         assertThat(JSON.readTree(record.toFile()).path("boot_id").asText()).as("the boot it was created in")
                 .isEqualTo(ContainerRecords.BOOT_ID).isNotEmpty();
