@@ -83,17 +83,8 @@ final class ConcourseDemoStep implements DemoStep {
                     identity.open()))) {
                 out.println("   agent: " + agent.describe() + ", asking Concourse as user '" + concourse.agentUser().name()
                         + "' (a viewer of every team)");
-                Path pipeline = work.resolve("pipeline.yml");
-                Files.writeString(pipeline, String.join("\n",
-                        "jobs:",
-                        "- name: apply",
-                        "  plan:",
-                        "  - task: plan",
-                        "    config:",
-                        "      platform: linux",
-                        "      rootfs_uri: raw://" + concourse.rootfs(),
-                        "      run: {path: /bin/sh, args: [-c, 'echo \"TOKEN=$CONCOURSE_CI_JWT\"; test -r \"$CONCOURSE_CI_JWT_FILE\"']}",
-                        ""), StandardCharsets.UTF_8);
+                Path pipeline = concourse.writeTaskPipeline(work.resolve("pipeline.yml"), "apply", "plan",
+                        "echo \"TOKEN=$CONCOURSE_CI_JWT\"; test -r \"$CONCOURSE_CI_JWT_FILE\"");
                 fly(concourse, "set-pipeline", "-n", "-p", "deploy", "-c", pipeline.toString());
                 fly(concourse, "unpause-pipeline", "-p", "deploy");
                 out.println("   $ fly trigger-job -j deploy/apply -w");

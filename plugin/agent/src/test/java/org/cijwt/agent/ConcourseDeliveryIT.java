@@ -105,20 +105,10 @@ class ConcourseDeliveryIT {
 
     @Test
     void pipelineTaskWhenItRunsThenItReadsTheTokenOfItsBuildAndTheFilesGoWhenTheBuildEnds() throws Exception {
-        Path pipeline = work.resolve("pipeline.yml");
-        Files.writeString(pipeline, String.join("\n",
-                "jobs:",
-                "- name: apply",
-                "  plan:",
-                "  - task: plan",
-                "    config:",
-                "      platform: linux",
-                "      rootfs_uri: raw://" + concourse.rootfs(),
-                "      run:",
-                "        path: /bin/sh",
-                "        args: [-c, 'echo \"JWT=$CONCOURSE_CI_JWT\"; echo \"FILE=$(cat \"$CONCOURSE_CI_JWT_FILE\")\";"
-                        + " echo \"PATH_OF_FILE=$CONCOURSE_CI_JWT_FILE\"; sleep 6']",
-                ""), StandardCharsets.UTF_8);
+        Path pipeline = concourse.writeTaskPipeline(work.resolve("pipeline.yml"), "apply", "plan",
+                "echo \"JWT=$CONCOURSE_CI_JWT\"; "
+                + "echo \"FILE=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"; "
+                + "echo \"PATH_OF_FILE=$CONCOURSE_CI_JWT_FILE\"; sleep 6");
         fly("set-pipeline", "-n", "-p", "deploy", "-c", pipeline.toString());
         fly("unpause-pipeline", "-p", "deploy");
 
@@ -186,18 +176,10 @@ class ConcourseDeliveryIT {
      */
     @Test
     void longTaskWhenItOutlivesTwoTokensThenTheFileHoldsAFreshOneAndTheVariableTheFirst() throws Exception {
-        Path pipeline = work.resolve("long.yml");
-        Files.writeString(pipeline, String.join("\n",
-                "jobs:",
-                "- name: soak",
-                "  plan:",
-                "  - task: wait",
-                "    config:",
-                "      platform: linux",
-                "      rootfs_uri: raw://" + concourse.rootfs(),
-                "      run: {path: /bin/sh, args: [-c, 'echo \"FIRST=$CONCOURSE_CI_JWT\"; sleep 105;"
-                        + " echo \"LAST=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"; echo \"ENV=$CONCOURSE_CI_JWT\"']}",
-                ""), StandardCharsets.UTF_8);
+        Path pipeline = concourse.writeTaskPipeline(work.resolve("long.yml"), "soak", "wait",
+                "echo \"FIRST=$CONCOURSE_CI_JWT\"; sleep 105; "
+                + "echo \"LAST=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"; "
+                + "echo \"ENV=$CONCOURSE_CI_JWT\"");
         fly("set-pipeline", "-n", "-p", "long", "-c", pipeline.toString());
         fly("unpause-pipeline", "-p", "long");
 
@@ -320,17 +302,8 @@ class ConcourseDeliveryIT {
      */
     @Test
     void otherTeamsTaskWhenItRunsThenItsTokenNamesItsTeamAndMainsRoleRefusesIt() throws Exception {
-        Path pipeline = work.resolve("other.yml");
-        Files.writeString(pipeline, String.join("\n",
-                "jobs:",
-                "- name: apply",
-                "  plan:",
-                "  - task: plan",
-                "    config:",
-                "      platform: linux",
-                "      rootfs_uri: raw://" + concourse.rootfs(),
-                "      run: {path: /bin/sh, args: [-c, 'echo \"JWT=$CONCOURSE_CI_JWT\"']}",
-                ""), StandardCharsets.UTF_8);
+        Path pipeline = concourse.writeTaskPipeline(work.resolve("other.yml"), "apply", "plan",
+                "echo \"JWT=$CONCOURSE_CI_JWT\"");
         flyAs(Concourse.OTHER_TEAM, "set-pipeline", "-n", "-p", "deploy", "-c", pipeline.toString());
         flyAs(Concourse.OTHER_TEAM, "unpause-pipeline", "-p", "deploy");
 
@@ -359,17 +332,8 @@ class ConcourseDeliveryIT {
      */
     @Test
     void buildWhenAbortedThenItsTokenIsInactiveWithTheReasonAndItsFilesGo() throws Exception {
-        Path pipeline = work.resolve("hold.yml");
-        Files.writeString(pipeline, String.join("\n",
-                "jobs:",
-                "- name: wait",
-                "  plan:",
-                "  - task: sleep",
-                "    config:",
-                "      platform: linux",
-                "      rootfs_uri: raw://" + concourse.rootfs(),
-                "      run: {path: /bin/sh, args: [-c, 'sleep 300']}",
-                ""), StandardCharsets.UTF_8);
+        Path pipeline = concourse.writeTaskPipeline(work.resolve("hold.yml"), "wait", "sleep",
+                "sleep 300");
         fly("set-pipeline", "-n", "-p", "hold", "-c", pipeline.toString());
         fly("unpause-pipeline", "-p", "hold");
         // A first run that ends by itself would be the other tests' case: abort one, then the second.
@@ -401,17 +365,8 @@ class ConcourseDeliveryIT {
      */
     @Test
     void runningTaskWhenConcourseStopsAnsweringThenItsTokenIsStillRefreshedAndNothingIsLeftAfter() throws Exception {
-        Path pipeline = work.resolve("outage.yml");
-        Files.writeString(pipeline, String.join("\n",
-                "jobs:",
-                "- name: ride",
-                "  plan:",
-                "  - task: wait",
-                "    config:",
-                "      platform: linux",
-                "      rootfs_uri: raw://" + concourse.rootfs(),
-                "      run: {path: /bin/sh, args: [-c, 'sleep 70; echo \"LAST=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"']}",
-                ""), StandardCharsets.UTF_8);
+        Path pipeline = concourse.writeTaskPipeline(work.resolve("outage.yml"), "ride", "wait",
+                "sleep 70; echo \"LAST=$(cat \"$CONCOURSE_CI_JWT_FILE\")\"");
         fly("set-pipeline", "-n", "-p", "outage", "-c", pipeline.toString());
         fly("unpause-pipeline", "-p", "outage");
         fly("trigger-job", "-j", "outage/ride");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,7 +38,6 @@ class ConcourseTokenRequestIT {
 
     private static ConcourseUnderTest world;
     private static Path work;
-    private static Path rootfs;
     private static Concourse concourse;
     private static AgentProcess agent;
     private static KeyRing published;
@@ -52,8 +50,6 @@ class ConcourseTokenRequestIT {
         concourse = world.concourse;
         Path key = TestKeys.copyPrivate(TestKeys.P256, Files.createDirectories(work.resolve("keys")));
         published = PemKeySource.file(key).load();
-        // The task image: the kit's busybox root file system as it is; the client comes with the token socket.
-        rootfs = concourse.rootfs();
         AgentConfig config = AgentConfig.parse(String.join("\n",
                 "issuer: " + ISSUER,
                 "profiles:",
@@ -80,21 +76,11 @@ class ConcourseTokenRequestIT {
 
     @Test
     void pipelineTaskWhenItAsksForASecondAudienceThenItGetsItWithItsBuildsClaimsAndAnUnlistedOneIsRefused() throws Exception {
-        Path pipeline = work.resolve("pipeline.yml");
-        Files.writeString(pipeline, String.join("\n",
-                "jobs:",
-                "- name: apply",
-                "  plan:",
-                "  - task: plan",
-                "    config:",
-                "      platform: linux",
-                "      rootfs_uri: raw://" + rootfs,
-                "      run:",
-                "        path: /bin/sh",
-                "        args: [-c, 'echo \"JWT=$CONCOURSE_CI_JWT\";"
-                        + " echo \"STS=$(" + TokenClient.IN_CONTAINER + " token --audience sts.amazonaws.com --lifetime 5m 2>&1)\";"
-                        + " echo \"EVIL=$(" + TokenClient.IN_CONTAINER + " token --audience https://evil.example 2>&1)\"']",
-                ""), StandardCharsets.UTF_8);
+        // The task image is the kit's busybox root file system as it is; the client comes with the token socket.
+        Path pipeline = concourse.writeTaskPipeline(work.resolve("pipeline.yml"), "apply", "plan",
+                "echo \"JWT=$CONCOURSE_CI_JWT\"; "
+                + "echo \"STS=$(" + TokenClient.IN_CONTAINER + " token --audience sts.amazonaws.com --lifetime 5m 2>&1)\"; "
+                + "echo \"EVIL=$(" + TokenClient.IN_CONTAINER + " token --audience https://evil.example 2>&1)\"");
         fly("set-pipeline", "-n", "-p", "deploy", "-c", pipeline.toString());
         fly("unpause-pipeline", "-p", "deploy");
 

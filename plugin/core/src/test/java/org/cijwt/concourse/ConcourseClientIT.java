@@ -91,17 +91,8 @@ class ConcourseClientIT {
         viewer = ConcourseClient.create(viewerSettings);
         otherViewer = ConcourseClient.create(settings(concourse.otherViewer(), ConcourseSettings.DEFAULT_TIMEOUT));
 
-        Path pipeline = work.resolve("pipeline.yml");
-        Files.writeString(pipeline, String.join("\n",
-                "jobs:",
-                "- name: deploy",
-                "  plan:",
-                "  - task: plan",
-                "    config:",
-                "      platform: linux",
-                "      rootfs_uri: raw://" + concourse.rootfs(),
-                "      run: {path: /bin/sh, args: [-c, 'sleep 2']}",
-                ""), StandardCharsets.UTF_8);
+        Path pipeline = concourse.writeTaskPipeline(work.resolve("pipeline.yml"), "deploy", "plan",
+                "sleep 2");
         fly(Concourse.MAIN_TEAM, "set-pipeline", "-n", "-p", PIPELINE, "-i", "branch=dev", "-c", pipeline.toString());
         fly(Concourse.MAIN_TEAM, "unpause-pipeline", "-p", PIPELINE + "/branch:dev");
     }
