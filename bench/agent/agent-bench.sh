@@ -48,16 +48,7 @@ YAML
 java_opts="$AGENT_JAVA_OPTS"
 # Deep enough stacks that each sample reaches the agent's own frames below Vert.x and Netty.
 [ -n "${PROFILE:-}" ] && java_opts="$java_opts -XX:FlightRecorderOptions:stackdepth=512"
-# shellcheck disable=SC2086 # a list of JVM options
-java $java_opts -jar "$jar" agent --socket "$socket" --state-dir "$work/state" --keys ephemeral \
-  --config "$work/agent.yml" >"$work/agent.log" 2>&1 &
-agent_pid=$!
-for _ in $(seq 1 300); do
-  curl -fsS --unix-socket "$socket" http://agent/readyz >/dev/null 2>&1 && break
-  kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.log" >&2; exit 1; }
-  sleep 0.2
-done
-curl -fsS --unix-socket "$socket" http://agent/readyz >/dev/null || { cat "$work/agent.log" >&2; exit 1; }
+start_agent "$java_opts" "$work/state"
 common=(-socket "$socket" -pid "$agent_pid" -metadata "$metadata" -dir "$work/bundles")
 mkdir -p "$work/bundles"
 

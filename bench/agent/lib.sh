@@ -3,7 +3,8 @@
 # for messages and the work directory) and `runc_root` (where, under the work directory, runc keeps
 # its state). It builds the jar if missing (never `install`), makes a private work directory under
 # BENCH_DIR, builds the load client into it ($load), and at exit deletes every runc container left
-# under runc_root, stops the agent ($agent_pid) and removes the work directory.
+# under runc_root, stops the agent ($agent_pid) and removes the work directory. start_agent starts
+# the agent.
 root="$(cd "$here/../.." && pwd)"
 AGENT_JAVA_OPTS="${AGENT_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -XX:MaxRAM=1g}"
 BENCH_DIR="${BENCH_DIR:-/dev/shm}"
@@ -30,3 +31,21 @@ cleanup() {
 trap cleanup EXIT
 load="$work/agentload"
 (cd "$here" && CGO_ENABLED=0 go build -trimpath -o "$load" .)
+
+# start_agent JAVA_OPTS STATE_DIR [AGENT_FLAGS...]: `ci-jwt agent` from the jar on $socket with
+# ephemeral keys and $work/agent.yml, its log in $work/agent.log; returns once it answers /readyz
+# (sets agent_pid), and exits with the log if it dies first.
+start_agent() {
+  local java_opts="$1" state="$2"
+  shift 2
+  # shellcheck disable=SC2086 # a list of JVM options
+  java $java_opts -jar "$jar" agent --socket "$socket" --state-dir "$state" --keys ephemeral \
+    --config "$work/agent.yml" "$@" >"$work/agent.log" 2>&1 &
+  agent_pid=$!
+  for _ in $(seq 1 300); do
+    curl -fsS --unix-socket "$socket" http://agent/readyz >/dev/null 2>&1 && return 0
+    kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  curl -fsS --unix-socket "$socket" http://agent/readyz >/dev/null || { cat "$work/agent.log" >&2; exit 1; }
+}

@@ -43,16 +43,7 @@ profiles:
     tokens: [{name: jwt, audiences: [vault], algorithm: ES256, ttl: 1h}]
     on_request: {audiences: [sts.amazonaws.com], max_ttl: 1h, rate_per_minute: 60000}
 YAML
-# shellcheck disable=SC2086 # a list of JVM options
-java $AGENT_JAVA_OPTS -jar "$jar" agent --socket "$socket" --state-dir "$state" --keys ephemeral \
-  --config "$work/agent.yml" >"$work/agent.log" 2>&1 &
-agent_pid=$!
-for _ in $(seq 1 300); do
-  curl -fsS --unix-socket "$socket" http://agent/readyz >/dev/null 2>&1 && break
-  kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.log" >&2; exit 1; }
-  sleep 0.2
-done
-curl -fsS --unix-socket "$socket" http://agent/readyz >/dev/null || { cat "$work/agent.log" >&2; exit 1; }
+start_agent "$AGENT_JAVA_OPTS" "$state"
 mkdir -p "$work/bundles"
 common=(-socket "$socket" -pid "$agent_pid" -metadata "$metadata" -dir "$work/bundles" -state-dir "$state" -profile es256)
 
