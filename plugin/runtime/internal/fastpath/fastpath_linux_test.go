@@ -1,0 +1,282 @@
+//go:build cgo && linux
+
+package fastpath
+
+import (
+	"encoding/json"
+	"math/rand"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/cijwt/ci-jwt/runtime/internal/agent/agenttest"
+	"github.com/cijwt/ci-jwt/runtime/internal/marker"
+	"github.com/cijwt/ci-jwt/runtime/internal/runcargs"
+)
+
+// TestParseReadsAsRuncargs has the C reading and runcargs.Parse read the same 50,000 command lines,
+// drawn at random (fixed seed) from runc's verbs, flags in all their spellings, values and ids.
+func TestParseReadsAsRuncargs(t *testing.T) {
+	words := []string{
+		"--root", "-root", "--root=/r", "-root=/x/", "--log", "l.json", "--log-format=json", "--criu", "--rootless", "true",
+		"--debug", "--systemd-cgroup", "--", "-", "-=", "--=v", "---root", "",
+		"create", "run", "exec", "delete", "start", "state", "kill", "token",
+		"--bundle", "-bundle=/b", "-b", "--b=b2", "/b3", "--pid-file", "p.pid", "--console-socket=c.sock",
+		"--process", "-p", "--env", "A=B", "--cwd=/", "-t", "--tty", "-f", "--force", "--no-pivot",
+		"c1", "c2", "sh", "-c", "echo", "KILL",
+	}
+	rng := rand.New(rand.NewSource(7))
+	for i := 0; i < 50000; i++ {
+		args := make([]string, rng.Intn(9))
+		for k := range args {
+			args[k] = words[rng.Intn(len(words))]
+		}
+		want := runcargs.Parse(args)
+		got := Parse(args)
+		bundleWanted := want.Verb == "create" || want.Verb == "run"
+		if got.Verb != want.Verb || got.ID != want.ID || got.Root != want.Root || (bundleWanted && got.Bundle != want.Bundle) {
+			t.Fatalf("%q: C read %+v, runcargs %+v", args, got, want)
+		}
+	}
+}
+
+// decideFixture is a directory with a fake runc, a program standing for the wrapper itself, an
+// agent socket path (nothing listens: Decide never asks) and bundles.
+type decideFixture struct {
+	dir, runc, self, socket string
+}
+
+func newDecideFixture(t *testing.T) decideFixture {
+	t.Helper()
+	dir := t.TempDir()
+	f := decideFixture{dir: dir, runc: filepath.Join(dir, "bin", "runc"), self: filepath.Join(dir, "wrapper", "ci-jwt-runtime"),
+		socket: filepath.Join(dir, "agent", "agent.sock")}
+	for _, p := range []string{f.runc, f.self} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// bundle writes a bundle whose config.json is content ("" for none) and returns its directory.
+func (f decideFixture) bundle(t *testing.T, name, content string) string {
+	t.Helper()
+	b := filepath.Join(f.dir, name)
+	if err := os.MkdirAll(b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if content != "" {
+		if err := os.WriteFile(filepath.Join(b, "config.json"), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+func (f decideFixture) env(extra ...string) []string {
+	return append([]string{"CI_JWT_RUNC=" + f.runc, "CI_JWT_AGENT_SOCKET=" + f.socket}, extra...)
+}
+
+func TestDecide(t *testing.T) {
+	f := newDecideFixture(t)
+	plain := f.bundle(t, "plain", `{"ociVersion":"1.0.2","process":{"args":["true"]},"annotations":{"io.kubernetes.cri.container-type":"container"}}`)
+	annotated := f.bundle(t, "annotated", `{"ociVersion":"1.0.2","annotations":{"org.cijwt.metadata":"{\"team\":\"main\"}"}}`)
+	escaped := f.bundle(t, "escaped", `{"ociVersion":"1.0.2","annotations":{"org\u002ecijwt.metadata":"{}"}}`)
+	profileOnly := f.bundle(t, "profile", `{"annotations":{"org.cijwt.profile":"vault"}}`)
+	ampersand := f.bundle(t, "ampersand", `{"process":{"args":["sh","-c","a \u0026\u0026 b"]}}`)
+	none := f.bundle(t, "none", "")
+	atLimit := f.bundle(t, "at-limit", `{"a":"`+strings.Repeat("x", 4<<20-8)+`"}`)
+	overLimit := f.bundle(t, "over-limit", `{"a":"`+strings.Repeat("x", 4<<20-7)+`"}`)
+	dirConfig := f.bundle(t, "dir-config", "")
+	if err := os.Mkdir(filepath.Join(dirConfig, "config.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	marks := marker.Beside(f.socket)
+	if err := marks.Mark("/run/containerd/runc/k8s.io", "marked"); err != nil {
+		t.Fatal(err)
+	}
+	linkToSelf := filepath.Join(f.dir, "self-link")
+	if err := os.Symlink(f.self, linkToSelf); err != nil {
+		t.Fatal(err)
+	}
+	pathWithSelf := filepath.Join(f.dir, "path-self")
+	if err := os.MkdirAll(pathWithSelf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(f.self, filepath.Join(pathWithSelf, "runc")); err != nil {
+		t.Fatal(err)
+	}
+	root := "/run/containerd/runc/k8s.io"
+
+	for _, c := range []struct {
+		name     string
+		env      []string
+		args     []string
+		wantRunc string // "" for: left to the Go flow
+	}{
+		{"start", f.env(), []string{"--root", root, "start", "c1"}, f.runc},
+		{"state", f.env(), []string{"state", "c1"}, f.runc},
+		{"no verb", f.env(), []string{"--version"}, f.runc},
+		{"no arguments", f.env(), nil, f.runc},
+		{"the wrapper's token command", f.env(), []string{"token", "--audience", "x"}, ""},
+
+		{"create of a bundle without the annotation", f.env(), []string{"--root", root, "create", "--bundle", plain, "c1"}, f.runc},
+		{"run of a bundle without the annotation", f.env(), []string{"run", "-b=" + plain, "c1"}, f.runc},
+		{"create of an annotated bundle", f.env(), []string{"create", "--bundle", annotated, "c1"}, ""},
+		{"create of a bundle whose annotation is spelt with an escape", f.env(), []string{"create", "-b", escaped, "c1"}, ""},
+		{"create of a bundle with only the profile annotation", f.env(), []string{"create", "-b", profileOnly, "c1"}, ""},
+		{"create of a bundle with any \\u escape", f.env(), []string{"create", "-b", ampersand, "c1"}, ""},
+		{"create of a bundle without config.json", f.env(), []string{"create", "-b", none, "c1"}, ""},
+		{"create whose config.json is a directory", f.env(), []string{"create", "-b", dirConfig, "c1"}, ""},
+		{"create of a config.json at the limit", f.env(), []string{"create", "-b", atLimit, "c1"}, f.runc},
+		{"create of a config.json past the limit", f.env(), []string{"create", "-b", overLimit, "c1"}, ""},
+		{"create of a bundle named through ..", f.env(), []string{"create", "-b", plain + "/../plain", "c1"}, ""},
+		{"create under an identity source the wrapper does not know", f.env("CI_JWT_IDENTITY_SOURCE=Concourse"), []string{"create", "-b", plain, "c1"}, ""},
+		{"create under annotation spelt out", f.env("CI_JWT_IDENTITY_SOURCE=annotation"), []string{"create", "-b", plain, "c1"}, f.runc},
+
+		{"concourse: create outside its namespace", f.env("CI_JWT_IDENTITY_SOURCE=concourse"), []string{"--root", root, "create", "-b", annotated, "c1"}, f.runc},
+		{"concourse: create in its namespace", f.env("CI_JWT_IDENTITY_SOURCE=concourse"), []string{"--root", "/run/containerd/runc/concourse", "create", "-b", plain, "c1"}, ""},
+		{"concourse: create in its namespace, root with a trailing slash", f.env("CI_JWT_IDENTITY_SOURCE=concourse"), []string{"--root=/r/concourse/", "create", "c1"}, ""},
+		{"concourse: create in a namespace of the operator's", f.env("CI_JWT_IDENTITY_SOURCE=concourse", "CI_JWT_CONCOURSE_NAMESPACE=ci"), []string{"--root", "/r/ci", "create", "c1"}, ""},
+		{"concourse: create without --root", f.env("CI_JWT_IDENTITY_SOURCE=concourse"), []string{"create", "-b", plain, "c1"}, f.runc},
+
+		{"delete of a container without a marker", f.env(), []string{"--root", root, "delete", "c1"}, f.runc},
+		{"delete of a marked container", f.env(), []string{"--root", root, "delete", "--force", "marked"}, ""},
+		{"delete of the marked id under another root", f.env(), []string{"--root", "/other", "delete", "marked"}, f.runc},
+		{"delete without an id", f.env(), []string{"--root", root, "delete"}, f.runc},
+		{"exec in a container without a marker", f.env(), []string{"--root", root, "exec", "c1", "sh"}, f.runc},
+		{"exec in a marked container", f.env(), []string{"--root", root, "exec", "-t", "marked", "sh"}, ""},
+		{"delete with a socket path Go would clean", []string{"CI_JWT_RUNC=" + f.runc, "CI_JWT_AGENT_SOCKET=" + filepath.Dir(f.socket) + "//agent.sock"}, []string{"delete", "c1"}, ""},
+		{"delete with the first of two CI_JWT_AGENT_SOCKET, as Go reads it", f.env("CI_JWT_AGENT_SOCKET=agent.sock"), []string{"delete", "c1"}, f.runc},
+		{"delete with a relative socket path", []string{"CI_JWT_RUNC=" + f.runc, "CI_JWT_AGENT_SOCKET=agent.sock"}, []string{"delete", "c1"}, ""},
+
+		{"CI_JWT_RUNC naming the wrapper", []string{"CI_JWT_RUNC=" + f.self}, []string{"start", "c1"}, ""},
+		{"CI_JWT_RUNC a link to the wrapper", []string{"CI_JWT_RUNC=" + linkToSelf}, []string{"start", "c1"}, ""},
+		{"CI_JWT_RUNC missing", []string{"CI_JWT_RUNC=" + f.dir + "/nothing"}, []string{"start", "c1"}, ""},
+		{"runc on PATH", []string{"PATH=" + filepath.Dir(f.runc)}, []string{"start", "c1"}, f.runc},
+		{"runc on PATH after the wrapper itself", []string{"PATH=/nonexistent:" + pathWithSelf + ":" + filepath.Dir(f.runc)}, []string{"start", "c1"}, f.runc},
+		{"a relative PATH entry before runc", []string{"PATH=bin:" + filepath.Dir(f.runc)}, []string{"start", "c1"}, ""},
+		{"an empty PATH entry before runc", []string{"PATH=:" + filepath.Dir(f.runc)}, []string{"start", "c1"}, ""},
+		{"a PATH entry with a trailing slash", []string{"PATH=" + filepath.Dir(f.runc) + "/"}, []string{"start", "c1"}, ""},
+		{"no runc on PATH", []string{"PATH=" + f.dir}, []string{"start", "c1"}, ""},
+		{"no PATH", nil, []string{"start", "c1"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, ok := Decide(c.args, c.env, f.self)
+			if c.wantRunc == "" && ok {
+				t.Fatalf("executed %s; want the Go flow to decide", got)
+			}
+			if c.wantRunc != "" && (!ok || got != c.wantRunc) {
+				t.Fatalf("decided (%q, %v); want %s at once", got, ok, c.wantRunc)
+			}
+		})
+	}
+}
+
+// TestTheProgramDoesWhatTheGoFlowDoes builds ci-jwt-runtime twice, with the fast path and without
+// (CGO_ENABLED=0), and runs both through the same calls against a stand-in agent and a runc that
+// records its arguments: same exit code, same runc arguments, same requests to the agent, same
+// markers left.
+func TestTheProgramDoesWhatTheGoFlowDoes(t *testing.T) {
+	bins := t.TempDir()
+	fast, pure := filepath.Join(bins, "fast"), filepath.Join(bins, "pure")
+	build(t, fast, "1")
+	build(t, pure, "0")
+
+	type outcome struct {
+		Code     int
+		Runc     []string
+		Requests []string
+		Markers  int
+	}
+	// scenario runs one program through calls in a fresh directory, annotated being whether the
+	// bundle carries the annotation.
+	scenario := func(program string, annotated bool, calls [][]string) outcome {
+		dir := t.TempDir()
+		a := agenttest.Start(t, dir, http.StatusCreated)
+		record := filepath.Join(dir, "runc-args")
+		runc := filepath.Join(dir, "runc")
+		if err := os.WriteFile(runc, []byte("#!/bin/sh\necho \"$*\" >> "+record+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		annotations := map[string]string{"io.containerd.image.name": "busybox"}
+		if annotated {
+			annotations["org.cijwt.metadata"] = `{"team":"main"}`
+		}
+		spec, _ := json.Marshal(map[string]any{"ociVersion": "1.0.2", "annotations": annotations})
+		b := filepath.Join(dir, "bundle")
+		if err := os.MkdirAll(b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(b, "config.json"), spec, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var o outcome
+		for _, call := range calls {
+			args := make([]string, len(call))
+			for i, s := range call {
+				args[i] = strings.ReplaceAll(s, "{bundle}", b)
+			}
+			cmd := exec.Command(program, args...)
+			cmd.Env = []string{"PATH=/usr/bin:/bin", "CI_JWT_RUNC=" + runc, "CI_JWT_AGENT_SOCKET=" + a.Socket}
+			out, err := cmd.CombinedOutput()
+			if exit, isExit := err.(*exec.ExitError); isExit {
+				o.Code += exit.ExitCode()
+			} else if err != nil {
+				t.Fatalf("%s %q: %v: %s", program, args, err, out)
+			}
+		}
+		recorded, _ := os.ReadFile(record)
+		o.Runc = strings.Split(strings.ReplaceAll(strings.TrimSpace(string(recorded)), dir, "{dir}"), "\n")
+		for _, r := range a.Requests() {
+			o.Requests = append(o.Requests, r.Method+" "+r.Path)
+		}
+		sort.Strings(o.Requests)
+		entries, _ := os.ReadDir(string(marker.Beside(a.Socket)))
+		o.Markers = len(entries)
+		return o
+	}
+	root := []string{"--root", "/run/containerd/runc/default"}
+	life := [][]string{
+		append(root[:2:2], "create", "--bundle", "{bundle}", "c1"),
+		append(root[:2:2], "start", "c1"),
+		append(root[:2:2], "exec", "c1", "true"),
+		append(root[:2:2], "delete", "c1"),
+		append(root[:2:2], "delete", "--force", "c1"),
+	}
+	for _, annotated := range []bool{false, true} {
+		want := scenario(pure, annotated, life)
+		got := scenario(fast, annotated, life)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("annotated %v: with the fast path %+v, Go alone %+v", annotated, got, want)
+		}
+		wantRequests := 0
+		if annotated {
+			// The create's POST and the first delete's DELETE (the marker is gone at the second).
+			wantRequests = 2
+		}
+		if got.Code != 0 || len(got.Runc) != 5 || len(got.Requests) != wantRequests || got.Markers != 0 {
+			t.Fatalf("annotated %v: %+v", annotated, got)
+		}
+	}
+}
+
+// build builds ./cmd/ci-jwt-runtime into out, with CGO_ENABLED=cgo.
+func build(t *testing.T, out, cgo string) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", out, "github.com/cijwt/ci-jwt/runtime/cmd/ci-jwt-runtime")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build (CGO_ENABLED=%s): %v: %s", cgo, err, b)
+	}
+}
