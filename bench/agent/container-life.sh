@@ -128,11 +128,12 @@ echo
 echo "| calls of each | runc p50 ms | through the wrapper p50 ms | added per call ms |"
 echo "|---|---|---|---|"
 mkdir -p "$work/runc-root"
-# Yardsticks for the wrapper's start: a Go program and, where gcc is, a static C one, that do nothing
+# Yardsticks for the wrapper's start: a Go program and, where a C compiler is, a static C one, that do nothing
 # but exec runc (bench/agent/execonly, bench/agent/execonly-c).
 (cd "$here" && CGO_ENABLED=0 go build -trimpath -o "$work/execonly-go" ./execonly)
 yardsticks=(-go-exec "$work/execonly-go")
-if command -v gcc >/dev/null && gcc -O2 -static -o "$work/execonly-c" "$here/execonly-c/execonly.c" 2>/dev/null; then
+cc=gcc; command -v musl-gcc >/dev/null && cc=musl-gcc  # musl, as ci-jwt-runtime's fast path is built
+if command -v "$cc" >/dev/null && "$cc" -O2 -static -o "$work/execonly-c" "$here/execonly-c/execonly.c" 2>/dev/null; then
   yardsticks+=(-c-exec "$work/execonly-c")
 fi
 floor_out="$("$load" floor -runc "$runc_bin" -wrapper "$wrapper" -dir "$work/runc-root" -n 300 "${yardsticks[@]}")"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Vets, tests and builds the OCI runtime wrapper (Go, standard library only, and the fast path's C
-# with libmd) during the Maven build: the command ./cmd/ci-jwt-runtime into target/ci-jwt-runtime.
+# Vets, tests and builds the OCI runtime wrapper (Go, standard library only, and the fast path's C,
+# built with musl) during the Maven build: the command ./cmd/ci-jwt-runtime into target/ci-jwt-runtime.
 # Without Go it says so and exits 0, unless CI=true, where a missing toolchain fails the build.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,10 +20,10 @@ if [[ -n "$unformatted" ]]; then
   echo "go-runtime: not gofmt-formatted: $unformatted" >&2
   exit 1
 fi
-# The fast path (internal/fastpath) is C inside the Go module: built and tested with cgo where
-# build.sh finds the C compiler and libmd, else skipped with the reason (CI=true: a failure).
+# The fast path (internal/fastpath) is C inside the Go module: built and tested with cgo and musl
+# where build.sh finds musl-gcc, else skipped with the reason (CI=true: a failure).
 if why="$(./build.sh --probe)"; then
-  export CGO_ENABLED=1
+  export CGO_ENABLED=1 CC=musl-gcc
 elif [[ "${CI:-}" == "true" ]]; then
   echo "go-runtime: cannot build the fast path: $why (CI=true requires it)" >&2
   exit 1

@@ -1,8 +1,9 @@
 /*
- * The floor of a runtime wrapper that is not a Go program: nothing but execv of the runc named by
- * CI_JWT_RUNC, with the same arguments. Built static by bench/run container-life when gcc is
- * there, and timed beside runc, execonly (Go) and ci-jwt-runtime. A benchmark's yardstick only:
- * nothing of ci-jwt is written in C.
+ * The floor of a runtime wrapper's start outside Go: nothing but execv of the runc named by
+ * CI_JWT_RUNC, with the same arguments. Built static by bench/run container-life (with musl-gcc
+ * where it is, as ci-jwt-runtime's fast path is, else gcc), and timed beside runc, execonly (Go)
+ * and ci-jwt-runtime, whose fast path (plugin/runtime/internal/fastpath) should come close to it.
+ * A benchmark's yardstick only.
  */
 #include <stdlib.h>
 #include <unistd.h>

@@ -6,10 +6,10 @@ package main
 // (package fastpath). The program opts in here, so that no test binary takes that path.
 
 /*
-extern void cijwt_fastpath(int argc, char **argv, char **envp);
+extern void cijwt_fastpath(void);
 
-__attribute__((constructor)) static void ci_jwt_runtime_fastpath(int argc, char **argv, char **envp) {
-	cijwt_fastpath(argc, argv, envp);
+__attribute__((constructor)) static void ci_jwt_runtime_fastpath(void) {
+	cijwt_fastpath();
 }
 */
 import "C"

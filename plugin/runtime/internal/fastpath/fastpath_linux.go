@@ -4,8 +4,10 @@
 // before the Go runtime starts: a C constructor (the way runc's own nsenter runs before Go) reads
 // the command line as package runcargs does and, when it is certain that the Go flow would do
 // nothing but execute runc with the same arguments, executes runc itself. Go's start costs about
-// 1.7 ms a call on a 2-CPU machine, a C program's about 0.5 ms (BENCHMARKS.md), and a container
-// ci-jwt does not manage goes through the wrapper four or five times in its life.
+// 2 ms a call on a 2-CPU machine, this path about 0.3 ms when linked with musl as build.sh links
+// it (BENCHMARKS.md), and a container ci-jwt does not manage goes through the wrapper four or five
+// times in its life. It reads its arguments from /proc/self/cmdline (musl passes a constructor
+// none) and its environment from environ.
 //
 // The fast path only ever says "runc, now" or "ask Go": every doubt (an unusual spelling of a
 // path, a setting it does not know, a file it cannot read, a config.json that might carry the
@@ -14,7 +16,7 @@
 //
 //   - every verb but create, run, exec, delete and the wrapper's own token;
 //   - delete with no container id, and delete and exec of a container without the wrapper's
-//     marker (package marker: the same file name, SHA-256 from libmd);
+//     marker (package marker: no file of the marker's name, an FNV-1a hash);
 //   - under the annotation source, create and run of a bundle whose config.json does not hold
 //     the bytes "org.cijwt." nor any \u escape: no JSON reading of such a file can yield the
 //     annotation org.cijwt.metadata, whose letters no other JSON escape stands for;
@@ -28,7 +30,6 @@ package fastpath
 
 /*
 #cgo CFLAGS: -D_GNU_SOURCE
-#cgo LDFLAGS: -lmd
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -37,7 +38,6 @@ package fastpath
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <sha2.h>
 
 // The most of config.json the Go flow reads (bundle.maxConfigBytes); past it, Go decides.
 #define CIJWT_MAX_CONFIG (4 << 20)
@@ -241,9 +241,23 @@ static int cijwt_real_runtime(char **envp, const char *self, char *out) {
 	}
 }
 
-// cijwt_unmarked says whether the container has no marker of the wrapper's (marker.Dir: the
-// directory "runtime" beside the agent's socket, the file named by the hex SHA-256 of root, a
-// zero byte and id). 0 when it has one, or when Go should decide (a socket path Go would clean).
+// cijwt_marker_hash is marker.Name's hash: FNV-1a, 64 bits, over root, a zero byte and id.
+static uint64_t cijwt_marker_hash(const char *root, const char *id) {
+	uint64_t h = 14695981039346656037ULL;
+	for (const unsigned char *p = (const unsigned char *)root; *p != 0; p++) {
+		h = (h ^ *p) * 1099511628211ULL;
+	}
+	h *= 1099511628211ULL; // the zero byte: h ^ 0 is h
+	for (const unsigned char *p = (const unsigned char *)id; *p != 0; p++) {
+		h = (h ^ *p) * 1099511628211ULL;
+	}
+	return h;
+}
+
+// cijwt_unmarked says whether the container certainly has no marker of the wrapper's (package
+// marker: the directory "runtime" beside the agent's socket, the file named by the FNV-1a 64-bit
+// hash of root, a zero byte and id, in hex). A file of that name may hold another container's key,
+// which only the Go flow tells: 0 then, and when Go should decide (a socket path Go would clean).
 static int cijwt_unmarked(char **envp, const struct cijwt_invocation *inv) {
 	const char *socket = cijwt_setting(envp, "CI_JWT_AGENT_SOCKET");
 	if (socket == NULL) {
@@ -254,23 +268,13 @@ static int cijwt_unmarked(char **envp, const struct cijwt_invocation *inv) {
 		return 0;
 	}
 	size_t dir_len = (size_t)(strrchr(socket, '/') - socket);
-	size_t root_len = strlen(inv->root), id_len = strlen(inv->id);
-	uint8_t *key = malloc(root_len + 1 + id_len);
-	if (key == NULL) {
-		return 0;
-	}
-	memcpy(key, inv->root, root_len);
-	key[root_len] = 0;
-	memcpy(key + root_len + 1, inv->id, id_len);
-	char hex[SHA256_DIGEST_STRING_LENGTH];
-	char *sum = SHA256Data(key, root_len + 1 + id_len, hex);
-	free(key);
 	char path[PATH_MAX];
-	if (sum == NULL || snprintf(path, sizeof path, "%.*s/runtime/%s", (int)dir_len, socket, hex) >= (int)sizeof path) {
+	if (snprintf(path, sizeof path, "%.*s/runtime/%016llx", (int)dir_len, socket,
+			(unsigned long long)cijwt_marker_hash(inv->root, inv->id)) >= (int)sizeof path) {
 		return 0;
 	}
 	struct stat st;
-	// As marker.Marked: any failure of lstat is no marker.
+	// As marker.Marked: no file, no marker, whatever lstat's reason.
 	return lstat(path, &st) != 0;
 }
 
@@ -363,24 +367,65 @@ int cijwt_fastpath_decide(int argc, char **argv, char **envp, const char *self, 
 	return 1;
 }
 
-// cijwt_fastpath executes runc in place of this program when cijwt_fastpath_decide says so, and
-// otherwise returns, so that the Go flow runs (and reports, should execve have failed).
-void cijwt_fastpath(int argc, char **argv, char **envp) {
-	char self[PATH_MAX], runc[PATH_MAX];
-	if (realpath("/proc/self/exe", self) == NULL || !cijwt_fastpath_decide(argc, argv, envp, self, runc)) {
-		return;
+// cijwt_cmdline reads this process's arguments from /proc/self/cmdline (musl passes none to a
+// constructor, glibc does; the kernel's copy serves both): argc, and in *argv an array of them,
+// NULL-terminated, pointing into one allocation. 0 when they cannot be read, or exceed 1 MiB.
+static int cijwt_cmdline(int *argc, char ***argv) {
+	enum { max = 1 << 20 };
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return 0;
 	}
-	char **args = malloc(((size_t)argc + 1) * sizeof *args);
+	char *data = malloc(max + 1);
+	size_t total = 0;
+	ssize_t got = 1;
+	while (data != NULL && got > 0 && total <= max) {
+		got = read(fd, data + total, max + 1 - total);
+		total += got > 0 ? (size_t)got : 0;
+	}
+	close(fd);
+	if (data == NULL || got < 0 || total > max || total == 0 || data[total - 1] != '\0') {
+		free(data);
+		return 0;
+	}
+	int n = 0;
+	for (size_t i = 0; i < total; i++) {
+		n += data[i] == '\0';
+	}
+	char **args = malloc(((size_t)n + 1) * sizeof *args);
 	if (args == NULL) {
+		free(data);
+		return 0;
+	}
+	char *p = data;
+	for (int i = 0; i < n; i++) {
+		args[i] = p;
+		p += strlen(p) + 1;
+	}
+	args[n] = NULL;
+	*argc = n;
+	*argv = args;
+	return 1;
+}
+
+// cijwt_fastpath executes runc in place of this program when cijwt_fastpath_decide says so, and
+// otherwise returns, so that the Go flow runs (and reports, should execve have failed). Its
+// arguments are the kernel's copy of the command line, its environment the C library's environ.
+void cijwt_fastpath(void) {
+	char self[PATH_MAX], runc[PATH_MAX];
+	int argc;
+	char **argv;
+	if (environ == NULL || !cijwt_cmdline(&argc, &argv)) {
 		return;
 	}
-	args[0] = runc;
-	for (int i = 1; i < argc; i++) {
-		args[i] = argv[i];
+	char *data = argv[0]; // the start of the one allocation the arguments point into
+	if (realpath("/proc/self/exe", self) != NULL && cijwt_fastpath_decide(argc, argv, environ, self, runc)) {
+		argv[0] = runc;
+		execve(runc, argv, environ);
 	}
-	args[argc] = NULL;
-	execve(runc, args, envp);
-	free(args);
+	// Left to the Go flow, which reads its arguments itself.
+	free(data);
+	free(argv);
 }
 
 // cijwt_parse_fields is cijwt_parse for the tests: the fields, verb NULL for none.
@@ -395,7 +440,10 @@ static void cijwt_parse_fields(int n, char **args, const char **fields) {
 */
 import "C"
 
-import "unsafe"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Enabled says whether this build has the fast path (it needs cgo on Linux).
 const Enabled = true
@@ -431,6 +479,14 @@ func Decide(args, env []string, self string) (string, bool) {
 		return "", false
 	}
 	return C.GoString(out), true
+}
+
+// MarkerName is the fast path's name for the marker of container id under root (marker.Name).
+func MarkerName(root, id string) string {
+	croot, cid := C.CString(root), C.CString(id)
+	defer C.free(unsafe.Pointer(croot))
+	defer C.free(unsafe.Pointer(cid))
+	return fmt.Sprintf("%016x", uint64(C.cijwt_marker_hash(croot, cid)))
 }
 
 // Parsed is what the fast path reads of a command line, for comparison with runcargs.Parse.

@@ -12,7 +12,9 @@ import (
 	"reflect"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cijwt/ci-jwt/runtime/internal/agent/agenttest"
@@ -42,6 +44,25 @@ func TestParseReadsAsRuncargs(t *testing.T) {
 		bundleWanted := want.Verb == "create" || want.Verb == "run"
 		if got.Verb != want.Verb || got.ID != want.ID || got.Root != want.Root || (bundleWanted && got.Bundle != want.Bundle) {
 			t.Fatalf("%q: C read %+v, runcargs %+v", args, got, want)
+		}
+	}
+}
+
+// TestMarkerNameIsThatOfPackageMarker hashes 10,000 random keys (any byte but the zero a C string
+// cannot hold) in C and in package marker.
+func TestMarkerNameIsThatOfPackageMarker(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	str := func() string {
+		b := make([]byte, rng.Intn(80))
+		for i := range b {
+			b[i] = byte(1 + rng.Intn(255))
+		}
+		return string(b)
+	}
+	for i := 0; i < 10000; i++ {
+		root, id := str(), str()
+		if got, want := MarkerName(root, id), marker.Name(root, id); got != want {
+			t.Fatalf("MarkerName(%q, %q) = %s, marker.Name %s", root, id, got, want)
 		}
 	}
 }
@@ -183,30 +204,42 @@ func TestDecide(t *testing.T) {
 	}
 }
 
-// TestTheProgramDoesWhatTheGoFlowDoes builds ci-jwt-runtime twice, with the fast path and without
-// (CGO_ENABLED=0), and runs both through the same calls against a stand-in agent and a runc that
+// TestTheProgramDoesWhatTheGoFlowDoes builds ci-jwt-runtime twice, with the fast path as it
+// ships (build.sh: static, musl) and without (CGO_ENABLED=0), and runs both through the same calls against a stand-in agent and a runc that
 // records its arguments: same exit code, same runc arguments, same requests to the agent, same
-// markers left.
+// markers left; and the fast path took the calls it should, and only those.
 func TestTheProgramDoesWhatTheGoFlowDoes(t *testing.T) {
+	if why, err := exec.Command("../../build.sh", "--probe").Output(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("build.sh cannot build the fast path: %s", why)
+		}
+		t.Skipf("build.sh cannot build the fast path here: %s", why)
+	}
 	bins := t.TempDir()
 	fast, pure := filepath.Join(bins, "fast"), filepath.Join(bins, "pure")
-	build(t, fast, "1")
-	build(t, pure, "0")
+	// The fast one as it ships (build.sh), the other without cgo.
+	if out, err := exec.Command("../../build.sh", fast).CombinedOutput(); err != nil {
+		t.Fatalf("build.sh: %v: %s", err, out)
+	}
+	build(t, pure)
 
 	type outcome struct {
 		Code     int
 		Runc     []string
 		Requests []string
 		Markers  int
+		// fast is, for each runc call, whether the fast path executed it (compared apart).
+		fast []bool
 	}
 	// scenario runs one program through calls in a fresh directory, annotated being whether the
 	// bundle carries the annotation.
 	scenario := func(program string, annotated bool, calls [][]string) outcome {
 		dir := t.TempDir()
 		a := agenttest.Start(t, dir, http.StatusCreated)
-		record := filepath.Join(dir, "runc-args")
+		record, ignored := filepath.Join(dir, "runc-args"), filepath.Join(dir, "runc-sigign")
 		runc := filepath.Join(dir, "runc")
-		if err := os.WriteFile(runc, []byte("#!/bin/sh\necho \"$*\" >> "+record+"\n"), 0o755); err != nil {
+		script := "#!/bin/sh\necho \"$*\" >> " + record + "\ngrep '^SigIgn:' /proc/$$/status >> " + ignored + "\n"
+		if err := os.WriteFile(runc, []byte(script), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		annotations := map[string]string{"io.containerd.image.name": "busybox"}
@@ -227,7 +260,10 @@ func TestTheProgramDoesWhatTheGoFlowDoes(t *testing.T) {
 			for i, s := range call {
 				args[i] = strings.ReplaceAll(s, "{bundle}", b)
 			}
-			cmd := exec.Command(program, args...)
+			// SIGUSR1 ignored, as a caller may leave it: an ignored signal stays ignored through
+			// execve, and Go's runtime installs a handler of its own for it, so runc finds it
+			// still ignored only when the fast path executed it (the test's witness of which path ran).
+			cmd := exec.Command("/bin/sh", append([]string{"-c", `trap "" USR1; exec "$0" "$@"`, program}, args...)...)
 			cmd.Env = []string{"PATH=/usr/bin:/bin", "CI_JWT_RUNC=" + runc, "CI_JWT_AGENT_SOCKET=" + a.Socket}
 			out, err := cmd.CombinedOutput()
 			if exit, isExit := err.(*exec.ExitError); isExit {
@@ -238,6 +274,14 @@ func TestTheProgramDoesWhatTheGoFlowDoes(t *testing.T) {
 		}
 		recorded, _ := os.ReadFile(record)
 		o.Runc = strings.Split(strings.ReplaceAll(strings.TrimSpace(string(recorded)), dir, "{dir}"), "\n")
+		sigign, _ := os.ReadFile(ignored)
+		for _, line := range strings.Split(strings.TrimSpace(string(sigign)), "\n") {
+			mask, err := strconv.ParseUint(strings.TrimSpace(strings.TrimPrefix(line, "SigIgn:")), 16, 64)
+			if err != nil {
+				t.Fatalf("runc's SigIgn line %q: %v", line, err)
+			}
+			o.fast = append(o.fast, mask&(1<<(uint(syscall.SIGUSR1)-1)) != 0)
+		}
 		for _, r := range a.Requests() {
 			o.Requests = append(o.Requests, r.Method+" "+r.Path)
 		}
@@ -257,6 +301,16 @@ func TestTheProgramDoesWhatTheGoFlowDoes(t *testing.T) {
 	for _, annotated := range []bool{false, true} {
 		want := scenario(pure, annotated, life)
 		got := scenario(fast, annotated, life)
+		// Which calls the fast path takes: all five of a container that is not ci-jwt's; of an
+		// annotated one, start and the delete after the marker is gone.
+		wantFast := []bool{true, true, true, true, true}
+		if annotated {
+			wantFast = []bool{false, true, false, false, true}
+		}
+		if !reflect.DeepEqual(got.fast, wantFast) || !reflect.DeepEqual(want.fast, make([]bool, 5)) {
+			t.Fatalf("annotated %v: fast path taken %v (want %v); by the Go build %v", annotated, got.fast, wantFast, want.fast)
+		}
+		got.fast, want.fast = nil, nil
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("annotated %v: with the fast path %+v, Go alone %+v", annotated, got, want)
 		}
@@ -271,12 +325,12 @@ func TestTheProgramDoesWhatTheGoFlowDoes(t *testing.T) {
 	}
 }
 
-// build builds ./cmd/ci-jwt-runtime into out, with CGO_ENABLED=cgo.
-func build(t *testing.T, out, cgo string) {
+// build builds ./cmd/ci-jwt-runtime into out without cgo: the Go flow alone.
+func build(t *testing.T, out string) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", out, "github.com/cijwt/ci-jwt/runtime/cmd/ci-jwt-runtime")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build (CGO_ENABLED=%s): %v: %s", cgo, err, b)
+		t.Fatalf("go build (CGO_ENABLED=0): %v: %s", err, b)
 	}
 }

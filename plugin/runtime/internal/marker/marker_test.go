@@ -54,3 +54,30 @@ func TestMarkFailsWhereTheDirectoryCannotBeMade(t *testing.T) {
 		t.Fatal("Mark under a regular file succeeded")
 	}
 }
+
+func TestName(t *testing.T) {
+	// FNV-1a 64 of "" + "\x00" + "": one round over the zero byte from the offset basis.
+	if got := Name("", ""); got != "af63bd4c8601b7df" {
+		t.Fatalf("Name(\"\", \"\") = %s", got)
+	}
+}
+
+func TestAMarkerHoldingAnotherContainersKeyIsNotItsMarker(t *testing.T) {
+	d := Dir(filepath.Join(t.TempDir(), "runtime"))
+	if err := d.Mark("/run/containerd/runc/default", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	// Another key whose name is the same: put c1's file where c2's would be.
+	if err := os.Rename(d.path("/run/containerd/runc/default", "c1"), d.path("/run/containerd/runc/default", "c2")); err != nil {
+		t.Fatal(err)
+	}
+	if d.Marked("/run/containerd/runc/default", "c2") {
+		t.Fatal("a file holding c1's key is taken for c2's marker")
+	}
+	if err := d.Unmark("/run/containerd/runc/default", "c2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(d.path("/run/containerd/runc/default", "c2")); err != nil {
+		t.Fatalf("Unmark of c2 removed a file holding c1's key: %v", err)
+	}
+}
