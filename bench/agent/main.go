@@ -258,9 +258,11 @@ func flags(name string, args []string, extra func(*flag.FlagSet)) (common, error
 
 func latency(args []string) error {
 	var n, warmup int
+	var pace time.Duration
 	c, err := flags("latency", args, func(fs *flag.FlagSet) {
 		fs.IntVar(&n, "n", 2000, "measured POST+DELETE pairs")
 		fs.IntVar(&warmup, "warmup", 2000, "pairs before measuring (JIT warm-up)")
+		fs.DurationVar(&pace, "pace", 0, "pause before each measured POST and each DELETE (0: back to back), as a worker's containers come")
 	})
 	if err != nil {
 		return err
@@ -276,19 +278,26 @@ func latency(args []string) error {
 	a := newAgent(c.socket)
 	pair := func(i int, posts, deletes, pairs *[]time.Duration) error {
 		id := fmt.Sprintf("lat-%s-%d", c.profile, i)
+		if posts != nil {
+			time.Sleep(pace)
+		}
 		t0 := time.Now()
 		if err := a.create(id, bundle, md, c.profile); err != nil {
 			return err
+		}
+		post := time.Since(t0)
+		if posts != nil {
+			time.Sleep(pace)
 		}
 		t1 := time.Now()
 		if err := a.delete(id); err != nil {
 			return err
 		}
-		t2 := time.Now()
+		del := time.Since(t1)
 		if posts != nil {
-			*posts = append(*posts, t1.Sub(t0))
-			*deletes = append(*deletes, t2.Sub(t1))
-			*pairs = append(*pairs, t2.Sub(t0))
+			*posts = append(*posts, post)
+			*deletes = append(*deletes, del)
+			*pairs = append(*pairs, post+del)
 		}
 		return nil
 	}

@@ -135,6 +135,27 @@ func (c *Client) Forget(id string) error {
 	return refused(a)
 }
 
+// ForgetIfStopped asks the agent to forget the container only if its init process has ended
+// (DELETE /v1/containers/{id}?if=stopped). forgotten is true when the agent forgot it or never
+// knew it, false when it answered that the container still runs (409 CJ515; its tokens stay).
+// An agent older than the condition ignores it and forgets: install the agent first.
+func (c *Client) ForgetIfStopped(id string) (forgotten bool, err error) {
+	a, err := c.do("DELETE", "/v1/containers/"+url.PathEscape(id)+"?if=stopped", nil)
+	if err != nil {
+		return false, err
+	}
+	switch a.status {
+	case 200, 204, 404:
+		return true, nil
+	}
+	err = refused(a)
+	var r *RefusedError
+	if errors.As(err, &r) && r.Status == 409 && r.Code == "CJ515" {
+		return false, nil
+	}
+	return false, err
+}
+
 // Call sends one request to path on the socket and returns the answer's status and (bounded) body;
 // an *UnreachableError when no HTTP answer came. It is the token client's way to the agent, so
 // neither side of the wrapper links net/http (its initialisation alone was 0.45 ms of every runc call).

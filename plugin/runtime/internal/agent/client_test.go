@@ -194,3 +194,36 @@ func TestClientForget(t *testing.T) {
 		}
 	})
 }
+
+func TestClientForgetIfStopped(t *testing.T) {
+	tests := []struct {
+		name          string
+		status        int
+		body          string
+		wantForgotten bool
+		wantRefused   bool
+	}{
+		{name: "stopped, forgotten", status: http.StatusNoContent, wantForgotten: true},
+		{name: "unknown to the agent", status: http.StatusNotFound, wantForgotten: true},
+		{name: "still running", status: http.StatusConflict, body: `{"code":"CJ515","error":"container c1 still runs"}`},
+		{name: "another conflict", status: http.StatusConflict, body: `{"code":"CJ506","error":"container c1 is still being created"}`, wantRefused: true},
+		{name: "agent fails", status: http.StatusInternalServerError, wantRefused: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := agenttest.Start(t, t.TempDir(), tt.status)
+			a.Answer(tt.status, tt.body)
+
+			forgotten, err := New(a.Socket, 5*time.Second).ForgetIfStopped("c1")
+
+			var refused *RefusedError
+			if forgotten != tt.wantForgotten || tt.wantRefused != errors.As(err, &refused) || (!tt.wantRefused && err != nil) {
+				t.Fatalf("forgotten %v, err %v; want %v, refused %v", forgotten, err, tt.wantForgotten, tt.wantRefused)
+			}
+			if reqs := a.Requests(); len(reqs) != 1 || reqs[0].Method != http.MethodDelete || reqs[0].Path != "/v1/containers/c1" ||
+				reqs[0].Query != "if=stopped" {
+				t.Fatalf("requests = %+v, want DELETE /v1/containers/c1?if=stopped", reqs)
+			}
+		})
+	}
+}

@@ -67,17 +67,32 @@ func Run(args []string) int {
 	return 0
 }
 
-// deleteDelivered runs runc's delete of a container ci-jwt delivered to, then tells the agent and
-// removes the marker. When runc failed and the container is still there (runc delete without
-// --force of a running one), it keeps its tokens and its marker.
+// deleteDelivered runs runc's delete of a container ci-jwt delivered to and, while runc works, asks
+// the agent to forget the container if its init process has ended, as it has when containerd
+// deletes: the agent's clean-up is then off the delete's path. A container whose init process
+// still runs (runc delete --force kills it; without --force runc refuses) keeps its tokens until
+// runc is done: the agent is told after runc deleted it, and when runc failed and the container is
+// still there, it keeps its tokens and its marker.
 func deleteDelivered(runc string, args []string, client *agent.Client, marks marker.Dir, inv runcargs.Invocation, s settings,
 	log runclog.Reporter) int {
-	code := runChild(runc, args)
-	if code != 0 && stillThere(inv) {
-		return code
+	child, err := startChild(runc, args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ci-jwt-runtime: cannot execute %s: %v\n", runc, err)
+		return 1
 	}
-	if err := client.Forget(inv.ID); err != nil {
-		log.Report(runclog.Warning, fmt.Sprintf("agent at %s was not told that %s is deleted: %v", s.socket, inv.ID, err))
+	forgotten, ferr := client.ForgetIfStopped(inv.ID)
+	code := waitChild(runc, child)
+	switch {
+	case forgotten:
+	case code != 0 && stillThere(inv):
+		return code
+	case ferr != nil:
+		log.Report(runclog.Warning, fmt.Sprintf("agent at %s was not told that %s is deleted: %v", s.socket, inv.ID, ferr))
+	default:
+		// It still ran when the agent looked, and runc has deleted it since.
+		if err := client.Forget(inv.ID); err != nil {
+			log.Report(runclog.Warning, fmt.Sprintf("agent at %s was not told that %s is deleted: %v", s.socket, inv.ID, err))
+		}
 	}
 	if err := marks.Unmark(inv.Root, inv.ID); err != nil {
 		log.Report(runclog.Warning, fmt.Sprintf("the marker of deleted container %s is left: %v", inv.ID, err))

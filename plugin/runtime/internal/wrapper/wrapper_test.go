@@ -306,11 +306,39 @@ func TestDelete(t *testing.T) {
 		if got := ranRunc(t, record); got != "delete --force c8" {
 			t.Fatalf("runc args = %q", got)
 		}
-		if reqs := a.Requests(); len(reqs) != 1 || reqs[0].Method != http.MethodDelete || reqs[0].Path != "/v1/containers/c8" {
+		// One request, made while runc ran: forget it if it stopped, which the agent did.
+		if reqs := a.Requests(); len(reqs) != 1 || reqs[0].Method != http.MethodDelete || reqs[0].Path != "/v1/containers/c8" ||
+			reqs[0].Query != "if=stopped" {
 			t.Fatalf("agent requests = %+v", reqs)
 		}
 		if marks.Marked("", "c8") {
 			t.Fatal("the marker outlived the delete")
+		}
+	})
+
+	t.Run("a container still running when the agent looked: the agent is told again once runc deleted it", func(t *testing.T) {
+		dir := t.TempDir()
+		a := agenttest.Start(t, dir, http.StatusConflict)
+		a.Answer(http.StatusConflict, `{"code":"CJ515","error":"container c8 still runs (its init process is alive)"}`)
+		runc, record := fakeRunc(t, dir, 0)
+		marks := marker.Beside(a.Socket)
+		if err := marks.Mark("", "c8"); err != nil {
+			t.Fatal(err)
+		}
+
+		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "delete", "--force", "c8")
+
+		if code != 0 || ranRunc(t, record) != "delete --force c8" {
+			t.Fatalf("exit %d, runc %q: %s", code, ranRunc(t, record), out)
+		}
+		reqs := a.Requests()
+		if len(reqs) != 2 || reqs[0].Query != "if=stopped" || reqs[1].Method != http.MethodDelete || reqs[1].Path != "/v1/containers/c8" ||
+			reqs[1].Query != "" {
+			t.Fatalf("agent requests = %+v, want the conditional delete, then the plain one", reqs)
+		}
+		// The stand-in answers 409 to the second too: the wrapper warns, and the agent's own clean-up is left.
+		if !strings.Contains(out, "was not told that c8 is deleted") || marks.Marked("", "c8") {
+			t.Fatalf("marked %v: %q", marks.Marked("", "c8"), out)
 		}
 	})
 
@@ -331,7 +359,31 @@ func TestDelete(t *testing.T) {
 		}
 	})
 
-	t.Run("runc fails and the container is still there: it keeps its tokens and its marker", func(t *testing.T) {
+	t.Run("runc fails and the container still runs: it keeps its tokens and its marker", func(t *testing.T) {
+		dir := t.TempDir()
+		a := agenttest.Start(t, dir, http.StatusConflict)
+		a.Answer(http.StatusConflict, `{"code":"CJ515","error":"container c8 still runs (its init process is alive)"}`)
+		runc, _ := fakeRunc(t, dir, 1)
+		root := filepath.Join(dir, "runc-root")
+		if err := os.MkdirAll(filepath.Join(root, "c8"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "c8", "state.json"), []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		marks := marker.Beside(a.Socket)
+		if err := marks.Mark(root, "c8"); err != nil {
+			t.Fatal(err)
+		}
+
+		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "--root", root, "delete", "c8")
+
+		if reqs := a.Requests(); code != 1 || len(reqs) != 1 || reqs[0].Query != "if=stopped" || !marks.Marked(root, "c8") {
+			t.Fatalf("exit %d, agent requests %+v, marked %v: %s", code, reqs, marks.Marked(root, "c8"), out)
+		}
+	})
+
+	t.Run("runc fails, the container is still there, but stopped: the agent has forgotten it, the marker goes", func(t *testing.T) {
 		dir := t.TempDir()
 		a := agenttest.Start(t, dir, http.StatusNoContent)
 		runc, _ := fakeRunc(t, dir, 1)
@@ -349,7 +401,7 @@ func TestDelete(t *testing.T) {
 
 		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "--root", root, "delete", "c8")
 
-		if code != 1 || len(a.Requests()) != 0 || !marks.Marked(root, "c8") {
+		if code != 1 || len(a.Requests()) != 1 || marks.Marked(root, "c8") {
 			t.Fatalf("exit %d, agent requests %+v, marked %v: %s", code, a.Requests(), marks.Marked(root, "c8"), out)
 		}
 	})

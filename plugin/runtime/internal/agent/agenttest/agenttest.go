@@ -20,8 +20,8 @@ const Refusal = `{"code":"CJ101","error":"metadata key 'tema' is not a build met
 
 // Request is one request the stand-in received.
 type Request struct {
-	// Method and Path, the path as sent (still escaped).
-	Method, Path string
+	// Method and Path, the path as sent (still escaped), and Query, what follows its "?".
+	Method, Path, Query string
 	// Body is the JSON body, nil when there was none.
 	Body map[string]any
 }
@@ -58,7 +58,7 @@ func (a *Agent) serve(w http.ResponseWriter, r *http.Request) {
 	data, _ := io.ReadAll(r.Body)
 	_ = json.Unmarshal(data, &body)
 	a.mu.Lock()
-	a.requests = append(a.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Body: body})
+	a.requests = append(a.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body})
 	status, reply, delay := a.status, a.body, a.delay
 	a.mu.Unlock()
 	time.Sleep(delay)

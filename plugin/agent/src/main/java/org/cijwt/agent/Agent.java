@@ -357,6 +357,18 @@ public final class Agent implements ContainerService, AutoCloseable {
     }
 
     @Override
+    public boolean deleteIfStopped(String id) throws CiJwtException {
+        Live l = live.get(id);
+        // Once ended, an init process does not run again (runc starts only a created container):
+        // the check cannot be outrun by the container, only by a pid handed to a new process,
+        // which reads as running and leaves the tokens to the wrapper's plain delete.
+        if (l != null && alive(l.entry().bundle())) {
+            throw new CiJwtException(ErrorCode.CONTAINER_RUNNING, "container " + id + " still runs (its init process is alive)");
+        }
+        return delete(id);
+    }
+
+    @Override
     public List<Container> list() {
         List<Container> out = new ArrayList<>();
         live.values().stream().filter(l -> l.refresher() != null).forEach(l -> out.add(describe(l.entry(), l.refresher())));

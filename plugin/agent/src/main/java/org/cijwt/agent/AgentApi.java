@@ -20,6 +20,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -31,7 +32,7 @@ import org.cijwt.metrics.OperatorMetrics;
 
 /**
  * The agent's HTTP/JSON API on its Unix socket: {@code POST /v1/containers},
- * {@code DELETE /v1/containers/{id}}, {@code GET /v1/containers}, {@code /healthz},
+ * {@code DELETE /v1/containers/{id}} (with {@code ?if=stopped}: only once its init process ended), {@code GET /v1/containers}, {@code /healthz},
  * {@code /readyz}, {@code /metrics}. Requests are checked here, at the edge; signing and file work
  * run on worker threads, never on the event loop. A client error is a 4xx with
  * {@code {"code", "error"}}; a 500 means a bug.
@@ -125,8 +126,14 @@ public final class AgentApi {
             refused(ctx, new CiJwtException(ErrorCode.REQUEST_INVALID, "container id is not a runc container id"));
             return;
         }
+        List<String> conditions = ctx.queryParam("if");
+        boolean ifStopped = conditions.equals(List.of("stopped"));
+        if (!conditions.isEmpty() && !ifStopped) {
+            refused(ctx, new CiJwtException(ErrorCode.REQUEST_INVALID, "the only condition of a delete is if=stopped"));
+            return;
+        }
         Timer.Sample sample = metrics.startDelete();
-        blocking(vertx, ctx, () -> service.delete(id), known -> {
+        blocking(vertx, ctx, () -> ifStopped ? service.deleteIfStopped(id) : service.delete(id), known -> {
             metrics.deleted(sample);
             if (known) {
                 ctx.response().setStatusCode(204).end();
@@ -229,7 +236,7 @@ public final class AgentApi {
      */
     static int status(ErrorCode code) {
         return switch (code) {
-            case CONTAINER_CONFLICT, TOKEN_DIR_REFUSED -> 409;
+            case CONTAINER_CONFLICT, CONTAINER_RUNNING, TOKEN_DIR_REFUSED -> 409;
             case CONTAINER_UNKNOWN -> 404;
             case KEY_SERVICE_FAILED, KEY_NOT_FOUND, DELIVERY_FAILED, IO_FAILED, CONCOURSE_UNAVAILABLE, CONCOURSE_LOGIN_REFUSED,
                     CONCOURSE_PASSWORD_FILE -> 503;

@@ -51,6 +51,14 @@ public interface ContainerService {
     /** Reverts and removes exactly what {@link #create} made; false when the id is unknown. */
     boolean delete(String id) throws CiJwtException;
 
+    /**
+     * {@link #delete}, only if the container's init process has ended (its bundle is gone, or the
+     * pid its runtime left there is no running process); else {@code CJ515} and nothing changes. The
+     * runtime wrapper sends it while runc deletes the container, so that a delete of a container
+     * that is still running (runc delete without --force, which runc refuses) never takes its tokens.
+     */
+    boolean deleteIfStopped(String id) throws CiJwtException;
+
     List<Container> list();
 
     /** Why the agent cannot deliver now (no signing key, ...), or empty when it can. */

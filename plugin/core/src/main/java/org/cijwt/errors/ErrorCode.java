@@ -49,6 +49,7 @@ public enum ErrorCode {
     REQUEST_LIFETIME_REFUSED("CJ512", "a token request asks for a lifetime over on_request.max_ttl or under one minute"),
     REQUEST_RATE_LIMITED("CJ513", "a container asked for tokens faster than its profile's on_request.rate_per_minute"),
     REQUEST_CONTAINER_ENDED("CJ514", "a token request came after the container or its build ended, or the agent stopped serving it"),
+    CONTAINER_RUNNING("CJ515", "the agent was asked to forget a container once stopped, and its init process still runs"),
 
     // 6xx: Vault and OpenBao
     VAULT_FAILED("CJ601", "Vault or OpenBao could not be reached or answered with an error"),

@@ -1,0 +1,143 @@
+package org.cijwt.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.cijwt.fixtures.TestKeys;
+import org.cijwt.keys.KeySources;
+import org.cijwt.keys.ReloadingKeyRing;
+import org.cijwt.metrics.OperatorMetrics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code DELETE /v1/containers/{id}?if=stopped}, which the runtime wrapper sends while runc deletes
+ * a container: the agent forgets the container only once its init process has ended, over the
+ * agent's real socket.
+ */
+class AgentDeleteIfStoppedTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private Process init;
+    private Vertx vertx;
+    private Agent agent;
+    private HttpServer server;
+    private HttpClientAgent client;
+    private Path socket;
+    private Path bundle;
+
+    @BeforeEach
+    void start() throws Exception {
+        // Stands for the container's init process, named by the bundle's init.pid as containerd leaves it.
+        init = new ProcessBuilder("sleep", "300").start();
+        bundle = Files.createDirectories(dir.resolve("bundle"));
+        Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
+                + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
+        Files.writeString(bundle.resolve("init.pid"), Long.toString(init.pid()));
+        AgentConfig config = AgentConfig.parse(String.join("\n",
+                "issuer: https://ci.example.test",
+                "profiles:",
+                "  default:",
+                "    tokens: [{name: jwt, audiences: [vault], ttl: 10m}]",
+                ""), "test agent config", null);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ReloadingKeyRing keys = ReloadingKeyRing.start(KeySources.resolve(KeySources.EPHEMERAL, KeySources.Options.defaults()),
+                Clock.systemUTC());
+        agent = Agent.builder(keys, config, dir.resolve("state")).registry(registry)
+                .scheduler(new HandScheduler(System::nanoTime)).start();
+        agent.create(new ContainerService.CreateRequest("c1", bundle, Optional.of(JSON.readTree(TestKeys.metadata("main"))),
+                Optional.empty()));
+        vertx = Vertx.vertx();
+        socket = dir.resolve("agent.sock");
+        server = await(new AgentApi(agent, agent.metrics(), registry,
+                OperatorMetrics.bind(registry, "agent", keys, Clock.systemUTC())).listen(vertx, socket));
+        client = vertx.createHttpClient();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(client.close());
+        await(server.close());
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        agent.close();
+        init.destroyForcibly();
+        init.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    private record Answer(int status, JsonNode body) {
+    }
+
+    private Answer delete(String uri) throws Exception {
+        RequestOptions options = new RequestOptions().setServer(SocketAddress.domainSocketAddress(socket.toString()))
+                .setHost("agent").setMethod(HttpMethod.DELETE).setURI(uri);
+        var answered = await(client.request(options).compose(req -> req.send())
+                .compose(resp -> resp.body().map(b -> java.util.Map.entry(resp.statusCode(), b.toString()))));
+        return new Answer(answered.getKey(), answered.getValue().isEmpty() ? null : JSON.readTree(answered.getValue()));
+    }
+
+    private static <T> T await(Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void deleteIfStoppedWhenTheInitProcessRunsThen409AndTheTokensStay() throws Exception {
+        Answer a = delete("/v1/containers/c1?if=stopped");
+
+        assertThat(a.status()).isEqualTo(409);
+        assertThat(a.body().path("code").asText()).isEqualTo("CJ515");
+        assertThat(dir.resolve("state/tokens/c1/jwt")).as("its token").isNotEmptyFile();
+        assertThat(bundle.resolve("config.json")).content().as("config.json still patched").contains("concourse-ci");
+        assertThat(agent.list()).extracting(ContainerService.Container::id).containsExactly("c1");
+    }
+
+    @Test
+    void deleteIfStoppedWhenTheInitProcessEndedThen204AndEverythingIsUndone() throws Exception {
+        init.destroyForcibly();
+        init.waitFor(10, TimeUnit.SECONDS);
+
+        Answer a = delete("/v1/containers/c1?if=stopped");
+
+        assertThat(a.status()).isEqualTo(204);
+        assertThat(dir.resolve("state/tokens/c1")).as("its token directory").doesNotExist();
+        assertThat(dir.resolve("state/containers/c1.json")).as("its record").doesNotExist();
+        assertThat(bundle.resolve("config.json")).content().as("config.json reverted").doesNotContain("concourse-ci");
+        assertThat(agent.list()).isEmpty();
+        assertThat(delete("/v1/containers/c1?if=stopped").status()).as("asked again").isEqualTo(404);
+    }
+
+    @Test
+    void deleteWhenTheConditionIsNotStoppedThen400AndNothingChanges() throws Exception {
+        for (String uri : new String[] {"/v1/containers/c1?if=running", "/v1/containers/c1?if=stopped&if=stopped", "/v1/containers/c1?if="}) {
+            Answer a = delete(uri);
+
+            assertThat(a.status()).as(uri).isEqualTo(400);
+            assertThat(a.body().path("code").asText()).as(uri).isEqualTo("CJ509");
+        }
+        assertThat(agent.list()).extracting(ContainerService.Container::id).containsExactly("c1");
+    }
+
+    @Test
+    void deleteWithoutAConditionThenTheTokensGoThoughTheInitProcessRuns() throws Exception {
+        assertThat(delete("/v1/containers/c1").status()).isEqualTo(204);
+        assertThat(dir.resolve("state/tokens/c1")).doesNotExist();
+    }
+}
