@@ -39,21 +39,16 @@ func realRuntime(getenv func(string) string, self string) (string, error) {
 	return "", errNoRunc
 }
 
-// startChild starts the real runtime with the caller's standard streams.
-func startChild(runc string, args []string) (*exec.Cmd, error) {
+// runChild runs the real runtime with the caller's standard streams and returns its exit code.
+func runChild(runc string, args []string) int {
 	cmd := exec.Command(runc, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	return cmd, cmd.Start()
-}
-
-// waitChild waits for a runtime startChild started and returns its exit code.
-func waitChild(runc string, cmd *exec.Cmd) int {
-	if err := cmd.Wait(); err != nil {
+	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
 			return exit.ExitCode()
 		}
-		fmt.Fprintf(os.Stderr, "ci-jwt-runtime: %s: %v\n", runc, err)
+		fmt.Fprintf(os.Stderr, "ci-jwt-runtime: cannot execute %s: %v\n", runc, err)
 		return 1
 	}
 	return 0

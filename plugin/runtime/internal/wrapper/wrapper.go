@@ -57,7 +57,9 @@ func Run(args []string) int {
 		}
 	case "delete":
 		if inv.ID != "" && marks.Marked(inv.Root, inv.ID) {
-			return deleteDelivered(runc, args, agent.New(s.socket, s.timeout), marks, inv, s, log)
+			if code, proceed := deleteDelivered(runc, args, agent.New(s.socket, s.timeout), marks, inv, s, log); !proceed {
+				return code
+			}
 		}
 	}
 	if err := syscall.Exec(runc, append([]string{runc}, args...), os.Environ()); err != nil {
@@ -67,37 +69,39 @@ func Run(args []string) int {
 	return 0
 }
 
-// deleteDelivered runs runc's delete of a container ci-jwt delivered to and, while runc works, asks
-// the agent to forget the container if its init process has ended, as it has when containerd
-// deletes: the agent's clean-up is then off the delete's path. A container whose init process
-// still runs (runc delete --force kills it; without --force runc refuses) keeps its tokens until
-// runc is done: the agent is told after runc deleted it, and when runc failed and the container is
-// still there, it keeps its tokens and its marker.
+// deleteDelivered deletes a container ci-jwt delivered to. First it asks the agent to forget the
+// container if its init process has ended, as it has whenever containerd deletes; then, the
+// marker gone, runc's delete replaces this process (proceed true), as for any other container. A
+// container whose init process still runs (runc delete --force kills it; without --force runc
+// refuses) keeps its tokens until runc is done: runc's delete runs as a child, the agent is told
+// after it, and when runc failed and the container is still there, it keeps its tokens and its
+// marker (code is then the exit code).
 func deleteDelivered(runc string, args []string, client *agent.Client, marks marker.Dir, inv runcargs.Invocation, s settings,
-	log runclog.Reporter) int {
-	child, err := startChild(runc, args)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ci-jwt-runtime: cannot execute %s: %v\n", runc, err)
-		return 1
-	}
+	log runclog.Reporter) (code int, proceed bool) {
 	forgotten, ferr := client.ForgetIfStopped(inv.ID)
-	code := waitChild(runc, child)
-	switch {
-	case forgotten:
-	case code != 0 && stillThere(inv):
-		return code
-	case ferr != nil:
-		log.Report(runclog.Warning, fmt.Sprintf("agent at %s was not told that %s is deleted: %v", s.socket, inv.ID, ferr))
-	default:
-		// It still ran when the agent looked, and runc has deleted it since.
-		if err := client.Forget(inv.ID); err != nil {
-			log.Report(runclog.Warning, fmt.Sprintf("agent at %s was not told that %s is deleted: %v", s.socket, inv.ID, err))
-		}
+	if forgotten {
+		unmark(marks, inv, log)
+		return 0, true
 	}
+	code = runChild(runc, args)
+	if code != 0 && stillThere(inv) {
+		return code, false
+	}
+	if ferr == nil {
+		// It still ran when the agent looked, and runc has deleted it since.
+		ferr = client.Forget(inv.ID)
+	}
+	if ferr != nil {
+		log.Report(runclog.Warning, fmt.Sprintf("agent at %s was not told that %s is deleted: %v", s.socket, inv.ID, ferr))
+	}
+	unmark(marks, inv, log)
+	return code, false
+}
+
+func unmark(marks marker.Dir, inv runcargs.Invocation, log runclog.Reporter) {
 	if err := marks.Unmark(inv.Root, inv.ID); err != nil {
 		log.Report(runclog.Warning, fmt.Sprintf("the marker of deleted container %s is left: %v", inv.ID, err))
 	}
-	return code
 }
 
 // stillThere says whether runc still keeps the state of the container: runc's state directory

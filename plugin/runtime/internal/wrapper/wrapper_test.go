@@ -306,7 +306,7 @@ func TestDelete(t *testing.T) {
 		if got := ranRunc(t, record); got != "delete --force c8" {
 			t.Fatalf("runc args = %q", got)
 		}
-		// One request, made while runc ran: forget it if it stopped, which the agent did.
+		// One request, before runc ran: forget it if it stopped, which the agent did; then runc replaced the wrapper.
 		if reqs := a.Requests(); len(reqs) != 1 || reqs[0].Method != http.MethodDelete || reqs[0].Path != "/v1/containers/c8" ||
 			reqs[0].Query != "if=stopped" {
 			t.Fatalf("agent requests = %+v", reqs)

@@ -54,8 +54,9 @@ public interface ContainerService {
     /**
      * {@link #delete}, only if the container's init process has ended (its bundle is gone, or the
      * pid its runtime left there is no running process); else {@code CJ515} and nothing changes. The
-     * runtime wrapper sends it while runc deletes the container, so that a delete of a container
-     * that is still running (runc delete without --force, which runc refuses) never takes its tokens.
+     * runtime wrapper sends it before it hands a delete to runc: when containerd deletes, the init
+     * has ended and the wrapper need not wait for runc to tell the agent; a container that still
+     * runs (runc delete without --force, which runc refuses) never loses its tokens to it.
      */
     boolean deleteIfStopped(String id) throws CiJwtException;
 

@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code DELETE /v1/containers/{id}?if=stopped}, which the runtime wrapper sends while runc deletes
+ * {@code DELETE /v1/containers/{id}?if=stopped}, which the runtime wrapper sends before runc deletes
  * a container: the agent forgets the container only once its init process has ended, over the
  * agent's real socket.
  */
@@ -70,7 +71,8 @@ class AgentDeleteIfStoppedTest {
         socket = dir.resolve("agent.sock");
         server = await(new AgentApi(agent, agent.metrics(), registry,
                 OperatorMetrics.bind(registry, "agent", keys, Clock.systemUTC())).listen(vertx, socket));
-        client = vertx.createHttpClient();
+        // A connection per request, as the runtime wrapper asks (HTTP/1.0).
+        client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     }
 
     @AfterEach
