@@ -288,6 +288,24 @@ func TestCreateWhateverTheSpelling(t *testing.T) {
 	}
 }
 
+// markedAndStillThere gives container id a marker and the state runc keeps of a container that
+// is still there, in a runc root under dir; it returns the root and the marker directory.
+func markedAndStillThere(t *testing.T, dir, socket, id string) (string, marker.Dir) {
+	t.Helper()
+	root := filepath.Join(dir, "runc-root")
+	if err := os.MkdirAll(filepath.Join(root, id), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, id, "state.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	marks := marker.Beside(socket)
+	if err := marks.Mark(root, id); err != nil {
+		t.Fatal(err)
+	}
+	return root, marks
+}
+
 func TestDelete(t *testing.T) {
 	t.Run("a delivered container: the agent is told, the marker removed and runc's exit code kept", func(t *testing.T) {
 		dir := t.TempDir()
@@ -364,17 +382,7 @@ func TestDelete(t *testing.T) {
 		a := agenttest.Start(t, dir, http.StatusConflict)
 		a.Answer(http.StatusConflict, `{"code":"CJ515","error":"container c8 still runs (its init process is alive)"}`)
 		runc, _ := fakeRunc(t, dir, 1)
-		root := filepath.Join(dir, "runc-root")
-		if err := os.MkdirAll(filepath.Join(root, "c8"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, "c8", "state.json"), []byte("{}"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		marks := marker.Beside(a.Socket)
-		if err := marks.Mark(root, "c8"); err != nil {
-			t.Fatal(err)
-		}
+		root, marks := markedAndStillThere(t, dir, a.Socket, "c8")
 
 		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "--root", root, "delete", "c8")
 
@@ -387,17 +395,7 @@ func TestDelete(t *testing.T) {
 		dir := t.TempDir()
 		a := agenttest.Start(t, dir, http.StatusNoContent)
 		runc, _ := fakeRunc(t, dir, 1)
-		root := filepath.Join(dir, "runc-root")
-		if err := os.MkdirAll(filepath.Join(root, "c8"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, "c8", "state.json"), []byte("{}"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		marks := marker.Beside(a.Socket)
-		if err := marks.Mark(root, "c8"); err != nil {
-			t.Fatal(err)
-		}
+		root, marks := markedAndStillThere(t, dir, a.Socket, "c8")
 
 		code, out := runWrapper(t, []string{"CI_JWT_AGENT_SOCKET=" + a.Socket, "CI_JWT_RUNC=" + runc}, "--root", root, "delete", "c8")
 
