@@ -21,12 +21,13 @@ import (
 
 // Run is the wrapper's main: args are runc's (without the program name), the result is the exit
 // code. On success it does not return: the real runtime replaces this process (syscall.Exec),
-// except for the delete of a container ci-jwt delivered to, after which the agent is told.
+// except for the delete of a delivered container that still runs, after which the agent is told.
 //
 // Only create (and run) of a container that may be ci-jwt's reads its bundle and asks the agent;
 // every later call tells ci-jwt's containers from the others by the wrapper's own marker
-// (package marker), one stat, so a container ci-jwt does not manage costs no more than this
-// program's start on any call.
+// (package marker), so a container ci-jwt does not manage costs no more than this program's
+// start on any call, and most of those calls never get here: the fast path (package fastpath)
+// executes runc before Go's runtime starts.
 func Run(args []string) int {
 	// Not a runc verb: inside a container, ask the agent for a token on the container's socket.
 	if len(args) > 0 && args[0] == "token" {
