@@ -54,12 +54,7 @@ class AgentDeleteIfStoppedTest {
         Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
                 + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
         Files.writeString(bundle.resolve("init.pid"), Long.toString(init.pid()));
-        AgentConfig config = AgentConfig.parse(String.join("\n",
-                "issuer: https://ci.example.test",
-                "profiles:",
-                "  default:",
-                "    tokens: [{name: jwt, audiences: [vault], ttl: 10m}]",
-                ""), "test agent config", null);
+        AgentConfig config = TestAgentConfigs.vaultJwt();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ReloadingKeyRing keys = ReloadingKeyRing.start(KeySources.resolve(KeySources.EPHEMERAL, KeySources.Options.defaults()),
                 Clock.systemUTC());

@@ -40,12 +40,7 @@ class AgentRebootTest {
     }
 
     private Agent agent(Path state) throws Exception {
-        AgentConfig config = AgentConfig.parse(String.join("\n",
-                "issuer: https://ci.example.test",
-                "profiles:",
-                "  default:",
-                "    tokens: [{name: jwt, audiences: [vault], ttl: 10m}]",
-                ""), "test agent config", null);
+        AgentConfig config = TestAgentConfigs.vaultJwt();
         return Agent.builder(TestKeyRings::signing, config, state).scheduler(new HandScheduler(System::nanoTime)).start();
     }
 
