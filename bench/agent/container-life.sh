@@ -14,11 +14,13 @@
 #
 #   bench/run container-life                    # about 5 minutes on 2 CPUs
 #   N=20 WARMUP=5 LIVE=100 bench/run container-life   # a quick look
+#   RUNS=3 bench/run container-life             # the warm lives three times, and the median of the runs
 #
 # Environment: N (measured rounds, 100), WARMUP (rounds not counted, 15), LIVE (other containers
 # live in the agent, 500), COLD (first lives timed after an agent start, 5), COLD_MODES (agent
 # start-ups timed cold, space-separated, of: plain (--warm-up 0), warmup (the agent's default
-# warm-up at start); default "plain warmup"),
+# warm-up at start); default "plain warmup"), RUNS (times the warm lives are measured, one after
+# the other against the same agent, 1),
 # AGENT_JAVA_OPTS (default: the systemd unit's in docs/agent.md), BENCH_DIR (default /dev/shm).
 # Needs root, containerd and ctr, runc, /bin/busybox (busybox-static), Java 17, Go, curl.
 set -euo pipefail
@@ -29,6 +31,7 @@ WARMUP="${WARMUP:-15}"
 LIVE="${LIVE:-500}"
 COLD="${COLD:-5}"
 COLD_MODES="${COLD_MODES:-plain warmup}"
+RUNS="${RUNS:-1}"
 AGENT_JAVA_OPTS="${AGENT_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -XX:MaxRAM=1g}"
 BENCH_DIR="${BENCH_DIR:-/dev/shm}"
 jar="$root/plugin/cli/target/ci-jwt.jar"
@@ -187,18 +190,39 @@ gc
 g0="$(rss)"
 "$load" fill -socket "$socket" -pid "$agent_pid" -metadata "$metadata" -dir "$work/bundles" -profile es256 -from 0 -to "$LIVE"
 echo
-echo "### A container's whole life, warm agent with $LIVE other containers live ($WARMUP rounds not counted, then $N; arms in a random order each round)"
+runs_note=""
+[ "$RUNS" -gt 1 ] && runs_note="; $RUNS runs of it, one after the other"
+echo "### A container's whole life, warm agent with $LIVE other containers live ($WARMUP rounds not counted, then $N; arms in a random order each round$runs_note)"
 echo
-echo "| arm | lives | p50 ms | p90 ms | p50 ÷ runc's p50 | median of the rounds' ratios to runc | target | met (both) |"
-echo "|---|---|---|---|---|---|---|---|"
-life -n "$N" -warmup "$WARMUP" -id warm-life | while IFS=$'\t' read -r name lives p50 p90 ratio _ paired; do
-  case "$name" in
-    "runc alone") target=""; met="" ;;
-    *annotated*token*) target="≤ 1.10"; met=$(awk -v r="$ratio" -v q="$paired" 'BEGIN { print (r <= 1.10 && q <= 1.10) ? "yes" : "**no**" }') ;;
-    *) target="≤ 1.05"; met=$(awk -v r="$ratio" -v q="$paired" 'BEGIN { print (r <= 1.05 && q <= 1.05) ? "yes" : "**no**" }') ;;
-  esac
-  echo "| $name | $lives | $p50 | $p90 | $ratio | $paired | $target | $met |"
+echo "| run | arm | lives | p50 ms | p90 ms | p50 ÷ runc's p50 | median of the rounds' ratios to runc | target | met (both) |"
+echo "|---|---|---|---|---|---|---|---|---|"
+ratios="$work/ratios"
+: >"$ratios"
+for run in $(seq 1 "$RUNS"); do
+  life -n "$N" -warmup "$WARMUP" -id "warm-life-$run" | while IFS=$'\t' read -r name lives p50 p90 ratio _ paired; do
+    case "$name" in
+      "runc alone") target=""; met="" ;;
+      *annotated*token*) target="≤ 1.10"; met=$(awk -v r="$ratio" -v q="$paired" 'BEGIN { print (r <= 1.10 && q <= 1.10) ? "yes" : "**no**" }') ;;
+      *) target="≤ 1.05"; met=$(awk -v r="$ratio" -v q="$paired" 'BEGIN { print (r <= 1.05 && q <= 1.05) ? "yes" : "**no**" }') ;;
+    esac
+    echo "| $run | $name | $lives | $p50 | $p90 | $ratio | $paired | $target | $met |"
+    printf '%s\t%s\t%s\n' "$name" "$ratio" "$paired" >>"$ratios"
+  done
 done
+if [ "$RUNS" -gt 1 ]; then
+  # A run's ratios move with the machine's load by as much as the targets' margins: the median over
+  # runs is the figure to judge.
+  echo
+  echo "| arm, median of the $RUNS runs | p50 ÷ runc's p50 | median of the rounds' ratios | target | met (both) |"
+  echo "|---|---|---|---|---|"
+  cut -f1 "$ratios" | awk '!seen[$0]++' | grep -v '^runc alone$' | while IFS= read -r name; do
+    med() { grep -F "$name"$'\t' "$ratios" | cut -f"$1" | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    ratio="$(med 2)" paired="$(med 3)" limit=1.05
+    case "$name" in *annotated*token*) limit=1.10 ;; esac
+    met=$(awk -v r="$ratio" -v q="$paired" -v l="$limit" 'BEGIN { print (r <= l && q <= l) ? "yes" : "**no**" }')
+    echo "| $name | $ratio | $paired | ≤ $limit | $met |"
+  done
+fi
 sleep 3
 r1="$(rss)"
 gc
