@@ -445,9 +445,6 @@ import (
 	"unsafe"
 )
 
-// Enabled says whether this build has the fast path (it needs cgo on Linux).
-const Enabled = true
-
 // cStrings is a C array of C strings holding ss, NULL-terminated, and the function that frees it.
 func cStrings(ss []string) (**C.char, func()) {
 	arr := (*[1 << 20]*C.char)(C.malloc(C.size_t(len(ss)+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))

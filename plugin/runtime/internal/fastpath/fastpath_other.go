@@ -4,6 +4,3 @@
 // before the Go runtime starts; it needs cgo on Linux, and this build has none, so every call
 // goes through the Go flow (the same decisions, at Go's start cost).
 package fastpath
-
-// Enabled says whether this build has the fast path (it needs cgo on Linux).
-const Enabled = false
