@@ -268,7 +268,8 @@ public final class Agent implements ContainerService, AutoCloseable {
     }
 
     @Override
-    public Created create(CreateRequest request) throws CiJwtException {
+    public Created create(CreateRequest asked) throws CiJwtException {
+        CreateRequest request = identity.complete(asked);
         TokenProfile profile = config.profile(request.profile());
         IdentitySource.Identity who = identity.identify(request);
         if (who instanceof IdentitySource.NotManaged not) {

@@ -40,6 +40,8 @@ import org.cijwt.metrics.OperatorMetrics;
 public final class AgentApi {
     /** Container ids as runc accepts them. */
     static final int MAX_BODY_BYTES = 256 * 1024;
+    /** Sent with {@code false} beside a create's {@code "managed": false}, for clients that read no JSON. */
+    static final String MANAGED_HEADER = "CI-JWT-Managed";
     private static final Set<String> CREATE_FIELDS = Set.of("id", "bundle", "metadata", "profile");
     /**
      * Duplicate keys refused; numbers kept digit for digit (as BuildMetadata reads a metadata file),
@@ -115,6 +117,8 @@ public final class AgentApi {
                 json(ctx, 201, describe(d.container()));
             } else if (created instanceof ContainerService.Unmanaged u) {
                 metrics.createUnmanaged(sample);
+                // The runtime wrapper's fast path reads this header rather than the JSON (docs/agent.md).
+                ctx.response().putHeader(MANAGED_HEADER, "false");
                 json(ctx, 200, JSON.createObjectNode().put("id", u.id()).put("managed", false).put("reason", u.reason()));
             }
         }, e -> metrics.createRefused(sample, e.code()));

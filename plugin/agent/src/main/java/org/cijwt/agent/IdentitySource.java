@@ -18,6 +18,16 @@ public interface IdentitySource {
     String name();
 
     /**
+     * The request as this source reads it, before anything else of it is looked at: by default as
+     * it came; the annotation source fills in metadata the caller left out from the bundle.
+     *
+     * @throws CiJwtException when what the source reads is not valid
+     */
+    default ContainerService.CreateRequest complete(ContainerService.CreateRequest request) throws CiJwtException {
+        return request;
+    }
+
+    /**
      * The build a container belongs to, or that ci-jwt does not manage it.
      *
      * @throws CiJwtException when the container must not start: it claims to be a build the

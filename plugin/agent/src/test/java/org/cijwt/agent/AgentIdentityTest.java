@@ -104,4 +104,43 @@ class AgentIdentityTest {
             assertThat(agent.delete("c1")).isTrue();
         }
     }
+    private Path annotatedBundle(String annotations) throws Exception {
+        Path bundle = Files.createDirectories(dir.resolve("annotated"));
+        Files.writeString(bundle.resolve("config.json"), CONFIG.substring(0, CONFIG.length() - 1) + ",\"annotations\":" + annotations + "}");
+        return bundle;
+    }
+
+    @Test
+    void createWhenTheRequestLeavesMetadataOutThenTheBundlesAnnotationsNameTheBuildAndProfile() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String metadata = json.readTree(TestKeys.metadata("main")).toString();
+        Path bundle = annotatedBundle(json.writeValueAsString(java.util.Map.of(AnnotationIdentity.METADATA_ANNOTATION, metadata,
+                AnnotationIdentity.PROFILE_ANNOTATION, AgentConfig.DEFAULT_PROFILE)));
+        try (Agent agent = agent(new AnnotationIdentity())) {
+            ContainerService.Created created = agent.create(new ContainerService.CreateRequest("c1", bundle, Optional.empty(), Optional.empty()));
+
+            assertThat(created).isInstanceOf(ContainerService.Delivered.class);
+            String token = Files.readString(dir.resolve("state/tokens/c1/jwt")).strip();
+            String claims = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(json.readTree(claims).get("team").asText()).isEqualTo(json.readTree(metadata).get("team").asText());
+            assertThat(agent.list()).singleElement().satisfies(c -> assertThat(c.profile()).isEqualTo(AgentConfig.DEFAULT_PROFILE));
+            assertThat(agent.delete("c1")).isTrue();
+        }
+    }
+
+    @Test
+    void createWhenTheBundlesAnnotationsAreNotValidThenRefusedNamingTheAnnotationAndNothingIsWritten() throws Exception {
+        for (String annotations : new String[] {"{\"org.cijwt.metadata\":\"{not json\"}", "{\"org.cijwt.metadata\":\"[1]\"}",
+                "{\"org.cijwt.metadata\":\"{}\",\"org.cijwt.profile\":\"\"}"}) {
+            Path bundle = annotatedBundle(annotations);
+            String before = Files.readString(bundle.resolve("config.json"));
+            try (Agent agent = agent(new AnnotationIdentity())) {
+                assertThatThrownBy(() -> agent.create(new ContainerService.CreateRequest("c1", bundle, Optional.empty(), Optional.empty())))
+                        .as(annotations).isInstanceOf(CiJwtException.class).hasMessageContaining("org.cijwt.")
+                        .hasMessageNotContaining("not json");
+                assertThat(agent.list()).isEmpty();
+            }
+            assertThat(Files.readString(bundle.resolve("config.json"))).isEqualTo(before);
+        }
+    }
 }
