@@ -1,18 +1,18 @@
 //go:build cgo && linux
 
-// Package fastpath lets ci-jwt-runtime hand a call that is none of ci-jwt's business to runc
-// before the Go runtime starts: a C constructor (the way runc's own nsenter runs before Go) reads
-// the command line as package runcargs does and, when it is certain that the Go flow would do
-// nothing but execute runc with the same arguments, executes runc itself. Go's start costs about
-// 2 ms a call on a 2-CPU machine, this path about 0.3 ms when linked with musl as build.sh links
-// it (BENCHMARKS.md), and a container ci-jwt does not manage goes through the wrapper four or five
-// times in its life. It reads its arguments from /proc/self/cmdline (musl passes a constructor
-// none) and its environment from environ.
+// Package fastpath lets ci-jwt-runtime take the calls it is sure of before the Go runtime
+// starts: a C constructor (the way runc's own nsenter runs before Go) reads the command line as
+// package runcargs does and, when it is certain of every step, takes the call itself. Go's start
+// costs about 2 ms a call on a 2-CPU machine, this path about 0.3 ms when linked with musl as
+// build.sh links it (BENCHMARKS.md); a container ci-jwt does not manage goes through the wrapper
+// four or five times in its life, and one it manages asks the agent at two of them. It reads its
+// arguments from /proc/self/cmdline (musl passes a constructor none) and its environment from
+// environ.
 //
-// The fast path only ever says "runc, now" or "ask Go": every doubt (an unusual spelling of a
-// path, a setting it does not know, a file it cannot read, a config.json that might carry the
-// annotation) is left to the Go flow, which decides, reports and fails closed as before. It does
-// not log, ask the agent, write a file or read what Go would not. The calls it takes:
+// Every doubt (an unusual spelling of a path, a setting it does not know, a file it cannot read,
+// an answer of the agent it does not act on) is left to the Go flow, which decides, reports and
+// fails closed as before, and which asks the agent again where the fast path asked. It logs
+// nothing. It executes runc at once for:
 //
 //   - every verb but create, run, exec, delete and the wrapper's own token;
 //   - delete with no container id, and delete and exec of a container without the wrapper's
@@ -22,22 +22,38 @@
 //     annotation org.cijwt.metadata, whose letters no other JSON escape stands for;
 //   - under the concourse source, create and run outside Concourse's namespace.
 //
+// It asks the agent, then executes runc, for the create (and run) of every other bundle under
+// those sources (the marker written, then POST /v1/containers with the id and bundle only: the
+// agent reads the annotations itself; on 201, or 200 with CI-JWT-Managed: false), and for the
+// delete of a container whose marker holds its key (DELETE ...?if=stopped; on 200, 204 or 404,
+// then the marker removed): docs/runtime.md, "The fast path".
+//
 // The real runtime is found as the Go flow finds it (CI_JWT_RUNC, else runc on PATH, never this
 // program); a PATH or socket path that is not absolute and clean is left to Go. The program opts
 // in with its own constructor (cmd/ci-jwt-runtime), so a test binary never takes this path; the
-// tests call Decide, which executes nothing, and compare it with the Go flow.
+// tests call Decide, which executes, asks and writes nothing, and compare the built program with
+// the Go flow.
 package fastpath
 
 /*
 #cgo CFLAGS: -D_GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+// What the fast path does with a call: leave it to the Go flow, execute runc at once, or first
+// have the agent deliver (create) or forget (delete) the container and then execute runc.
+enum { CIJWT_GO = 0, CIJWT_RUNC = 1, CIJWT_DELIVER = 2, CIJWT_FORGET = 3 };
 
 // The most of config.json the Go flow reads (bundle.maxConfigBytes); past it, Go decides.
 #define CIJWT_MAX_CONFIG (4 << 20)
@@ -254,33 +270,126 @@ static uint64_t cijwt_marker_hash(const char *root, const char *id) {
 	return h;
 }
 
-// cijwt_unmarked says whether the container certainly has no marker of the wrapper's (package
-// marker: the directory "runtime" beside the agent's socket, the file named by the FNV-1a 64-bit
-// hash of root, a zero byte and id, in hex). A file of that name may hold another container's key,
-// which only the Go flow tells: 0 then, and when Go should decide (a socket path Go would clean).
-static int cijwt_unmarked(char **envp, const struct cijwt_invocation *inv) {
+// What the fast path needs to ask the agent about one container: its socket, the timeout of each
+// step of a request, and the container's marker (package marker) with the content it holds.
+struct cijwt_agent {
+	char socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	long timeout_ms;
+	char marker[PATH_MAX];
+	char content[PATH_MAX + 1200];
+};
+
+// cijwt_plain says whether s is printable ASCII without '"' and '\\': strconv.Quote and a JSON
+// string hold it as it is, between quotes.
+static int cijwt_plain(const char *s) {
+	for (const unsigned char *p = (const unsigned char *)s; *p != 0; p++) {
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+// cijwt_runc_id says whether id is a container id as runc takes it (letters, digits, _ + - .; at
+// most 1024), which url.PathEscape and a JSON string leave as they are.
+static int cijwt_runc_id(const char *id) {
+	size_t n = strlen(id);
+	if (n == 0 || n > 1024) {
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' ||
+				c == '.')) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+// cijwt_timeout is CI_JWT_AGENT_TIMEOUT in milliseconds, as Go reads it when it is unset or a
+// number of ms or s (the default 10 s); 0 for any other spelling, which Go reads.
+static long cijwt_timeout(char **envp) {
+	const char *v = cijwt_env(envp, "CI_JWT_AGENT_TIMEOUT");
+	if (v == NULL || *v == '\0') {
+		return 10000;
+	}
+	long n = 0;
+	int digits = 0;
+	for (; *v >= '0' && *v <= '9' && digits < 7; v++, digits++) {
+		n = n * 10 + (*v - '0');
+	}
+	if (digits == 0 || n == 0) {
+		return 0;
+	}
+	if (strcmp(v, "ms") == 0) {
+		return n;
+	}
+	return strcmp(v, "s") == 0 ? n * 1000 : 0;
+}
+
+// cijwt_marker_of fills in the agent's socket and the container's marker path (package marker:
+// the directory "runtime" beside the agent's socket, the file named by the FNV-1a 64-bit hash of
+// root, a zero byte and id, in hex). 0 when Go should decide (a socket path Go would clean).
+static int cijwt_marker_of(char **envp, const struct cijwt_invocation *inv, struct cijwt_agent *a) {
 	const char *socket = cijwt_setting(envp, "CI_JWT_AGENT_SOCKET");
 	if (socket == NULL) {
 		socket = "/run/ci-jwt/agent.sock";
 	}
 	size_t len = strlen(socket);
-	if (len < 2 || !cijwt_clean_absolute(socket, len)) {
+	if (len < 2 || len >= sizeof a->socket || !cijwt_clean_absolute(socket, len)) {
 		return 0;
 	}
+	strcpy(a->socket, socket);
 	size_t dir_len = (size_t)(strrchr(socket, '/') - socket);
-	char path[PATH_MAX];
-	if (snprintf(path, sizeof path, "%.*s/runtime/%016llx", (int)dir_len, socket,
-			(unsigned long long)cijwt_marker_hash(inv->root, inv->id)) >= (int)sizeof path) {
-		return 0;
-	}
-	struct stat st;
-	// As marker.Marked: no file, no marker, whatever lstat's reason.
-	return lstat(path, &st) != 0;
+	return snprintf(a->marker, sizeof a->marker, "%.*s/runtime/%016llx", (int)dir_len, socket,
+			(unsigned long long)cijwt_marker_hash(inv->root, inv->id)) < (int)sizeof a->marker;
 }
 
-// cijwt_not_annotated says whether the bundle's config.json certainly lacks the annotation: a
-// regular file of at most CIJWT_MAX_CONFIG bytes without "org.cijwt." or "\u" in it.
-static int cijwt_not_annotated(const char *bundle) {
+// cijwt_agent_ready completes a for a request about the container: the timeout, and the marker's
+// content (marker.content: root and id quoted, one a line). 0 when Go should ask instead: an id,
+// root or timeout the C reading does not take as Go does.
+static int cijwt_agent_ready(char **envp, const struct cijwt_invocation *inv, struct cijwt_agent *a) {
+	a->timeout_ms = cijwt_timeout(envp);
+	return a->timeout_ms > 0 && cijwt_runc_id(inv->id) && cijwt_plain(inv->root) &&
+		snprintf(a->content, sizeof a->content, "\"%s\"\n\"%s\"\n", inv->root, inv->id) < (int)sizeof a->content;
+}
+
+// cijwt_read_small reads at most max bytes of the regular file path into buf: the count, -1 when
+// it cannot be read or is longer.
+static ssize_t cijwt_read_small(const char *path, char *buf, size_t max) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		return -1;
+	}
+	size_t total = 0;
+	ssize_t got = 1;
+	while (got > 0 && total <= max) {
+		got = read(fd, buf + total, max + 1 - total);
+		if (got < 0 && errno == EINTR) {
+			got = 1;
+			continue;
+		}
+		total += got > 0 ? (size_t)got : 0;
+	}
+	close(fd);
+	return got < 0 || total > max ? -1 : (ssize_t)total;
+}
+
+// cijwt_marked_here says whether the marker holds this container's key (marker.Marked).
+static int cijwt_marked_here(const struct cijwt_agent *a) {
+	char got[sizeof a->content];
+	size_t want = strlen(a->content);
+	ssize_t n = cijwt_read_small(a->marker, got, want);
+	return n == (ssize_t)want && memcmp(got, a->content, want) == 0;
+}
+
+// cijwt_config_scan reads the bundle's config.json for the annotation: 1 when it certainly lacks
+// it (a regular file of at most CIJWT_MAX_CONFIG bytes without "org.cijwt." or "\\u" in it, so no
+// JSON reading of it can yield the annotation org.cijwt.metadata, whose letters no other JSON
+// escape stands for), 2 when it may hold it, 0 when Go should read it (no such file, not a
+// regular file, too long, a path Go would clean).
+static int cijwt_config_scan(const char *bundle) {
 	char path[PATH_MAX];
 	if (cijwt_has_dotdot(bundle) || snprintf(path, sizeof path, "%s/config.json", bundle) >= (int)sizeof path) {
 		return 0;
@@ -302,10 +411,12 @@ static int cijwt_not_annotated(const char *bundle) {
 		total += got > 0 ? (size_t)got : 0;
 	}
 	close(fd);
-	ok = ok && total <= CIJWT_MAX_CONFIG && memmem(data, total, "org.cijwt.", 10) == NULL &&
-		memmem(data, total, "\\u", 2) == NULL;
+	int scan = 0;
+	if (ok && total <= CIJWT_MAX_CONFIG) {
+		scan = memmem(data, total, "org.cijwt.", 10) == NULL && memmem(data, total, "\\u", 2) == NULL ? 1 : 2;
+	}
 	free(data);
-	return ok;
+	return scan;
 }
 
 // cijwt_base_is is whether Go's filepath.Base(path) is name.
@@ -327,43 +438,210 @@ static int cijwt_base_is(const char *path, const char *name) {
 	return strlen(name) == len - start && memcmp(path + start, name, len - start) == 0;
 }
 
-// cijwt_fastpath_decide says whether the Go flow would do nothing but execute runc with argv's
-// arguments: 1 with runc's path in runc_out (PATH_MAX bytes), else 0. self is this program's
-// resolved path. It executes nothing and writes nothing.
-int cijwt_fastpath_decide(int argc, char **argv, char **envp, const char *self, char *runc_out) {
+// cijwt_create_action is what the fast path does with a create (or run) of inv: execute runc at
+// once for a container that is certainly not ci-jwt's, have the agent deliver first for one that
+// may be (CIJWT_DELIVER, a filled in), else leave it to Go.
+static int cijwt_create_action(char **envp, const struct cijwt_invocation *inv, struct cijwt_agent *a) {
+	const char *identity = cijwt_env(envp, "CI_JWT_IDENTITY_SOURCE");
+	if (identity == NULL || *identity == '\0' || strcmp(identity, "annotation") == 0) {
+		int scan = cijwt_config_scan(inv->bundle);
+		if (scan != 2) {
+			return scan == 1 ? CIJWT_RUNC : CIJWT_GO;
+		}
+	} else if (strcmp(identity, "concourse") == 0) {
+		const char *ns = cijwt_setting(envp, "CI_JWT_CONCOURSE_NAMESPACE");
+		if (!cijwt_base_is(inv->root, ns != NULL ? ns : "concourse")) {
+			return CIJWT_RUNC;
+		}
+	} else {
+		return CIJWT_GO;
+	}
+	// The agent is told the bundle as Go would tell it (filepath.Abs): only a clean absolute one here.
+	size_t len = strlen(inv->bundle);
+	if (!cijwt_clean_absolute(inv->bundle, len) || len < 2 || !cijwt_plain(inv->bundle) || !cijwt_marker_of(envp, inv, a) ||
+			!cijwt_agent_ready(envp, inv, a)) {
+		return CIJWT_GO;
+	}
+	return CIJWT_DELIVER;
+}
+
+// cijwt_fastpath_decide is what the fast path does with the call argv: CIJWT_RUNC (runc's path in
+// runc_out, PATH_MAX bytes), CIJWT_DELIVER or CIJWT_FORGET (runc's path, and a filled in), or
+// CIJWT_GO. self is this program's resolved path. It executes, asks and writes nothing.
+int cijwt_fastpath_decide(int argc, char **argv, char **envp, const char *self, char *runc_out, struct cijwt_agent *a) {
 	if (argc < 1 || argv == NULL) {
-		return 0;
+		return CIJWT_GO;
 	}
 	int n = argc - 1;
 	char **args = argv + 1;
 	if (n > 0 && strcmp(args[0], "token") == 0) {
-		return 0;
+		return CIJWT_GO;
 	}
 	if (!cijwt_real_runtime(envp, self, runc_out)) {
-		return 0;
+		return CIJWT_GO;
 	}
 	struct cijwt_invocation inv;
 	cijwt_parse(n, args, &inv);
 	if (inv.verb == NULL) {
-		return 1;
+		return CIJWT_RUNC;
 	}
 	if (strcmp(inv.verb, "create") == 0 || strcmp(inv.verb, "run") == 0) {
-		const char *identity = cijwt_env(envp, "CI_JWT_IDENTITY_SOURCE");
-		if (identity == NULL || *identity == '\0' || strcmp(identity, "annotation") == 0) {
-			return cijwt_not_annotated(inv.bundle);
+		return cijwt_create_action(envp, &inv, a);
+	}
+	int deletes = strcmp(inv.verb, "delete") == 0;
+	if (deletes && *inv.id == '\0') {
+		return CIJWT_RUNC;
+	}
+	if (deletes || strcmp(inv.verb, "exec") == 0) {
+		if (!cijwt_marker_of(envp, &inv, a)) {
+			return CIJWT_GO;
 		}
-		if (strcmp(identity, "concourse") == 0) {
-			const char *ns = cijwt_setting(envp, "CI_JWT_CONCOURSE_NAMESPACE");
-			return !cijwt_base_is(inv.root, ns != NULL ? ns : "concourse");
+		struct stat st;
+		// As marker.Marked: no file, no marker, whatever lstat's reason.
+		if (lstat(a->marker, &st) != 0) {
+			return CIJWT_RUNC;
 		}
+		// A marked container: the agent is asked to forget it at its delete when the marker holds
+		// its own key; a file of that name with another's key, and every exec, go to Go.
+		return deletes && cijwt_agent_ready(envp, &inv, a) && cijwt_marked_here(a) ? CIJWT_FORGET : CIJWT_GO;
+	}
+	return CIJWT_RUNC;
+}
+
+// cijwt_ask sends one HTTP/1.0 request of len bytes to the agent's socket and reads its answer
+// to the end (the agent closes the connection after it; the first 16 KiB are kept in answer,
+// NUL-terminated): the answer's status, or 0 when no HTTP answer came, and then nothing can be
+// said of what the agent did. Each step (connect, send, each read) takes at most the timeout.
+static int cijwt_ask(const struct cijwt_agent *a, const char *req, size_t len, char *answer, size_t answer_size) {
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
 		return 0;
 	}
-	if (strcmp(inv.verb, "delete") == 0) {
-		return *inv.id == '\0' || cijwt_unmarked(envp, &inv);
+	struct timeval tv = {.tv_sec = a->timeout_ms / 1000, .tv_usec = (a->timeout_ms % 1000) * 1000};
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	strcpy(addr.sun_path, a->socket);
+	int ok = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 &&
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0;
+	if (ok) {
+		int c;
+		while ((c = connect(fd, (struct sockaddr *)&addr, sizeof addr)) != 0 && errno == EINTR) {
+		}
+		ok = c == 0;
 	}
-	if (strcmp(inv.verb, "exec") == 0) {
-		return cijwt_unmarked(envp, &inv);
+	for (size_t sent = 0; ok && sent < len;) {
+		// MSG_NOSIGNAL: an agent gone away is an error here, never a SIGPIPE.
+		ssize_t w = send(fd, req + sent, len - sent, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		ok = w > 0;
+		sent += w > 0 ? (size_t)w : 0;
 	}
+	size_t kept = 0;
+	while (ok) {
+		char spill[4096];
+		char *into = kept + 1 < answer_size ? answer + kept : spill;
+		size_t room = kept + 1 < answer_size ? answer_size - 1 - kept : sizeof spill;
+		ssize_t got = read(fd, into, room);
+		if (got < 0 && errno == EINTR) {
+			continue;
+		}
+		if (got == 0) {
+			break;
+		}
+		ok = got > 0;
+		kept += got > 0 && into != spill ? (size_t)got : 0;
+	}
+	close(fd);
+	answer[kept] = '\0';
+	// As the Go client reads it: "HTTP/1." then a status of three digits.
+	if (!ok || kept < 12 || strncmp(answer, "HTTP/1.", 7) != 0 || answer[8] != ' ') {
+		return 0;
+	}
+	int status = 0;
+	for (int i = 9; i < 12; i++) {
+		if (answer[i] < '0' || answer[i] > '9') {
+			return 0;
+		}
+		status = status * 10 + (answer[i] - '0');
+	}
+	return status >= 100 && (answer[12] == ' ' || answer[12] == '\r') ? status : 0;
+}
+
+// cijwt_not_managed says whether the answer carries the agent's header CI-JWT-Managed: false,
+// which it sends with a 200 to a create it leaves alone (docs/agent.md).
+static int cijwt_not_managed(const char *answer) {
+	const char *end = strstr(answer, "\r\n\r\n");
+	for (const char *line = strstr(answer, "\r\n"); line != NULL && line < end; line = strstr(line + 2, "\r\n")) {
+		if (strncasecmp(line + 2, "CI-JWT-Managed: false\r\n", 23) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+// cijwt_deliver writes the container's marker and asks the agent to deliver its tokens, telling
+// it the id and bundle only: under the annotation source the agent reads the annotations itself,
+// under the concourse source it asks Concourse. 1 when runc may go on: delivered (201), or left
+// alone (200 and CI-JWT-Managed: false, the marker removed). 0 leaves the call to Go, which asks
+// again and reports: after any other answer the marker is removed (the agent delivered nothing),
+// after none it stays (the agent may have delivered before the answer was lost).
+static int cijwt_deliver(const struct cijwt_agent *a, const struct cijwt_invocation *inv) {
+	int fd = open(a->marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		// The first container: the marker directory, as marker.Mark makes it (its parent, the
+		// socket's directory, is the agent's; when that is missing too, Go reports).
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof dir, "%s", a->marker);
+		*strrchr(dir, '/') = '\0';
+		if (mkdir(dir, 0700) == 0 || errno == EEXIST) {
+			fd = open(a->marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		}
+	}
+	if (fd < 0) {
+		return 0; // Go tries again, and reports
+	}
+	size_t len = strlen(a->content);
+	int written = write(fd, a->content, len) == (ssize_t)len;
+	if (close(fd) != 0 || !written) {
+		unlink(a->marker);
+		return 0;
+	}
+	char body[PATH_MAX + 1200], req[PATH_MAX + 1500], answer[16 << 10];
+	int body_len = snprintf(body, sizeof body, "{\"id\":\"%s\",\"bundle\":\"%s\"}", inv->id, inv->bundle);
+	int req_len = snprintf(req, sizeof req,
+			"POST /v1/containers HTTP/1.0\r\nHost: agent\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+			body_len, body);
+	if (body_len >= (int)sizeof body || req_len >= (int)sizeof req) {
+		unlink(a->marker);
+		return 0;
+	}
+	int status = cijwt_ask(a, req, (size_t)req_len, answer, sizeof answer);
+	if (status == 201) {
+		return 1;
+	}
+	if (status != 0) {
+		unlink(a->marker);
+	}
+	return status == 200 && cijwt_not_managed(answer);
+}
+
+// cijwt_forget asks the agent to forget a delivered container whose init process has ended
+// (DELETE /v1/containers/{id}?if=stopped) and removes its marker: 1 when the agent forgot it or
+// never knew it (200, 204, 404), so runc may delete it. 0 leaves the call to Go: the container
+// still runs (409), or no answer came.
+static int cijwt_forget(const struct cijwt_agent *a, const struct cijwt_invocation *inv) {
+	char req[1300], answer[16 << 10];
+	int req_len = snprintf(req, sizeof req, "DELETE /v1/containers/%s?if=stopped HTTP/1.0\r\nHost: agent\r\n\r\n", inv->id);
+	if (req_len >= (int)sizeof req) {
+		return 0;
+	}
+	int status = cijwt_ask(a, req, (size_t)req_len, answer, sizeof answer);
+	if (status != 200 && status != 204 && status != 404) {
+		return 0;
+	}
+	// As marker.Unmark; a marker that stays costs a later call one more question, nothing else.
+	unlink(a->marker);
 	return 1;
 }
 
@@ -408,20 +686,32 @@ static int cijwt_cmdline(int *argc, char ***argv) {
 	return 1;
 }
 
-// cijwt_fastpath executes runc in place of this program when cijwt_fastpath_decide says so, and
-// otherwise returns, so that the Go flow runs (and reports, should execve have failed). Its
-// arguments are the kernel's copy of the command line, its environment the C library's environ.
+// cijwt_fastpath executes runc in place of this program when cijwt_fastpath_decide says so, after
+// the agent's answer when it says to ask, and otherwise returns, so that the Go flow runs (and
+// reports, should execve have failed). Its arguments are the kernel's copy of the command line,
+// its environment the C library's environ.
 void cijwt_fastpath(void) {
 	char self[PATH_MAX], runc[PATH_MAX];
+	struct cijwt_agent agent;
 	int argc;
 	char **argv;
 	if (environ == NULL || !cijwt_cmdline(&argc, &argv)) {
 		return;
 	}
 	char *data = argv[0]; // the start of the one allocation the arguments point into
-	if (realpath("/proc/self/exe", self) != NULL && cijwt_fastpath_decide(argc, argv, environ, self, runc)) {
+	int action = realpath("/proc/self/exe", self) != NULL ? cijwt_fastpath_decide(argc, argv, environ, self, runc, &agent) : CIJWT_GO;
+	struct cijwt_invocation inv;
+	cijwt_parse(argc - 1, argv + 1, &inv);
+	int delivered = action == CIJWT_DELIVER && cijwt_deliver(&agent, &inv);
+	if (action == CIJWT_RUNC || delivered || (action == CIJWT_FORGET && cijwt_forget(&agent, &inv))) {
 		argv[0] = runc;
 		execve(runc, argv, environ);
+		if (delivered) {
+			// The tokens are delivered and the marker stays, so the delete reaches the agent; the
+			// Go flow would ask again and be refused. Its one line, as Go's flow writes it.
+			fprintf(stderr, "ci-jwt-runtime: cannot execute %s: %s\n", runc, strerror(errno));
+			_exit(1);
+		}
 	}
 	// Left to the Go flow, which reads its arguments itself.
 	free(data);
@@ -460,10 +750,24 @@ func cStrings(ss []string) (**C.char, func()) {
 	}
 }
 
+// Action is what the fast path does with a call.
+type Action int
+
+const (
+	// Go leaves the call to the Go flow.
+	Go Action = iota
+	// Runc executes runc at once.
+	Runc
+	// Deliver writes the container's marker, has the agent deliver, then executes runc.
+	Deliver
+	// Forget has the agent forget the container, removes its marker, then executes runc.
+	Forget
+)
+
 // Decide is the fast path's decision for the wrapper's arguments args (without the program name)
-// in environment env, self being the wrapper's resolved path: the runc it would execute and true,
-// or false when it would leave the call to the Go flow. It executes nothing.
-func Decide(args, env []string, self string) (string, bool) {
+// in environment env, self being the wrapper's resolved path: what it would do, and the runc it
+// would then execute. It executes, asks and writes nothing.
+func Decide(args, env []string, self string) (string, Action) {
 	argv, freeArgv := cStrings(append([]string{"ci-jwt-runtime"}, args...))
 	defer freeArgv()
 	envp, freeEnvp := cStrings(env)
@@ -472,10 +776,12 @@ func Decide(args, env []string, self string) (string, bool) {
 	defer C.free(unsafe.Pointer(cself))
 	out := (*C.char)(C.malloc(C.PATH_MAX))
 	defer C.free(unsafe.Pointer(out))
-	if C.cijwt_fastpath_decide(C.int(len(args)+1), argv, envp, cself, out) == 0 {
-		return "", false
+	var agent C.struct_cijwt_agent
+	action := Action(C.cijwt_fastpath_decide(C.int(len(args)+1), argv, envp, cself, out, &agent))
+	if action == Go {
+		return "", Go
 	}
-	return C.GoString(out), true
+	return C.GoString(out), action
 }
 
 // MarkerName is the fast path's name for the marker of container id under root (marker.Name).

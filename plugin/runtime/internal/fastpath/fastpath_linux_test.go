@@ -123,7 +123,12 @@ func TestDecide(t *testing.T) {
 		t.Fatal(err)
 	}
 	marks := marker.Beside(f.socket)
-	if err := marks.Mark("/run/containerd/runc/k8s.io", "marked"); err != nil {
+	root := "/run/containerd/runc/k8s.io"
+	if err := marks.Mark(root, "marked"); err != nil {
+		t.Fatal(err)
+	}
+	// A file under the name of "collides" that holds another container's key (as a hash collision would).
+	if err := os.WriteFile(filepath.Join(string(marks), marker.Name(root, "collides")), []byte(`"/other"`+"\n"+`"x"`+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	linkToSelf := filepath.Join(f.dir, "self-link")
@@ -137,13 +142,14 @@ func TestDecide(t *testing.T) {
 	if err := os.Symlink(f.self, filepath.Join(pathWithSelf, "runc")); err != nil {
 		t.Fatal(err)
 	}
-	root := "/run/containerd/runc/k8s.io"
 
+	// The wanted outcomes besides runc's path: the Go flow, or asking the agent first.
+	const deliver, forget = "deliver", "forget"
 	for _, c := range []struct {
-		name     string
-		env      []string
-		args     []string
-		wantRunc string // "" for: left to the Go flow
+		name string
+		env  []string
+		args []string
+		want string // runc's path (executed at once), deliver, forget, or "" for: left to the Go flow
 	}{
 		{"start", f.env(), []string{"--root", root, "start", "c1"}, f.runc},
 		{"state", f.env(), []string{"state", "c1"}, f.runc},
@@ -153,12 +159,18 @@ func TestDecide(t *testing.T) {
 
 		{"create of a bundle without the annotation", f.env(), []string{"--root", root, "create", "--bundle", plain, "c1"}, f.runc},
 		{"run of a bundle without the annotation", f.env(), []string{"run", "-b=" + plain, "c1"}, f.runc},
-		{"create of an annotated bundle", f.env(), []string{"create", "--bundle", annotated, "c1"}, ""},
-		{"create of a bundle whose annotation is spelt with an escape", f.env(), []string{"create", "-b", escaped, "c1"}, ""},
-		{"create of a bundle with only the profile annotation", f.env(), []string{"create", "-b", profileOnly, "c1"}, ""},
-		{"create of a bundle with any \\u escape", f.env(), []string{"create", "-b", ampersand, "c1"}, ""},
+		{"create of an annotated bundle", f.env(), []string{"create", "--bundle", annotated, "c1"}, deliver},
+		{"create of a bundle whose annotation is spelt with an escape", f.env(), []string{"create", "-b", escaped, "c1"}, deliver},
+		{"create of a bundle with only the profile annotation", f.env(), []string{"create", "-b", profileOnly, "c1"}, deliver},
+		{"create of a bundle with any \\u escape", f.env(), []string{"create", "-b", ampersand, "c1"}, deliver},
 		{"create of a bundle without config.json", f.env(), []string{"create", "-b", none, "c1"}, ""},
 		{"create whose config.json is a directory", f.env(), []string{"create", "-b", dirConfig, "c1"}, ""},
+		{"create of an annotated bundle, an id runc would refuse", f.env(), []string{"create", "--bundle", annotated, "c 1"}, ""},
+		{"create of an annotated bundle, a root with a quote", f.env(), []string{"--root", `/r/"x`, "create", "--bundle", annotated, "c1"}, ""},
+		{"create of an annotated bundle, a relative bundle", f.env(), []string{"create", "--bundle", "annotated", "c1"}, ""},
+		{"create of an annotated bundle, a timeout in ms", f.env("CI_JWT_AGENT_TIMEOUT=500ms"), []string{"create", "--bundle", annotated, "c1"}, deliver},
+		{"create of an annotated bundle, a timeout Go reads otherwise", f.env("CI_JWT_AGENT_TIMEOUT=1m30s"), []string{"create", "--bundle", annotated, "c1"}, ""},
+		{"create of an annotated bundle, a socket path too long for sun_path", []string{"CI_JWT_RUNC=" + f.runc, "CI_JWT_AGENT_SOCKET=/" + strings.Repeat("s", 120)}, []string{"create", "--bundle", annotated, "c1"}, ""},
 		{"create of a config.json at the limit", f.env(), []string{"create", "-b", atLimit, "c1"}, f.runc},
 		{"create of a config.json past the limit", f.env(), []string{"create", "-b", overLimit, "c1"}, ""},
 		{"create of a bundle named through ..", f.env(), []string{"create", "-b", plain + "/../plain", "c1"}, ""},
@@ -166,13 +178,16 @@ func TestDecide(t *testing.T) {
 		{"create under annotation spelt out", f.env("CI_JWT_IDENTITY_SOURCE=annotation"), []string{"create", "-b", plain, "c1"}, f.runc},
 
 		{"concourse: create outside its namespace", f.env("CI_JWT_IDENTITY_SOURCE=concourse"), []string{"--root", root, "create", "-b", annotated, "c1"}, f.runc},
-		{"concourse: create in its namespace", f.env("CI_JWT_IDENTITY_SOURCE=concourse"), []string{"--root", "/run/containerd/runc/concourse", "create", "-b", plain, "c1"}, ""},
+		{"concourse: create in its namespace", f.env("CI_JWT_IDENTITY_SOURCE=concourse"), []string{"--root", "/run/containerd/runc/concourse", "create", "-b", plain, "c1"}, deliver},
 		{"concourse: create in its namespace, root with a trailing slash", f.env("CI_JWT_IDENTITY_SOURCE=concourse"), []string{"--root=/r/concourse/", "create", "c1"}, ""},
-		{"concourse: create in a namespace of the operator's", f.env("CI_JWT_IDENTITY_SOURCE=concourse", "CI_JWT_CONCOURSE_NAMESPACE=ci"), []string{"--root", "/r/ci", "create", "c1"}, ""},
+		{"concourse: create in a namespace of the operator's, relative bundle", f.env("CI_JWT_IDENTITY_SOURCE=concourse", "CI_JWT_CONCOURSE_NAMESPACE=ci"), []string{"--root", "/r/ci", "create", "c1"}, ""},
+		{"concourse: create in a namespace of the operator's", f.env("CI_JWT_IDENTITY_SOURCE=concourse", "CI_JWT_CONCOURSE_NAMESPACE=ci"), []string{"--root", "/r/ci", "create", "-b", plain, "c1"}, deliver},
 		{"concourse: create without --root", f.env("CI_JWT_IDENTITY_SOURCE=concourse"), []string{"create", "-b", plain, "c1"}, f.runc},
 
 		{"delete of a container without a marker", f.env(), []string{"--root", root, "delete", "c1"}, f.runc},
-		{"delete of a marked container", f.env(), []string{"--root", root, "delete", "--force", "marked"}, ""},
+		{"delete of a marked container", f.env(), []string{"--root", root, "delete", "--force", "marked"}, forget},
+		{"delete of a container whose marker holds another's key", f.env(), []string{"--root", root, "delete", "collides"}, ""},
+		{"delete of a marked container, a timeout Go reads otherwise", f.env("CI_JWT_AGENT_TIMEOUT=soon"), []string{"--root", root, "delete", "marked"}, ""},
 		{"delete of the marked id under another root", f.env(), []string{"--root", "/other", "delete", "marked"}, f.runc},
 		{"delete without an id", f.env(), []string{"--root", root, "delete"}, f.runc},
 		{"exec in a container without a marker", f.env(), []string{"--root", root, "exec", "c1", "sh"}, f.runc},
@@ -193,12 +208,15 @@ func TestDecide(t *testing.T) {
 		{"no PATH", nil, []string{"start", "c1"}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, ok := Decide(c.args, c.env, f.self)
-			if c.wantRunc == "" && ok {
-				t.Fatalf("executed %s; want the Go flow to decide", got)
+			runc, action := Decide(c.args, c.env, f.self)
+			wantAction, wantRunc := map[string]Action{"": Go, deliver: Deliver, forget: Forget}[c.want], f.runc
+			if c.want == "" {
+				wantRunc = ""
+			} else if c.want != deliver && c.want != forget {
+				wantAction, wantRunc = Runc, c.want
 			}
-			if c.wantRunc != "" && (!ok || got != c.wantRunc) {
-				t.Fatalf("decided (%q, %v); want %s at once", got, ok, c.wantRunc)
+			if action != wantAction || runc != wantRunc {
+				t.Fatalf("decided %v then %q; want %v then %q", action, runc, wantAction, wantRunc)
 			}
 		})
 	}
@@ -232,10 +250,13 @@ func TestTheProgramDoesWhatTheGoFlowDoes(t *testing.T) {
 		fast []bool
 	}
 	// scenario runs one program through calls in a fresh directory, annotated being whether the
-	// bundle carries the annotation.
-	scenario := func(program string, annotated bool, calls [][]string) outcome {
+	// bundle carries the annotation, against a stand-in agent that setUp prepares.
+	var posts []agenttest.Request
+	scenario := func(program string, annotated bool, setUp func(*agenttest.Agent), calls [][]string) outcome {
 		dir := t.TempDir()
 		a := agenttest.Start(t, dir, http.StatusCreated)
+		a.AnswerDeletes(http.StatusNoContent)
+		setUp(a)
 		record, ignored := filepath.Join(dir, "runc-args"), filepath.Join(dir, "runc-sigign")
 		runc := filepath.Join(dir, "runc")
 		script := "#!/bin/sh\necho \"$*\" >> " + record + "\ngrep '^SigIgn:' /proc/$$/status >> " + ignored + "\n"
@@ -282,8 +303,17 @@ func TestTheProgramDoesWhatTheGoFlowDoes(t *testing.T) {
 			}
 			o.fast = append(o.fast, mask&(1<<(uint(syscall.SIGUSR1)-1)) != 0)
 		}
+		seen := map[string]bool{}
 		for _, r := range a.Requests() {
-			o.Requests = append(o.Requests, r.Method+" "+r.Path)
+			// The fast path asks, and the Go flow after it asks again when the answer was not one
+			// it acts on: what was asked is compared, not how often.
+			if q := r.Method + " " + r.Path + "?" + r.Query; !seen[q] {
+				seen[q] = true
+				o.Requests = append(o.Requests, q)
+			}
+			if r.Method == http.MethodPost {
+				posts = append(posts, r)
+			}
 		}
 		sort.Strings(o.Requests)
 		entries, _ := os.ReadDir(string(marker.Beside(a.Socket)))
@@ -298,30 +328,53 @@ func TestTheProgramDoesWhatTheGoFlowDoes(t *testing.T) {
 		append(root[:2:2], "delete", "c1"),
 		append(root[:2:2], "delete", "--force", "c1"),
 	}
-	for _, annotated := range []bool{false, true} {
-		want := scenario(pure, annotated, life)
-		got := scenario(fast, annotated, life)
-		// Which calls the fast path takes: all five of a container that is not ci-jwt's; of an
-		// annotated one, start and the delete after the marker is gone.
-		wantFast := []bool{true, true, true, true, true}
-		if annotated {
-			wantFast = []bool{false, true, false, false, true}
-		}
-		if !reflect.DeepEqual(got.fast, wantFast) || !reflect.DeepEqual(want.fast, make([]bool, 5)) {
-			t.Fatalf("annotated %v: fast path taken %v (want %v); by the Go build %v", annotated, got.fast, wantFast, want.fast)
-		}
-		got.fast, want.fast = nil, nil
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("annotated %v: with the fast path %+v, Go alone %+v", annotated, got, want)
-		}
-		wantRequests := 0
-		if annotated {
-			// The create's POST and the first delete's DELETE (the marker is gone at the second).
-			wantRequests = 2
-		}
-		if got.Code != 0 || len(got.Runc) != 5 || len(got.Requests) != wantRequests || got.Markers != 0 {
-			t.Fatalf("annotated %v: %+v", annotated, got)
-		}
+	for _, c := range []struct {
+		name      string
+		annotated bool
+		setUp     func(*agenttest.Agent)
+		// wantFast is, for each runc call the fast build made, whether the fast path made it.
+		wantFast     []bool
+		wantCode     int
+		wantRequests []string
+	}{
+		{"a container that is not ci-jwt's", false, func(*agenttest.Agent) {}, []bool{true, true, true, true, true}, 0, nil},
+		{"an annotated container", true, func(*agenttest.Agent) {},
+			// All but the exec, which gives the process its token in Go.
+			[]bool{true, true, false, true, true}, 0,
+			[]string{"DELETE /v1/containers/c1?if=stopped", "POST /v1/containers?"}},
+		{"an annotated container the agent leaves alone", true, (*agenttest.Agent).LeaveAlone,
+			[]bool{true, true, true, true, true}, 0, []string{"POST /v1/containers?"}},
+		{"an annotated container the agent refuses", true, func(a *agenttest.Agent) { a.Answer(http.StatusBadRequest, "") },
+			// The create fails (exit 1) and runc never creates; the other four calls go to runc.
+			[]bool{true, true, true, true}, 1, []string{"POST /v1/containers?"}},
+		{"an annotated container the agent says still runs", true, func(a *agenttest.Agent) {
+			a.AnswerDeletes(http.StatusConflict)
+			a.Answer(http.StatusCreated, "")
+		}, nil, -1, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			posts = nil
+			want := scenario(pure, c.annotated, c.setUp, life)
+			got := scenario(fast, c.annotated, c.setUp, life)
+			if c.wantFast != nil && (!reflect.DeepEqual(got.fast, c.wantFast) || !reflect.DeepEqual(want.fast, make([]bool, len(c.wantFast)))) {
+				t.Fatalf("fast path taken %v (want %v); by the Go build %v", got.fast, c.wantFast, want.fast)
+			}
+			got.fast, want.fast = nil, nil
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("with the fast path %+v, Go alone %+v", got, want)
+			}
+			if c.wantCode >= 0 && (got.Code != c.wantCode || !reflect.DeepEqual(got.Requests, c.wantRequests) || got.Markers != 0) {
+				t.Fatalf("%+v; want exit codes adding up to %d, requests %q and no marker left", got, c.wantCode, c.wantRequests)
+			}
+			// The Go flow sends the annotation's metadata; the fast path only the id and bundle,
+			// and the agent reads the annotations itself.
+			for _, p := range posts {
+				if _, withMetadata := p.Body["metadata"]; p.Body["id"] != "c1" || !strings.HasSuffix(p.Body["bundle"].(string), "/bundle") ||
+					(len(p.Body) != 2 && !withMetadata) {
+					t.Fatalf("a create sent %v", p.Body)
+				}
+			}
+		})
 	}
 }
 

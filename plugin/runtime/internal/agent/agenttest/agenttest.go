@@ -31,11 +31,15 @@ type Agent struct {
 	// Socket is the path the stand-in listens on.
 	Socket string
 
-	mu       sync.Mutex
-	status   int
-	body     string
-	delay    time.Duration
-	requests []Request
+	mu     sync.Mutex
+	status int
+	body   string
+	// deletes, when not 0, is the status of DELETE requests; notManaged makes POSTs answer that
+	// the agent leaves the container alone.
+	deletes    int
+	notManaged bool
+	delay      time.Duration
+	requests   []Request
 }
 
 // Start serves an Agent on a socket in dir until the test ends, answering status with the agent's
@@ -60,6 +64,14 @@ func (a *Agent) serve(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	a.requests = append(a.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body})
 	status, reply, delay := a.status, a.body, a.delay
+	if r.Method == http.MethodDelete && a.deletes != 0 {
+		status, reply = a.deletes, ""
+	}
+	if r.Method == http.MethodPost && a.notManaged {
+		// As the real agent answers a create its identity source leaves alone.
+		status, reply = http.StatusOK, `{"id":"x","managed":false,"reason":"not a task's container"}`
+		w.Header().Set("CI-JWT-Managed", "false")
+	}
 	a.mu.Unlock()
 	time.Sleep(delay)
 	if reply == "" && status >= 400 {
@@ -77,6 +89,21 @@ func (a *Agent) Answer(status int, body string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.status, a.body = status, body
+}
+
+// AnswerDeletes makes the stand-in answer DELETE requests with status (and its default body).
+func (a *Agent) AnswerDeletes(status int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.deletes = status
+}
+
+// LeaveAlone makes the stand-in answer creates as the agent answers one it does not manage:
+// 200, {"managed": false} and the header CI-JWT-Managed: false.
+func (a *Agent) LeaveAlone() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.notManaged = true
 }
 
 // Stall makes the stand-in wait d before it answers.
