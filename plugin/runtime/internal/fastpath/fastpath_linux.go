@@ -509,9 +509,10 @@ int cijwt_fastpath_decide(int argc, char **argv, char **envp, const char *self, 
 }
 
 // cijwt_ask sends one HTTP/1.0 request of len bytes to the agent's socket and reads its answer
-// to the end (the agent closes the connection after it; the first 16 KiB are kept in answer,
-// NUL-terminated): the answer's status, or 0 when no HTTP answer came, and then nothing can be
-// said of what the agent did. Each step (connect, send, each read) takes at most the timeout.
+// to the end (the agent closes the connection after it), or to 80 KiB as the Go client reads at
+// most; the first 16 KiB are kept in answer, NUL-terminated. It returns the answer's status, or 0
+// when no HTTP answer came, and then nothing can be said of what the agent did. Each step
+// (connect, send, each read) takes at most the timeout.
 static int cijwt_ask(const struct cijwt_agent *a, const char *req, size_t len, char *answer, size_t answer_size) {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -537,8 +538,8 @@ static int cijwt_ask(const struct cijwt_agent *a, const char *req, size_t len, c
 		ok = w > 0;
 		sent += w > 0 ? (size_t)w : 0;
 	}
-	size_t kept = 0;
-	while (ok) {
+	size_t kept = 0, total = 0;
+	while (ok && total < (80 << 10)) {
 		char spill[4096];
 		char *into = kept + 1 < answer_size ? answer + kept : spill;
 		size_t room = kept + 1 < answer_size ? answer_size - 1 - kept : sizeof spill;
@@ -551,6 +552,7 @@ static int cijwt_ask(const struct cijwt_agent *a, const char *req, size_t len, c
 		}
 		ok = got > 0;
 		kept += got > 0 && into != spill ? (size_t)got : 0;
+		total += got > 0 ? (size_t)got : 0;
 	}
 	close(fd);
 	answer[kept] = '\0';
