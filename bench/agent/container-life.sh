@@ -12,15 +12,16 @@
 #      median over runc's (targets of issue 22: no annotation <= 1.05, annotated <= 1.10);
 #   3. the agent's memory per live container (VmRSS and after a full GC, LIVE containers).
 #
-#   bench/run container-life                    # about 5 minutes on 2 CPUs
-#   N=20 WARMUP=5 LIVE=100 bench/run container-life   # a quick look
-#   RUNS=3 bench/run container-life             # the warm lives three times, and the median of the runs
+#   bench/run container-life                    # about 7 minutes on 2 CPUs: the warm lives three times
+#   RUNS=1 bench/run container-life             # one run of the warm lives (single runs move by about 0.05)
+#   N=20 WARMUP=5 LIVE=100 RUNS=1 bench/run container-life   # a quick look
 #
 # Environment: N (measured rounds, 100), WARMUP (rounds not counted, 15), LIVE (other containers
 # live in the agent, 500), COLD (first lives timed after an agent start, 5), COLD_MODES (agent
 # start-ups timed cold, space-separated, of: plain (--warm-up 0), warmup (the agent's default
 # warm-up at start); default "plain warmup"), RUNS (times the warm lives are measured, one after
-# the other against the same agent, 1),
+# the other against the same agent, and the median of the runs' figures judged against the
+# targets; 3),
 # AGENT_JAVA_OPTS (default: the systemd unit's in docs/agent.md), BENCH_DIR (default /dev/shm).
 # Needs root, containerd and ctr, runc, /bin/busybox (busybox-static), Java 17, Go, curl.
 set -euo pipefail
@@ -31,7 +32,7 @@ WARMUP="${WARMUP:-15}"
 LIVE="${LIVE:-500}"
 COLD="${COLD:-5}"
 COLD_MODES="${COLD_MODES:-plain warmup}"
-RUNS="${RUNS:-1}"
+RUNS="${RUNS:-3}"
 AGENT_JAVA_OPTS="${AGENT_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -XX:MaxRAM=1g}"
 BENCH_DIR="${BENCH_DIR:-/dev/shm}"
 jar="$root/plugin/cli/target/ci-jwt.jar"
