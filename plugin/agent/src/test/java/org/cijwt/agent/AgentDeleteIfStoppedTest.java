@@ -4,25 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.cijwt.fixtures.TestKeys;
-import org.cijwt.keys.KeySources;
-import org.cijwt.keys.ReloadingKeyRing;
-import org.cijwt.metrics.OperatorMetrics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,11 +26,8 @@ class AgentDeleteIfStoppedTest {
     @TempDir
     Path dir;
     private Process init;
-    private Vertx vertx;
+    private AgentOnSocket served;
     private Agent agent;
-    private HttpServer server;
-    private HttpClientAgent client;
-    private Path socket;
     private Path bundle;
 
     @BeforeEach
@@ -54,28 +38,15 @@ class AgentDeleteIfStoppedTest {
         Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\","
                 + "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"}}");
         Files.writeString(bundle.resolve("init.pid"), Long.toString(init.pid()));
-        AgentConfig config = TestAgentConfigs.vaultJwt();
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ReloadingKeyRing keys = ReloadingKeyRing.start(KeySources.resolve(KeySources.EPHEMERAL, KeySources.Options.defaults()),
-                Clock.systemUTC());
-        agent = Agent.builder(keys, config, dir.resolve("state")).registry(registry)
-                .scheduler(new HandScheduler(System::nanoTime)).start();
+        served = AgentOnSocket.start(dir, b -> b);
+        agent = served.agent;
         agent.create(new ContainerService.CreateRequest("c1", bundle, Optional.of(JSON.readTree(TestKeys.metadata("main"))),
                 Optional.empty()));
-        vertx = Vertx.vertx();
-        socket = dir.resolve("agent.sock");
-        server = await(new AgentApi(agent, agent.metrics(), registry,
-                OperatorMetrics.bind(registry, "agent", keys, Clock.systemUTC())).listen(vertx, socket));
-        // A connection per request, as the runtime wrapper asks (HTTP/1.0).
-        client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     }
 
     @AfterEach
     void stop() throws Exception {
-        await(client.close());
-        await(server.close());
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        agent.close();
+        served.close();
         init.destroyForcibly();
         init.waitFor(10, TimeUnit.SECONDS);
     }
@@ -84,15 +55,8 @@ class AgentDeleteIfStoppedTest {
     }
 
     private Answer delete(String uri) throws Exception {
-        RequestOptions options = new RequestOptions().setServer(SocketAddress.domainSocketAddress(socket.toString()))
-                .setHost("agent").setMethod(HttpMethod.DELETE).setURI(uri);
-        var answered = await(client.request(options).compose(req -> req.send())
-                .compose(resp -> resp.body().map(b -> java.util.Map.entry(resp.statusCode(), b.toString()))));
-        return new Answer(answered.getKey(), answered.getValue().isEmpty() ? null : JSON.readTree(answered.getValue()));
-    }
-
-    private static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        AgentOnSocket.Answer a = served.send(HttpMethod.DELETE, uri, null);
+        return new Answer(a.status(), a.body().isEmpty() ? null : JSON.readTree(a.body()));
     }
 
     @Test
