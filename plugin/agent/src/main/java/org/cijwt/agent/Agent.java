@@ -269,7 +269,8 @@ public final class Agent implements ContainerService, AutoCloseable {
 
     @Override
     public Created create(CreateRequest asked) throws CiJwtException {
-        CreateRequest request = identity.complete(asked);
+        IdentitySource.Completed completed = identity.complete(asked);
+        CreateRequest request = completed.request();
         TokenProfile profile = config.profile(request.profile());
         IdentitySource.Identity who = identity.identify(request);
         if (who instanceof IdentitySource.NotManaged not) {
@@ -296,7 +297,8 @@ public final class Agent implements ContainerService, AutoCloseable {
             if (deliveries.find(key).isPresent()) {
                 throw new CiJwtException(ErrorCode.CONTAINER_CONFLICT, "container " + id + " has a recorded delivery; delete it first");
             }
-            TokenDelivery.Delivery delivered = delivery.deliver(key, metadata, profile, entry.tokenDirectory(), request.bundle());
+            TokenDelivery.Delivery delivered = delivery.deliver(key, metadata, profile, entry.tokenDirectory(), request.bundle(),
+                    completed.spec());
             // The delivered metadata carries the config check's outcome; refreshes and a restart keep it.
             entry = entry.withConfig(delivered.metadata().config());
             try {

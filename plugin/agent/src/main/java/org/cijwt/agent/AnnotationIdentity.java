@@ -35,14 +35,15 @@ public final class AnnotationIdentity implements IdentitySource {
      * without the metadata annotation leaves the request as it is (and {@link #identify} refuses it).
      */
     @Override
-    public ContainerService.CreateRequest complete(ContainerService.CreateRequest request) throws CiJwtException {
+    public Completed complete(ContainerService.CreateRequest request) throws CiJwtException {
         if (request.metadata().isPresent()) {
-            return request;
+            return new Completed(request, Optional.empty());
         }
-        JsonNode annotations = OciSpec.read(request.bundle().resolve(OciSpec.CONFIG_FILE)).json().path("annotations");
+        OciSpec spec = OciSpec.read(request.bundle().resolve(OciSpec.CONFIG_FILE));
+        JsonNode annotations = spec.json().path("annotations");
         JsonNode metadata = annotations.get(METADATA_ANNOTATION);
         if (metadata == null) {
-            return request;
+            return new Completed(request, Optional.of(spec));
         }
         if (!metadata.isTextual()) {
             throw new CiJwtException(ErrorCode.REQUEST_INVALID, "annotation " + METADATA_ANNOTATION + " of container " + request.id()
@@ -69,7 +70,8 @@ public final class AnnotationIdentity implements IdentitySource {
             }
             profile = Optional.of(named.asText());
         }
-        return new ContainerService.CreateRequest(request.id(), request.bundle(), Optional.of(parsed), profile);
+        return new Completed(new ContainerService.CreateRequest(request.id(), request.bundle(), Optional.of(parsed), profile),
+                Optional.of(spec));
     }
 
     @Override

@@ -2,6 +2,8 @@ package org.cijwt.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
+import java.util.Optional;
+import org.cijwt.delivery.OciSpec;
 import org.cijwt.errors.CiJwtException;
 
 /**
@@ -23,8 +25,19 @@ public interface IdentitySource {
      *
      * @throws CiJwtException when what the source reads is not valid
      */
-    default ContainerService.CreateRequest complete(ContainerService.CreateRequest request) throws CiJwtException {
-        return request;
+    default Completed complete(ContainerService.CreateRequest request) throws CiJwtException {
+        return new Completed(request, Optional.empty());
+    }
+
+    /**
+     * A request as {@link #complete} reads it, and the bundle's {@code config.json} when the source
+     * read it to do so: delivery patches that same reading rather than reading the file again.
+     */
+    record Completed(ContainerService.CreateRequest request, Optional<OciSpec> spec) {
+        public Completed {
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(spec, "spec");
+        }
     }
 
     /**

@@ -236,6 +236,16 @@ public final class TokenDelivery {
      */
     public Delivery deliver(String key, BuildMetadata metadata, TokenProfile config, Path tokenDirectory, Path bundle)
             throws CiJwtException {
+        return deliver(key, metadata, config, tokenDirectory, bundle, Optional.empty());
+    }
+
+    /**
+     * {@link #deliver(String, BuildMetadata, TokenProfile, Path, Path)}, patching {@code spec} when the caller
+     * has already read {@code bundle/config.json} (to learn which build the container is) rather than reading
+     * the file a second time.
+     */
+    public Delivery deliver(String key, BuildMetadata metadata, TokenProfile config, Path tokenDirectory, Path bundle,
+            Optional<OciSpec> spec) throws CiJwtException {
         Path bundleDir = existingBundle(bundle);
         Path configJson = bundleDir.resolve(OciSpec.CONFIG_FILE);
         Optional<DeliveryRecord> earlier = records.find(key);
@@ -243,7 +253,7 @@ public final class TokenDelivery {
             throw new DeliveryException(ErrorCode.DELIVERY_RECORD_INVALID, "the delivery record of " + key + " is for bundle "
                     + earlier.get().bundle() + ", not " + bundleDir + "; clean that one up first");
         }
-        OciSpec current = OciSpec.read(configJson);
+        OciSpec current = spec.isPresent() ? spec.get() : OciSpec.read(configJson);
         OciSpec base = earlier.isPresent() ? current.revert(earlier.get().patch()).spec() : current;
         TokenAccess access = TokenAccess.forReader(base.taskUser());
         if (verifier != null) {

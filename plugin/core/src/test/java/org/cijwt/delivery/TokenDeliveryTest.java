@@ -136,6 +136,21 @@ class TokenDeliveryTest {
     }
 
     @Test
+    void deliverWhenTheCallerHasReadTheSpecThenThatReadingIsPatchedAndTheFileIsNotReadAgain() throws Exception {
+        Path dir = temp.resolve("tokens");
+        OciSpec read = OciSpec.read(bundle.resolve("config.json"));
+        // Were the file read again, this would be refused as not valid JSON.
+        Files.writeString(bundle.resolve("config.json"), "not the spec that was read");
+
+        TokenDelivery.Delivery delivery = preflight().deliver(DeliveryRecords.bundleKey(bundle), metadata, config, dir, bundle,
+                java.util.Optional.of(read));
+
+        JsonNode spec = JSON.readTree(bundle.resolve("config.json").toFile());
+        assertThat(env(spec)).startsWith("PATH=/bin", "CONCOURSE_CI_JWT=" + delivery.defaultToken().compact());
+        assertThat(spec.get("mounts").get(0).get("destination").asText()).isEqualTo("/proc");
+    }
+
+    @Test
     void deliverWhenTheProfileAllowsRequestsThenTheMountLetsTheClientRunAndIsStillReadOnly() throws Exception {
         TokenProfile asking = TokenProfile.parse(CONFIG + "on_request: {audiences: [sts.amazonaws.com]}\n", "test");
 
