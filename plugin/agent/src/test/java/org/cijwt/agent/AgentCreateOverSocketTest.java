@@ -78,17 +78,7 @@ class AgentCreateOverSocketTest {
 
     @Test
     void createWhenTheSourceLeavesTheContainerAloneThen200WithTheHeaderAndTheJson() throws Exception {
-        served = AgentOnSocket.start(dir, b -> b.identity(new IdentitySource() {
-            @Override
-            public String name() {
-                return "test";
-            }
-
-            @Override
-            public Identity identify(ContainerService.CreateRequest request) {
-                return new NotManaged("not a task's container");
-            }
-        }));
+        served = AgentOnSocket.start(dir, b -> b.identity(TestIdentities.notManaged("not a task's container")));
         Path bundle = bundle("");
 
         AgentOnSocket.Answer a = create(bundle);

@@ -48,17 +48,7 @@ class AgentIdentityTest {
     @Test
     void createWhenTheSourceSaysNotManagedThenNothingIsWrittenAndTheReasonIsReturned() throws Exception {
         Path bundle = bundle();
-        IdentitySource notOurs = new IdentitySource() {
-            @Override
-            public String name() {
-                return "test";
-            }
-
-            @Override
-            public Identity identify(ContainerService.CreateRequest request) {
-                return new NotManaged("a check container; step type check is not enabled");
-            }
-        };
+        IdentitySource notOurs = TestIdentities.notManaged("a check container; step type check is not enabled");
         try (Agent agent = agent(notOurs)) {
             ContainerService.Created created = agent.create(new ContainerService.CreateRequest("c1", bundle,
                     Optional.of(new ObjectMapper().readTree(TestKeys.metadata("main"))), Optional.empty()));
